@@ -1,0 +1,143 @@
+import { useChat } from '@ai-sdk/react';
+import { useNavigate } from '@remix-run/react';
+import { useStore } from '@nanostores/react';
+import { DefaultChatTransport, type UIMessage } from 'ai';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { putChat, saveFiles, saveMessages, type ChatMeta } from '~/lib/persistence/chat-db';
+import type { ActionStatus } from '~/lib/runtime/action-runner';
+import { WebContainerRuntime } from '~/lib/runtime/webcontainer-runtime';
+import { currentWorkbench, Workbench } from '~/lib/stores/workbench';
+import { Workbench as WorkbenchView } from '../workbench/Workbench';
+import { MessageList } from './MessageList';
+import { ModelPicker, useModels } from './ModelPicker';
+import { PromptBox } from './PromptBox';
+
+interface ChatSessionProps {
+  chat: ChatMeta;
+  initialMessages: UIMessage[];
+  initialFiles: Record<string, string>;
+  actionStates: Record<string, ActionStatus>;
+  /** A prompt typed on the landing page, sent once on arrival. */
+  pendingPrompt?: string;
+}
+
+const SAVE_DELAY_MS = 400;
+
+/** One open chat: the conversation on the left, the workbench on the right once files exist. */
+export function ChatSession({ chat, initialMessages, initialFiles, actionStates, pendingPrompt }: ChatSessionProps) {
+  const navigate = useNavigate();
+  const workbench = useMemo(() => {
+    const wb = new Workbench({ createRuntime: () => new WebContainerRuntime() });
+    wb.restore(initialMessages, initialFiles, actionStates);
+    return wb;
+    // The workbench lives as long as this chat is open.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [chat.id]);
+  const [model, setModel] = useState(chat.model);
+  const { models } = useModels();
+  const transport = useMemo(() => new DefaultChatTransport({ api: '/api/chat' }), []);
+  const { messages, sendMessage, status, error, stop, regenerate, clearError } = useChat({
+    id: chat.id,
+    messages: initialMessages,
+    transport,
+    experimental_throttle: 40,
+  });
+  const streaming = status === 'submitted' || status === 'streaming';
+  const showWorkbench = useStore(workbench.visible);
+
+  useEffect(() => {
+    currentWorkbench.set(workbench);
+    return () => {
+      currentWorkbench.set(null);
+      workbench.dispose();
+    };
+  }, [workbench]);
+
+  // Feed the answer to the parser as it streams; close everything when the stream ends or fails.
+  useEffect(() => {
+    if (status === 'error') workbench.stop(messages);
+    else workbench.update(messages, streaming);
+  }, [messages, streaming, status, workbench]);
+
+  usePersistence(chat.id, messages, workbench);
+
+  const send = (text: string) => {
+    clearError();
+    void sendMessage({ text }, { body: { model } });
+  };
+
+  const sentPending = useRef(false);
+  useEffect(() => {
+    if (!pendingPrompt || sentPending.current || initialMessages.length > 0) return;
+    sentPending.current = true;
+    send(pendingPrompt);
+    navigate('.', { replace: true, state: null });
+    // Once, on arrival from the landing page.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [pendingPrompt]);
+
+  const onStop = () => {
+    void stop();
+    workbench.stop(messages);
+  };
+
+  const changeModel = (id: string) => {
+    setModel(id);
+    void putChat({ ...chat, model: id, updatedAt: Date.now() });
+  };
+
+  return (
+    <div className="flex h-full min-h-0">
+      <div className={`flex min-w-0 flex-col ${showWorkbench ? 'w-[35%] min-w-80' : 'mx-auto w-full max-w-3xl'}`}>
+        <div className="min-h-0 flex-1 overflow-y-auto p-4">
+          <MessageList messages={messages} workbench={workbench} streaming={streaming} />
+          {error && (
+            <div role="alert" className="mt-3 rounded-lg border border-red-300 bg-red-50 p-3 text-sm text-red-800 dark:border-red-800 dark:bg-red-950/40 dark:text-red-200">
+              <p>{error.message || 'The request failed.'}</p>
+              <button type="button" className="btn-ghost mt-2" onClick={() => void regenerate({ body: { model } })}>
+                Retry
+              </button>
+            </div>
+          )}
+        </div>
+        <div className="p-3">
+          <PromptBox onSend={send} onStop={onStop} busy={streaming} placeholder="Ask for a change…">
+            <ModelPicker value={model} onChange={changeModel} models={models} />
+          </PromptBox>
+        </div>
+      </div>
+      {showWorkbench && (
+        <div className="min-w-0 flex-1">
+          <WorkbenchView workbench={workbench} />
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** Saves messages, action states and files shortly after any of them changes, and on leaving the chat. */
+function usePersistence(chatId: string, messages: UIMessage[], workbench: Workbench) {
+  const latest = useRef(messages);
+  latest.current = messages;
+  const schedule = useRef<() => void>(() => {});
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const save = () => {
+      timer = undefined;
+      if (latest.current.length > 0) void saveMessages({ chatId, messages: latest.current, actionStates: workbench.runner.statuses() });
+      void saveFiles({ chatId, files: workbench.files.snapshot() });
+    };
+    schedule.current = () => {
+      timer ??= setTimeout(save, SAVE_DELAY_MS);
+    };
+    const stops = [workbench.files.files.listen(() => schedule.current()), workbench.runner.actions.listen(() => schedule.current())];
+    return () => {
+      stops.forEach((stop) => stop());
+      if (timer) {
+        clearTimeout(timer);
+        save();
+      }
+    };
+  }, [chatId, workbench]);
+  useEffect(() => schedule.current(), [messages]);
+}

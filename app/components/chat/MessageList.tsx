@@ -1,0 +1,48 @@
+import { useStore } from '@nanostores/react';
+import type { UIMessage } from 'ai';
+import { memo, useEffect, useRef } from 'react';
+import Markdown from 'react-markdown';
+import { messageText, type Workbench } from '~/lib/stores/workbench';
+import { ArtifactCard } from './ArtifactCard';
+
+export function MessageList({ messages, workbench, streaming }: { messages: UIMessage[]; workbench: Workbench; streaming: boolean }) {
+  const end = useRef<HTMLDivElement>(null);
+  const last = messages[messages.length - 1];
+  useEffect(() => {
+    end.current?.scrollIntoView({ block: 'end' });
+  }, [messages.length, last?.parts.length]);
+  return (
+    <div className="flex flex-col gap-4">
+      {messages.map((message) =>
+        message.role === 'user' ? (
+          <div key={message.id} data-role="user" className="self-end max-w-[90%] whitespace-pre-wrap rounded-xl bg-blue-50 px-3 py-2 text-sm dark:bg-blue-950/50">
+            {messageText(message)}
+          </div>
+        ) : (
+          <AssistantMessage key={message.id} id={message.id} workbench={workbench} />
+        ),
+      )}
+      {streaming && last?.role === 'user' && (
+        <p className="muted text-sm" role="status">
+          Waiting for the model…
+        </p>
+      )}
+      <div ref={end} />
+    </div>
+  );
+}
+
+function AssistantMessage({ id, workbench }: { id: string; workbench: Workbench }) {
+  const blocks = useStore(workbench.blocks, { keys: [id] })[id] ?? [];
+  return (
+    <article data-role="assistant" className="markdown text-sm leading-relaxed">
+      {blocks.map((block, index) =>
+        block.type === 'text' ? <Prose key={index} text={block.text} /> : <ArtifactCard key={block.artifactKey} workbench={workbench} artifactKey={block.artifactKey} />,
+      )}
+    </article>
+  );
+}
+
+const Prose = memo(function Prose({ text }: { text: string }) {
+  return <Markdown>{text}</Markdown>;
+});

@@ -1,0 +1,41 @@
+import { useEffect, useState } from 'react';
+import { CURATED_MODELS, type ModelOption } from '~/lib/llm/models';
+
+/** The models offered: curated ones at once, the provider's list when /api/models answers. */
+export function useModels() {
+  const [models, setModels] = useState<ModelOption[]>(CURATED_MODELS);
+  const [defaultModel, setDefaultModel] = useState<string | null>(null);
+  useEffect(() => {
+    let cancelled = false;
+    fetch('/api/models')
+      .then((response) => (response.ok ? response.json() : Promise.reject(new Error(String(response.status)))))
+      .then((body: { models: ModelOption[]; defaultModel: string }) => {
+        if (cancelled) return;
+        setModels(body.models);
+        setDefaultModel(body.defaultModel);
+      })
+      .catch(() => {});
+    return () => {
+      cancelled = true;
+    };
+  }, []);
+  return { models, defaultModel };
+}
+
+export function ModelPicker({ value, onChange, models }: { value: string; onChange: (id: string) => void; models: ModelOption[] }) {
+  const options = models.some((m) => m.id === value) ? models : [{ id: value, label: value }, ...models];
+  return (
+    <select
+      aria-label="Model"
+      className="max-w-56 truncate rounded-md border border-gray-300 bg-transparent px-2 py-1 text-sm dark:border-gray-600"
+      value={value}
+      onChange={(event) => onChange(event.target.value)}
+    >
+      {options.map((model) => (
+        <option key={model.id} value={model.id}>
+          {model.label}
+        </option>
+      ))}
+    </select>
+  );
+}

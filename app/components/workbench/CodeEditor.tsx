@@ -1,0 +1,102 @@
+import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
+import { css } from '@codemirror/lang-css';
+import { html } from '@codemirror/lang-html';
+import { javascript } from '@codemirror/lang-javascript';
+import { json } from '@codemirror/lang-json';
+import { markdown } from '@codemirror/lang-markdown';
+import { python } from '@codemirror/lang-python';
+import { bracketMatching, defaultHighlightStyle, foldGutter, indentOnInput, syntaxHighlighting } from '@codemirror/language';
+import { Compartment, EditorState, type Extension } from '@codemirror/state';
+import { oneDark } from '@codemirror/theme-one-dark';
+import { EditorView, drawSelection, highlightActiveLine, keymap, lineNumbers } from '@codemirror/view';
+import { useStore } from '@nanostores/react';
+import { useEffect, useRef } from 'react';
+import type { Workbench } from '~/lib/stores/workbench';
+
+function languageFor(path: string): Extension {
+  const ext = path.split('.').pop()?.toLowerCase() ?? '';
+  if (['js', 'mjs', 'cjs'].includes(ext)) return javascript();
+  if (ext === 'jsx') return javascript({ jsx: true });
+  if (['ts', 'mts', 'cts'].includes(ext)) return javascript({ typescript: true });
+  if (ext === 'tsx') return javascript({ jsx: true, typescript: true });
+  if (['html', 'htm', 'svelte', 'vue'].includes(ext)) return html();
+  if (['css', 'scss', 'less'].includes(ext)) return css();
+  if (ext === 'json') return json();
+  if (['md', 'mdx'].includes(ext)) return markdown();
+  if (ext === 'py') return python();
+  return [];
+}
+
+/**
+ * CodeMirror 6 on the selected file. While the model writes that file, new text is appended to
+ * the document rather than replacing it, so the view does not jump. User edits go to the
+ * workbench, which saves them and writes them through to the runtime.
+ */
+export default function CodeEditor({ workbench }: { workbench: Workbench }) {
+  const host = useRef<HTMLDivElement>(null);
+  const view = useRef<EditorView | null>(null);
+  const language = useRef(new Compartment());
+  const path = useStore(workbench.selectedFile);
+  const content = useStore(workbench.files.files, { keys: path ? [path] : [] })[path ?? ''] ?? '';
+  const pathRef = useRef(path);
+  pathRef.current = path;
+
+  useEffect(() => {
+    const dark = window.matchMedia('(prefers-color-scheme: dark)').matches;
+    const editor = new EditorView({
+      parent: host.current!,
+      state: EditorState.create({
+        doc: '',
+        extensions: [
+          lineNumbers(),
+          foldGutter(),
+          history(),
+          drawSelection(),
+          indentOnInput(),
+          bracketMatching(),
+          highlightActiveLine(),
+          syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+          keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
+          language.current.of([]),
+          dark ? oneDark : [],
+          EditorView.contentAttributes.of({ 'aria-label': 'Code editor' }),
+          EditorView.updateListener.of((update) => {
+            const current = pathRef.current;
+            if (!update.docChanged || !current) return;
+            if (update.transactions.some((tr) => tr.isUserEvent('input') || tr.isUserEvent('delete') || tr.isUserEvent('undo') || tr.isUserEvent('redo') || tr.isUserEvent('move'))) {
+              workbench.editFile(current, update.state.doc.toString());
+            }
+          }),
+        ],
+      }),
+    });
+    view.current = editor;
+    return () => editor.destroy();
+  }, [workbench]);
+
+  useEffect(() => {
+    view.current?.dispatch({ effects: language.current.reconfigure(path ? languageFor(path) : []) });
+  }, [path]);
+
+  useEffect(() => {
+    const editor = view.current;
+    if (!editor) return;
+    const doc = editor.state.doc;
+    if (doc.length === content.length && doc.toString() === content) return;
+    const streaming = workbench.files.streamingPath === path;
+    if (streaming && content.length > doc.length && content.startsWith(doc.sliceString(Math.max(0, doc.length - 64)), Math.max(0, doc.length - 64))) {
+      editor.dispatch({ changes: { from: doc.length, insert: content.slice(doc.length) }, scrollIntoView: true, selection: { anchor: content.length } });
+    } else {
+      editor.dispatch({ changes: { from: 0, to: doc.length, insert: content } });
+    }
+  }, [content, path, workbench]);
+
+  return (
+    <div className="flex h-full flex-col">
+      <div className="muted border-b border-gray-200 px-3 py-1 text-xs dark:border-gray-800" aria-live="off">
+        {path ?? 'No file open'}
+      </div>
+      <div ref={host} className="min-h-0 flex-1 overflow-hidden" data-testid="editor" />
+    </div>
+  );
+}

@@ -1,0 +1,40 @@
+import { useStore } from '@nanostores/react';
+import { useState } from 'react';
+import type { Workbench } from '~/lib/stores/workbench';
+
+/** The running app in an iframe named "Preview", with a URL bar and reload. */
+export function PreviewPane({ workbench }: { workbench: Workbench }) {
+  const previews = useStore(workbench.previews);
+  const runtime = useStore(workbench.runtimeState);
+  const preview = previews[previews.length - 1];
+  const [path, setPath] = useState('/');
+  const [nonce, setNonce] = useState(0);
+  const src = preview ? new URL(path || '/', preview.url).href : undefined;
+  return (
+    <div className="flex h-full flex-col">
+      <div className="flex items-center gap-2 border-b border-gray-200 px-2 py-1 dark:border-gray-800">
+        <button type="button" className="btn-ghost px-2 py-0.5" aria-label="Reload preview" disabled={!preview} onClick={() => setNonce((n) => n + 1)}>
+          ⟳
+        </button>
+        <input aria-label="Preview path" className="min-w-0 flex-1 rounded border border-gray-300 bg-transparent px-2 py-0.5 text-xs dark:border-gray-700" value={path} onChange={(e) => setPath(e.target.value)} disabled={!preview} />
+        {src && (
+          <a className="text-xs underline" href={src} target="_blank" rel="noreferrer">
+            Open in new tab
+          </a>
+        )}
+      </div>
+      <iframe
+        key={`${src ?? 'empty'}#${nonce}`}
+        title="Preview"
+        {...(src ? { src } : { srcDoc: placeholderPage(runtime.state === 'unavailable' ? runtime.message : 'The preview appears here once the app\u2019s server is running.') })}
+        className="min-h-0 w-full flex-1 border-0 bg-white"
+        sandbox="allow-scripts allow-forms allow-same-origin allow-popups allow-modals"
+      />
+    </div>
+  );
+}
+
+function placeholderPage(message: string) {
+  const escaped = message.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  return `<!doctype html><meta name="color-scheme" content="light dark"><body style="font:14px system-ui;display:grid;place-items:center;height:90vh;margin:0;color:#6b7280;text-align:center;padding:0 2em"><p>${escaped}</p></body>`;
+}

@@ -1,0 +1,56 @@
+import { lazy, Suspense, useState } from 'react';
+import { Group, Panel, Separator } from 'react-resizable-panels';
+import type { Workbench as WorkbenchModel } from '~/lib/stores/workbench';
+import { FileTree } from './FileTree';
+import { PreviewPane } from './PreviewPane';
+import { RuntimeStatus } from './RuntimeStatus';
+
+// The editor and the terminal are heavy: they load only when the workbench opens.
+const CodeEditor = lazy(() => import('./CodeEditor'));
+const TerminalView = lazy(() => import('./TerminalView'));
+
+const loading = <div className="muted p-3 text-xs">Loading…</div>;
+
+export function Workbench({ workbench }: { workbench: WorkbenchModel }) {
+  const [tab, setTab] = useState<'code' | 'preview'>('code');
+  return (
+    <section aria-label="Workbench" className="flex h-full flex-col border-l border-gray-200 dark:border-gray-800">
+      <header className="flex items-center gap-3 border-b border-gray-200 px-3 py-2 dark:border-gray-800">
+        <div role="tablist" aria-label="Workbench view" className="flex gap-1">
+          {(['code', 'preview'] as const).map((name) => (
+            <button key={name} role="tab" type="button" aria-selected={tab === name} className={`btn px-2 py-0.5 ${tab === name ? 'bg-gray-200 dark:bg-gray-800' : ''}`} onClick={() => setTab(name)}>
+              {name === 'code' ? 'Code' : 'Preview'}
+            </button>
+          ))}
+        </div>
+        <RuntimeStatus workbench={workbench} />
+      </header>
+      <Group orientation="vertical" className="min-h-0 flex-1">
+        <Panel defaultSize="72" minSize="20">
+          <div className={tab === 'code' ? 'h-full' : 'hidden'}>
+            <Group orientation="horizontal" className="h-full">
+              <Panel defaultSize={220} minSize={120}>
+                <FileTree workbench={workbench} />
+              </Panel>
+              <Separator className="w-1 bg-gray-200 hover:bg-blue-400 dark:bg-gray-800" />
+              <Panel minSize="20">
+                <Suspense fallback={loading}>
+                  <CodeEditor workbench={workbench} />
+                </Suspense>
+              </Panel>
+            </Group>
+          </div>
+          <div className={tab === 'preview' ? 'h-full' : 'hidden'}>
+            <PreviewPane workbench={workbench} />
+          </div>
+        </Panel>
+        <Separator className="h-1 bg-gray-200 hover:bg-blue-400 dark:bg-gray-800" />
+        <Panel defaultSize="28" minSize="8" collapsible>
+          <Suspense fallback={loading}>
+            <TerminalView workbench={workbench} />
+          </Suspense>
+        </Panel>
+      </Group>
+    </section>
+  );
+}

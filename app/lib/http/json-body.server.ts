@@ -1,0 +1,47 @@
+import type { z } from 'zod';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Reads a JSON body of at most `maxBytes` (checked while reading, not only by Content-Length) and validates it. */
+export async function readJsonBody<T extends z.ZodType>(request: Request, schema: T, maxBytes: number): Promise<z.infer<T>> {
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > maxBytes) throw new HttpError(413, `The request is too large (${declared} bytes; the limit is ${maxBytes}).`);
+  if (!request.body) throw new HttpError(400, 'The request has no body.');
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw new HttpError(413, `The request is too large (over ${maxBytes} bytes).`);
+    }
+    chunks.push(value);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'The request body is not valid JSON.');
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new HttpError(400, `Invalid request: ${first.path.join('.') || 'body'}: ${first.message}`);
+  }
+  return parsed.data;
+}
+
+export function errorResponse(error: unknown): Response {
+  if (error instanceof HttpError) return Response.json({ error: error.message }, { status: error.status });
+  throw error;
+}

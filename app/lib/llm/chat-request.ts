@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+/** Limits on what one chat request may carry; the byte limit on the whole body is server config. */
+export const CHAT_LIMITS = { messages: 400, partChars: 1_000_000, modelChars: 200 } as const;
+
+const textPart = z.object({ type: z.literal('text'), text: z.string().max(CHAT_LIMITS.partChars) });
+// Other part kinds (step markers, reasoning) are accepted and passed through untouched.
+const otherPart = z.looseObject({ type: z.string().max(100).refine((t) => t !== 'text') });
+
+export const chatRequestSchema = z.object({
+  id: z.string().max(200).optional(),
+  model: z.string().trim().min(1).max(CHAT_LIMITS.modelChars),
+  messages: z
+    .array(
+      z.looseObject({
+        id: z.string().max(200),
+        role: z.enum(['user', 'assistant']),
+        parts: z.array(z.union([textPart, otherPart])).max(2000),
+      }),
+    )
+    .min(1)
+    .max(CHAT_LIMITS.messages)
+    .refine((messages) => messages[messages.length - 1].role === 'user', 'the last message must come from the user'),
+});
+
+export type ChatRequest = z.infer<typeof chatRequestSchema>;

@@ -1,0 +1,129 @@
+import { createOpenRouter } from '@openrouter/ai-sdk-provider';
+import {
+  APICallError,
+  convertToModelMessages,
+  createUIMessageStream,
+  createUIMessageStreamResponse,
+  streamText,
+  type ModelMessage,
+  type UIMessage,
+} from 'ai';
+import type { ServerEnv } from '../env.server';
+import { CONTINUE_PROMPT, SYSTEM_PROMPT } from './system-prompt';
+
+export interface ChatStreamOptions {
+  env: ServerEnv;
+  messages: UIMessage[];
+  model: string;
+  signal: AbortSignal;
+}
+
+/**
+ * Streams the model's answer as a UI message stream. When the model stops at its output limit
+ * (finish reason `length`) the answer is continued in a new request and merged into the same
+ * message, so a long project is not cut. Faults end the stream with a user-facing error chunk;
+ * whatever was streamed before the fault has already reached the client.
+ */
+export function streamChat({ env, messages, model, signal }: ChatStreamOptions): Response {
+  const provider = createOpenRouter({
+    baseURL: env.OPENROUTER_BASE_URL,
+    apiKey: env.OPENROUTER_API_KEY || 'not-needed',
+    compatibility: env.usesOpenRouter ? 'strict' : 'compatible',
+    appName: 'AppForge',
+  });
+  const describe = (error: unknown) => describeModelError(error, env);
+
+  const stream = createUIMessageStream({
+    onError: describe,
+    execute: async ({ writer }) => {
+      let history: ModelMessage[] = await convertToModelMessages(messages);
+      for (let segment = 0; ; segment++) {
+        let failed = false;
+        const result = streamText({
+          model: provider.chat(model),
+          instructions: SYSTEM_PROMPT,
+          messages: history,
+          abortSignal: signal,
+          maxRetries: env.LLM_MAX_RETRIES,
+          timeout: { chunkMs: env.LLM_STALL_TIMEOUT_S * 1000 },
+          onError: () => {
+            failed = true;
+          },
+        });
+        writer.merge(result.toUIMessageStream({ sendStart: segment === 0, sendFinish: false, onError: describe }));
+        const finishReason = await Promise.resolve(result.finishReason).catch(() => 'error' as const);
+        if (failed || finishReason !== 'length' || segment >= env.LLM_MAX_CONTINUATIONS || signal.aborted) break;
+        const text = await result.text;
+        history = [...history, { role: 'assistant', content: text }, { role: 'user', content: CONTINUE_PROMPT }];
+      }
+      writer.write({ type: 'finish' });
+    },
+  });
+  return createUIMessageStreamResponse({ stream });
+}
+
+/** One place that turns provider faults into sentences a user can act on. No secret is included. */
+export function describeModelError(error: unknown, env: Pick<ServerEnv, 'LLM_STALL_TIMEOUT_S' | 'usesOpenRouter'>): string {
+  const provider = env.usesOpenRouter ? 'OpenRouter' : 'The model server';
+  const apiError = findApiError(error);
+  if (apiError) {
+    const status = apiError.statusCode;
+    const detail = providerMessage(apiError.responseBody);
+    const suffix = detail ? ` (${detail})` : '';
+    if (status === 401 || status === 403) {
+      return `${provider} rejected the API key (HTTP ${status})${suffix}. Check OPENROUTER_API_KEY in the server's .env, restart, then press Retry.`;
+    }
+    if (status === 402) return `${provider} refused the request: the account is out of credits (HTTP 402)${suffix}.`;
+    if (status === 404) return `${provider} does not know this model (HTTP 404)${suffix}. Pick another model and press Retry.`;
+    if (status === 429) return `${provider} is rate-limiting requests (HTTP 429)${suffix}. Wait a minute, then press Retry.`;
+    if (status !== undefined && status >= 500) return `${provider} failed with HTTP ${status}${suffix}. This is usually temporary: press Retry.`;
+    if (status !== undefined) return `${provider} rejected the request with HTTP ${status}${suffix}.`;
+    return `Could not reach ${provider} at the configured OPENROUTER_BASE_URL: ${apiError.message}. Press Retry.`;
+  }
+  const text = errorText(error);
+  if (/timeout|timed out/i.test(text) || isNamed(error, 'TimeoutError')) {
+    return `${provider} stopped sending for ${env.LLM_STALL_TIMEOUT_S} seconds, so the answer was ended. What arrived is kept; press Retry to ask again.`;
+  }
+  if (/terminated|socket|ECONNRESET|premature|aborted|network/i.test(text)) {
+    return `The connection to ${provider} was cut in the middle of the answer. What arrived is kept; press Retry to ask again.`;
+  }
+  return `The model request failed: ${text.slice(0, 300)}. Press Retry to ask again.`;
+}
+
+function findApiError(error: unknown): APICallError | undefined {
+  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
+    if (APICallError.isInstance(e)) return e;
+    const errors = (e as { errors?: unknown[] }).errors;
+    if (Array.isArray(errors) && errors.length) {
+      const last = errors[errors.length - 1];
+      if (APICallError.isInstance(last)) return last;
+    }
+    e = (e as { lastError?: unknown; cause?: unknown }).lastError ?? (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function providerMessage(body: string | undefined): string | undefined {
+  if (!body) return undefined;
+  try {
+    const parsed = JSON.parse(body) as { error?: { message?: unknown } | string; message?: unknown };
+    const message = typeof parsed.error === 'string' ? parsed.error : (parsed.error?.message ?? parsed.message);
+    return typeof message === 'string' ? message.slice(0, 200) : undefined;
+  } catch {
+    return body.slice(0, 200);
+  }
+}
+
+function errorText(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
+    if (e instanceof Error) parts.push(`${e.name}: ${e.message}`);
+    else parts.push(String(e));
+    e = (e as { cause?: unknown }).cause;
+  }
+  return parts.join(' / ');
+}
+
+function isNamed(error: unknown, name: string) {
+  return error instanceof Error && (error.name === name || (error.cause instanceof Error && error.cause.name === name));
+}

@@ -1,0 +1,78 @@
+import type { UIMessage } from 'ai';
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { ActionStatus } from '../runtime/action-runner';
+
+/** Everything a reload needs, kept in the browser's IndexedDB. */
+export interface ChatMeta {
+  id: string;
+  title: string;
+  model: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ChatMessages {
+  chatId: string;
+  messages: UIMessage[];
+  /** The last known state of each action, so a reload shows failures as failures. */
+  actionStates: Record<string, ActionStatus>;
+}
+
+export interface ChatFiles {
+  chatId: string;
+  files: Record<string, string>;
+}
+
+interface ChatDbSchema extends DBSchema {
+  chats: { key: string; value: ChatMeta; indexes: { updatedAt: number } };
+  messages: { key: string; value: ChatMessages };
+  files: { key: string; value: ChatFiles };
+}
+
+let dbPromise: Promise<IDBPDatabase<ChatDbSchema>> | undefined;
+
+function db() {
+  dbPromise ??= openDB<ChatDbSchema>('appforge', 1, {
+    upgrade(database) {
+      database.createObjectStore('chats', { keyPath: 'id' }).createIndex('updatedAt', 'updatedAt');
+      database.createObjectStore('messages', { keyPath: 'chatId' });
+      database.createObjectStore('files', { keyPath: 'chatId' });
+    },
+  });
+  return dbPromise;
+}
+
+export async function listChats(): Promise<ChatMeta[]> {
+  const all = await (await db()).getAllFromIndex('chats', 'updatedAt');
+  return all.reverse();
+}
+
+export async function getChat(id: string) {
+  const database = await db();
+  const [chat, messages, files] = await Promise.all([database.get('chats', id), database.get('messages', id), database.get('files', id)]);
+  if (!chat) return undefined;
+  return { chat, messages: messages?.messages ?? [], actionStates: messages?.actionStates ?? {}, files: files?.files ?? {} };
+}
+
+export async function putChat(chat: ChatMeta) {
+  await (await db()).put('chats', chat);
+}
+
+export async function saveMessages(record: ChatMessages) {
+  const database = await db();
+  const tx = database.transaction(['messages', 'chats'], 'readwrite');
+  await tx.objectStore('messages').put(record);
+  const chat = await tx.objectStore('chats').get(record.chatId);
+  if (chat) await tx.objectStore('chats').put({ ...chat, updatedAt: Date.now() });
+  await tx.done;
+}
+
+export async function saveFiles(record: ChatFiles) {
+  await (await db()).put('files', record);
+}
+
+export async function deleteChat(id: string) {
+  const database = await db();
+  const tx = database.transaction(['chats', 'messages', 'files'], 'readwrite');
+  await Promise.all([tx.objectStore('chats').delete(id), tx.objectStore('messages').delete(id), tx.objectStore('files').delete(id), tx.done]);
+}

@@ -1,0 +1,210 @@
+import { map, type MapStore } from 'nanostores';
+import type { ActionType, ParserEvent } from '../artifact/artifact-parser';
+import type { Runtime, RunningProcess } from './runtime';
+
+export type ActionStatus =
+  | { state: 'pending' }
+  | { state: 'running' }
+  | { state: 'complete' }
+  | { state: 'aborted' }
+  | { state: 'failed'; error: string };
+
+export interface ActionRecord {
+  /** `${messageId}:${parser action id}`: stable across reloads of the same message. */
+  key: string;
+  artifactId: string;
+  type: ActionType | 'unknown';
+  filePath?: string;
+  command?: string;
+  status: ActionStatus;
+  startedAt?: number;
+  endedAt?: number;
+}
+
+export interface ArtifactRecord {
+  key: string;
+  messageId: string;
+  id: string;
+  title: string;
+  actionKeys: string[];
+  closed: boolean;
+}
+
+export interface FileSink {
+  /** A file starts streaming: its content is reset. */
+  open(path: string): void;
+  append(path: string, text: string): void;
+}
+
+export interface RunnerDeps {
+  files: FileSink;
+  terminal: (text: string) => void;
+  /** The runtime if it is ready now. When it is not, a file is only saved in the project: it is copied in when the runtime becomes ready. */
+  readyRuntime: () => Runtime | null;
+  /** Waits until commands can run; rejects with a reason a user understands when they cannot. */
+  awaitRuntime: () => Promise<Runtime>;
+}
+
+/**
+ * Turns parser events into work, in order: one queue for the whole chat, so a command never runs
+ * before the files and commands written above it. Files reach the files store as they stream
+ * (the editor fills in live) and the runtime when complete; a `start` action launches in the
+ * background and the queue moves on.
+ */
+export class ActionRunner {
+  readonly actions: MapStore<Record<string, ActionRecord>> = map({});
+  readonly artifacts: MapStore<Record<string, ArtifactRecord>> = map({});
+  #deps: RunnerDeps;
+  #queue: Promise<void> = Promise.resolve();
+  #controller = new AbortController();
+  #openArtifact = new Map<string, string>();
+  #servers = new Set<RunningProcess>();
+
+  constructor(deps: RunnerDeps) {
+    this.#deps = deps;
+  }
+
+  /** Feeds one parser event of message `messageId`. In replay mode nothing runs: states come from `saved`. */
+  handle(messageId: string, event: ParserEvent, replay?: { saved: Record<string, ActionStatus> }) {
+    switch (event.type) {
+      case 'artifact-open': {
+        const key = `${messageId}:${event.artifact.id}:${Object.keys(this.artifacts.get()).length}`;
+        this.#openArtifact.set(messageId, key);
+        this.artifacts.setKey(key, { key, messageId, id: event.artifact.id, title: event.artifact.title, actionKeys: [], closed: false });
+        return;
+      }
+      case 'artifact-close': {
+        const key = this.#openArtifact.get(messageId);
+        const artifact = key ? this.artifacts.get()[key] : undefined;
+        if (artifact) this.artifacts.setKey(artifact.key, { ...artifact, closed: true });
+        return;
+      }
+      case 'action-open': {
+        const key = actionKey(messageId, event.actionId);
+        const artifactKey = this.#openArtifact.get(messageId);
+        const artifact = artifactKey ? this.artifacts.get()[artifactKey] : undefined;
+        if (artifact) this.artifacts.setKey(artifact.key, { ...artifact, actionKeys: [...artifact.actionKeys, key] });
+        const status: ActionStatus = replay
+          ? (replay.saved[key] ?? { state: 'complete' })
+          : event.error
+            ? { state: 'failed', error: event.error }
+            : event.actionType === 'file'
+              ? { state: 'running' }
+              : { state: 'pending' };
+        this.#set({ key, artifactId: event.artifactId, type: event.actionType, filePath: event.filePath, status, startedAt: Date.now() });
+        if (!replay && !event.error && event.actionType === 'file' && event.filePath) this.#deps.files.open(event.filePath);
+        return;
+      }
+      case 'file-delta': {
+        if (replay) return;
+        const record = this.actions.get()[actionKey(messageId, event.actionId)];
+        if (record?.filePath && record.status.state === 'running') this.#deps.files.append(record.filePath, event.text);
+        return;
+      }
+      case 'action-close': {
+        const key = actionKey(messageId, event.actionId);
+        const record = this.actions.get()[key];
+        if (!record) return;
+        const command = event.action && event.action.type !== 'file' ? event.action.command : undefined;
+        if (command) this.#set({ ...record, command });
+        if (replay || record.status.state === 'failed') return;
+        if (event.error) return this.#finish(key, { state: 'failed', error: event.error });
+        if (!event.complete) {
+          const what = record.type === 'file' ? 'this file is incomplete (what arrived is kept)' : 'the command was incomplete, so it was not run';
+          return this.#finish(key, { state: 'failed', error: `The answer ended before </boltAction>: ${what}.` });
+        }
+        const action = event.action!;
+        if (action.type === 'file') this.#enqueue(key, () => this.#writeFile(action.filePath, action.content));
+        else if (action.type === 'shell') this.#enqueue(key, (signal) => this.#runShell(action.command, signal));
+        else this.#enqueue(key, () => this.#runStart(key, action.command));
+        return;
+      }
+      case 'text':
+        return;
+    }
+  }
+
+  /** Stop: the running command is killed and queued actions are marked aborted. */
+  abort() {
+    this.#controller.abort();
+    this.#controller = new AbortController();
+    for (const record of Object.values(this.actions.get())) {
+      if (record.status.state === 'pending') this.#finish(record.key, { state: 'aborted' });
+    }
+  }
+
+  /** Waits until everything queued so far has run (tests, and persistence after a message). */
+  idle(): Promise<void> {
+    return this.#queue;
+  }
+
+  /** Kills the background servers this runner started. */
+  stopServers() {
+    for (const server of this.#servers) server.kill();
+    this.#servers.clear();
+  }
+
+  statuses(): Record<string, ActionStatus> {
+    return Object.fromEntries(Object.values(this.actions.get()).map((a) => [a.key, a.status]));
+  }
+
+  #enqueue(key: string, work: (signal: AbortSignal) => Promise<ActionStatus>) {
+    const signal = this.#controller.signal;
+    this.#queue = this.#queue.then(async () => {
+      if (signal.aborted || this.actions.get()[key]?.status.state === 'aborted') return this.#finish(key, { state: 'aborted' });
+      this.#set({ ...this.actions.get()[key], status: { state: 'running' }, startedAt: Date.now() });
+      let status: ActionStatus;
+      try {
+        status = await work(signal);
+      } catch (error) {
+        status = { state: 'failed', error: error instanceof Error ? error.message : String(error) };
+      }
+      this.#finish(key, signal.aborted && status.state !== 'complete' ? { state: 'aborted' } : status);
+    });
+  }
+
+  async #writeFile(path: string, content: string): Promise<ActionStatus> {
+    await this.#deps.readyRuntime()?.writeFiles({ [path]: content });
+    return { state: 'complete' };
+  }
+
+  async #runShell(command: string, signal: AbortSignal): Promise<ActionStatus> {
+    const runtime = await this.#deps.awaitRuntime();
+    this.#deps.terminal(`\x1b[1;34m$ ${command}\x1b[0m\r\n`);
+    const { exitCode } = await runtime.exec(command, { onOutput: this.#deps.terminal, signal });
+    if (signal.aborted) return { state: 'aborted' };
+    if (exitCode !== 0) {
+      this.#deps.terminal(`\x1b[31mexit code ${exitCode}\x1b[0m\r\n`);
+      return { state: 'failed', error: `\`${command}\` exited with code ${exitCode}` };
+    }
+    return { state: 'complete' };
+  }
+
+  async #runStart(key: string, command: string): Promise<ActionStatus> {
+    const runtime = await this.#deps.awaitRuntime();
+    this.#deps.terminal(`\x1b[1;34m$ ${command}\x1b[0m  \x1b[2m(running in the background)\x1b[0m\r\n`);
+    const server = await runtime.start(command, { onOutput: this.#deps.terminal });
+    this.#servers.add(server);
+    void server.exit.then((code) => {
+      this.#servers.delete(server);
+      if (code !== 0) {
+        this.#deps.terminal(`\x1b[31m${command} exited with code ${code}\x1b[0m\r\n`);
+        this.#finish(key, { state: 'failed', error: `\`${command}\` exited with code ${code}` });
+      }
+    });
+    return { state: 'complete' };
+  }
+
+  #finish(key: string, status: ActionStatus) {
+    const record = this.actions.get()[key];
+    if (record) this.#set({ ...record, status, endedAt: Date.now() });
+  }
+
+  #set(record: ActionRecord) {
+    this.actions.setKey(record.key, record);
+  }
+}
+
+export function actionKey(messageId: string, actionId: number) {
+  return `${messageId}:${actionId}`;
+}

@@ -1,0 +1,143 @@
+import type { FileSystemTree, WebContainer } from '@webcontainer/api';
+import { RuntimeUnavailableError, type CommandOptions, type PreviewInfo, type Runtime, type RunningProcess } from './runtime';
+
+/** Offline, the boot neither succeeds nor fails (it waits for StackBlitz's servers): give up after this. */
+export const BOOT_TIMEOUT_MS = 20_000;
+
+// One WebContainer per tab: the API allows a single instance, and booting costs seconds.
+let booting: Promise<WebContainer> | undefined;
+
+type Loader = () => Promise<{ WebContainer: typeof WebContainer }>;
+
+/** Runs the project inside the tab with StackBlitz's WebContainer (Node.js in WebAssembly). */
+export class WebContainerRuntime implements Runtime {
+  readonly kind = 'browser' as const;
+  #load: Loader;
+  #timeoutMs: number;
+  #listeners = new Set<(preview: PreviewInfo) => void>();
+  #unsubscribe: Array<() => void> = [];
+  #container?: Promise<WebContainer>;
+
+  constructor(options: { load?: Loader; timeoutMs?: number } = {}) {
+    this.#load = options.load ?? (() => import('@webcontainer/api'));
+    this.#timeoutMs = options.timeoutMs ?? BOOT_TIMEOUT_MS;
+  }
+
+  ready(): Promise<void> {
+    return this.#boot().then(() => undefined);
+  }
+
+  #boot(): Promise<WebContainer> {
+    this.#container ??= (async () => {
+      if (typeof window !== 'undefined' && !window.crossOriginIsolated) {
+        throw new RuntimeUnavailableError('this page is not cross-origin isolated (the server must send COOP and COEP headers)');
+      }
+      booting ??= this.#load().then(({ WebContainer }) => WebContainer.boot({ coep: 'credentialless', workdirName: 'project' }));
+      const container = await withTimeout(booting, this.#timeoutMs).catch((error: unknown) => {
+        booting = undefined;
+        if (error instanceof RuntimeUnavailableError) throw error;
+        throw new RuntimeUnavailableError(error instanceof Error ? error.message : String(error));
+      });
+      this.#unsubscribe.push(
+        container.on('server-ready', (port, url) => this.#emit({ port, url })),
+        container.on('port', (port, type, url) => {
+          if (type === 'open') this.#emit({ port, url });
+        }),
+      );
+      return container;
+    })();
+    return this.#container;
+  }
+
+  async writeFiles(files: Record<string, string>) {
+    const container = await this.#boot();
+    for (const [path, content] of Object.entries(files)) {
+      const dir = path.split('/').slice(0, -1).join('/');
+      if (dir) await container.fs.mkdir(dir, { recursive: true });
+      await container.fs.writeFile(path, content);
+    }
+  }
+
+  async removePaths(paths: string[]) {
+    const container = await this.#boot();
+    for (const path of paths) await container.fs.rm(path, { recursive: true, force: true });
+  }
+
+  async exec(command: string, options: CommandOptions) {
+    const process = await this.#spawn(command, options);
+    const abort = () => process.kill();
+    options.signal?.addEventListener('abort', abort, { once: true });
+    try {
+      return { exitCode: await process.exit };
+    } finally {
+      options.signal?.removeEventListener('abort', abort);
+    }
+  }
+
+  async start(command: string, options: CommandOptions): Promise<RunningProcess> {
+    const process = await this.#spawn(command, options);
+    return { exit: process.exit, kill: () => process.kill() };
+  }
+
+  async #spawn(command: string, options: CommandOptions) {
+    const container = await this.#boot();
+    const process = await container.spawn('jsh', ['-c', command], { env: { npm_config_yes: 'true' } });
+    void process.output.pipeTo(new WritableStream({ write: (chunk) => options.onOutput(chunk) })).catch(() => {});
+    return process;
+  }
+
+  onPreview(listener: (preview: PreviewInfo) => void) {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async readTree(): Promise<Record<string, string>> {
+    const container = await this.#boot();
+    const tree = await container.export('.', { format: 'json', excludes: ['node_modules/**', '.git/**'] });
+    const files: Record<string, string> = {};
+    flatten(tree, '', files);
+    return files;
+  }
+
+  async dispose() {
+    for (const unsubscribe of this.#unsubscribe) unsubscribe();
+    this.#unsubscribe = [];
+    this.#listeners.clear();
+  }
+
+  #emit(preview: PreviewInfo) {
+    for (const listener of this.#listeners) listener(preview);
+  }
+}
+
+function flatten(tree: FileSystemTree, prefix: string, out: Record<string, string>) {
+  for (const [name, node] of Object.entries(tree)) {
+    const path = prefix ? `${prefix}/${name}` : name;
+    if ('directory' in node) flatten(node.directory, path, out);
+    else if ('file' in node && 'contents' in node.file && typeof node.file.contents === 'string') out[path] = node.file.contents;
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new RuntimeUnavailableError(`it did not boot within ${Math.round(ms / 1000)} seconds (WebContainer loads its runtime from StackBlitz's servers, which may be unreachable)`)),
+      ms,
+    );
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Test hook: forget the per-tab boot so a fake can be booted again. */
+export function resetWebContainerBootForTests() {
+  booting = undefined;
+}

@@ -1,0 +1,38 @@
+import { atom } from 'nanostores';
+import * as chatDb from '../persistence/chat-db';
+
+/** The chat history sidebar's list, newest first. */
+export const chatList = atom<chatDb.ChatMeta[]>([]);
+
+export async function refreshChatList() {
+  chatList.set(await chatDb.listChats());
+}
+
+export function newChatId() {
+  return crypto.randomUUID().replace(/-/g, '').slice(0, 16);
+}
+
+export function titleFromPrompt(prompt: string) {
+  const line = prompt.trim().split('\n')[0].replace(/\s+/g, ' ');
+  return line.length > 60 ? `${line.slice(0, 57)}…` : line || 'New chat';
+}
+
+export async function createChat(prompt: string, model: string) {
+  const now = Date.now();
+  const chat: chatDb.ChatMeta = { id: newChatId(), title: titleFromPrompt(prompt), model, createdAt: now, updatedAt: now };
+  await chatDb.putChat(chat);
+  await refreshChatList();
+  return chat;
+}
+
+export async function renameChat(id: string, title: string) {
+  const found = await chatDb.getChat(id);
+  if (!found) return;
+  await chatDb.putChat({ ...found.chat, title: title.trim() || found.chat.title });
+  await refreshChatList();
+}
+
+export async function removeChat(id: string) {
+  await chatDb.deleteChat(id);
+  await refreshChatList();
+}

@@ -1,0 +1,74 @@
+import { useStore } from '@nanostores/react';
+import { useNavigate } from '@remix-run/react';
+import { useEffect, useState } from 'react';
+import { ModelPicker, useModels } from '~/components/chat/ModelPicker';
+import { PromptBox } from '~/components/chat/PromptBox';
+import { AppShell } from '~/components/sidebar/AppShell';
+import { chatList, createChat } from '~/lib/stores/chats';
+
+const EXAMPLES = [
+  'Build a todo app with Vite and React, with filters and local storage',
+  'Build a Flask API with SQLite for a reading list, and a small page to use it',
+  'Build a pomodoro timer with a settings panel',
+];
+
+export default function Landing() {
+  const navigate = useNavigate();
+  const { models, defaultModel } = useModels();
+  const [model, setModel] = useState<string | null>(null);
+  const chats = useStore(chatList);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    if (defaultModel && model === null) setModel(defaultModel);
+  }, [defaultModel, model]);
+  const chosen = model ?? defaultModel ?? models[0].id;
+
+  const start = async (prompt: string) => {
+    try {
+      const chat = await createChat(prompt, chosen);
+      navigate(`/chat/${chat.id}`, { state: { prompt } });
+    } catch (e) {
+      setError(`Could not save the chat in this browser: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+
+  return (
+    <AppShell>
+      <main className="mx-auto flex w-full max-w-2xl flex-col gap-6 px-4 pt-[12vh]">
+        <div>
+          <h1 className="text-3xl font-bold tracking-tight">What should we build?</h1>
+          <p className="muted mt-1">Describe an app. You will watch it being written, run and previewed.</p>
+        </div>
+        <PromptBox onSend={(text) => void start(text)} large placeholder="Build me a …">
+          <ModelPicker value={chosen} onChange={setModel} models={models} />
+        </PromptBox>
+        {error && (
+          <p role="alert" className="text-sm text-red-600">
+            {error}
+          </p>
+        )}
+        <div className="flex flex-wrap gap-2">
+          {EXAMPLES.map((example) => (
+            <button key={example} type="button" className="btn-ghost text-left text-xs" onClick={() => void start(example)}>
+              {example}
+            </button>
+          ))}
+        </div>
+        {chats.length > 0 && (
+          <section aria-label="Recent chats">
+            <h2 className="muted text-xs font-semibold uppercase">Recent</h2>
+            <ul className="mt-2 text-sm">
+              {chats.slice(0, 5).map((chat) => (
+                <li key={chat.id}>
+                  <a className="hover:underline" href={`/chat/${chat.id}`}>
+                    {chat.title}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </section>
+        )}
+      </main>
+    </AppShell>
+  );
+}

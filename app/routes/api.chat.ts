@@ -1,0 +1,27 @@
+import type { ActionFunctionArgs } from '@remix-run/node';
+import type { UIMessage } from 'ai';
+import { serverEnv } from '~/lib/env.server';
+import { errorResponse, HttpError, readJsonBody } from '~/lib/http/json-body.server';
+import { chatRequestSchema } from '~/lib/llm/chat-request';
+import { streamChat } from '~/lib/llm/chat-stream.server';
+
+export async function action({ request }: ActionFunctionArgs) {
+  try {
+    if (request.method !== 'POST') throw new HttpError(405, 'Use POST.');
+    const env = serverEnv();
+    const body = await readJsonBody(request, chatRequestSchema, env.CHAT_MAX_BODY_BYTES);
+    if (!env.OPENROUTER_API_KEY && env.usesOpenRouter) {
+      throw new HttpError(
+        503,
+        'No model API key is configured on the server. Set OPENROUTER_API_KEY in .env (or point OPENROUTER_BASE_URL at a local model server such as Ollama) and restart the app.',
+      );
+    }
+    return streamChat({ env, messages: body.messages as unknown as UIMessage[], model: body.model, signal: request.signal });
+  } catch (error) {
+    return errorResponse(error);
+  }
+}
+
+export function loader() {
+  return Response.json({ error: 'Use POST.' }, { status: 405 });
+}

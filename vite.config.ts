@@ -1,0 +1,31 @@
+import { vitePlugin as remix } from '@remix-run/dev';
+import { fileURLToPath } from 'node:url';
+import UnoCSS from 'unocss/vite';
+import { defineConfig } from 'vite';
+
+declare module '@remix-run/node' {
+  interface Future {
+    v3_singleFetch: true;
+  }
+}
+
+export default defineConfig({
+  plugins: [
+    UnoCSS(),
+    remix({
+      future: {
+        v3_fetcherPersist: true,
+        v3_relativeSplatPath: true,
+        v3_throwAbortReason: true,
+        v3_singleFetch: true,
+        v3_lazyRouteDiscovery: true,
+      },
+    }),
+  ],
+  resolve: { alias: { '~': fileURLToPath(new URL('./app', import.meta.url)) } },
+  optimizeDeps: {
+    include: ['react', 'react-dom', 'react-dom/client', 'nanostores', '@nanostores/react', 'ai', '@ai-sdk/react', 'idb', 'react-markdown'],
+    exclude: ['@daytonaio/sdk'],
+  },
+  build: { target: 'es2022' },
+});
