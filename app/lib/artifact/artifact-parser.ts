@@ -62,6 +62,8 @@ export class StreamingArtifactParser {
   #pendingDelta = '';
   /** How far past its `<` a partially received opening tag has already been searched for `>`. */
   #tagScanned = 0;
+  /** The quote character an unfinished opening tag is inside, if any. */
+  #tagQuote = '';
   /** Characters examined so far; exposed so tests can assert linear work. */
   charsScanned = 0;
 
@@ -129,16 +131,14 @@ export class StreamingArtifactParser {
       const after = buf[i + tag.length];
       if (after === undefined) return final ? this.#literal(i) : WAIT;
       if (after !== '>' && !/\s/.test(after)) continue;
-      const from = i + Math.max(tag.length, this.#tagScanned);
-      const gt = buf.indexOf('>', from);
-      this.charsScanned += (gt === -1 ? buf.length : gt + 1) - from;
+      const gt = this.#findTagEnd(buf, i, i + Math.max(tag.length, this.#tagScanned));
       if (gt === -1) {
         if (final || buf.length - i > MAX_TAG_LENGTH) return this.#literal(i);
-        this.#tagScanned = buf.length - i;
         return WAIT;
       }
       if (gt - i > MAX_TAG_LENGTH) return this.#literal(i);
       this.#tagScanned = 0;
+      this.#tagQuote = '';
       this.#openingTag(tag, buf.slice(i + tag.length, gt));
       return gt + 1;
     }
@@ -146,8 +146,25 @@ export class StreamingArtifactParser {
   }
 
   /** A `<` that starts no tag of interest is ordinary text in the current mode. */
+  /** The `>` ending the opening tag that starts at `start`, skipping quoted attribute values; -1 if not here yet. */
+  #findTagEnd(buf: string, start: number, from: number): number {
+    let quote = this.#tagQuote;
+    for (let j = from; j < buf.length; j++) {
+      this.charsScanned += 1;
+      const c = buf[j];
+      if (quote) {
+        if (c === quote) quote = '';
+      } else if (c === '"' || c === "'") quote = c;
+      else if (c === '>') return j;
+    }
+    this.#tagQuote = quote;
+    this.#tagScanned = buf.length - start;
+    return -1;
+  }
+
   #literal(i: number) {
     this.#tagScanned = 0;
+    this.#tagQuote = '';
     this.#consumePlain('<');
     return i + 1;
   }

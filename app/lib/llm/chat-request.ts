@@ -20,7 +20,7 @@ export const chatRequestSchema = z.object({
     )
     .min(1)
     .max(CHAT_LIMITS.messages)
-    .refine((messages) => messages[messages.length - 1].role === 'user', 'the last message must come from the user'),
+    .refine((messages) => messages.at(-1)?.role === 'user', 'the last message must come from the user'),
 });
 
 export type ChatRequest = z.infer<typeof chatRequestSchema>;

@@ -38,7 +38,6 @@ export function streamChat({ env, messages, model, signal }: ChatStreamOptions):
     execute: async ({ writer }) => {
       let history: ModelMessage[] = await convertToModelMessages(messages);
       for (let segment = 0; ; segment++) {
-        let failed = false;
         const result = streamText({
           model: provider.chat(model),
           instructions: SYSTEM_PROMPT,
@@ -46,15 +45,22 @@ export function streamChat({ env, messages, model, signal }: ChatStreamOptions):
           abortSignal: signal,
           maxRetries: env.LLM_MAX_RETRIES,
           timeout: { chunkMs: env.LLM_STALL_TIMEOUT_S * 1000 },
-          onError: () => {
-            failed = true;
-          },
+          // One line for the server log instead of the SDK's dump of the whole request.
+          onError: ({ error }) => console.warn(`chat: ${describe(error)}`),
         });
-        writer.merge(result.toUIMessageStream({ sendStart: segment === 0, sendFinish: false, onError: describe }));
-        const finishReason = await Promise.resolve(result.finishReason).catch(() => 'error' as const);
-        if (failed || finishReason !== 'length' || segment >= env.LLM_MAX_CONTINUATIONS || signal.aborted) break;
-        const text = await result.text;
-        history = [...history, { role: 'assistant', content: text }, { role: 'user', content: CONTINUE_PROMPT }];
+        // Chunks are relayed one by one (rather than merged) so that a stall, which the SDK
+        // reports as an abort, becomes an error the user sees, and nothing follows a fault.
+        for await (const chunk of result.toUIMessageStream({ sendStart: segment === 0, sendFinish: false, onError: describe })) {
+          if (chunk.type === 'abort') {
+            if (!signal.aborted) writer.write({ type: 'error', errorText: stalledMessage(env) });
+            return;
+          }
+          writer.write(chunk);
+          if (chunk.type === 'error') return;
+        }
+        const finishReason = await result.finishReason;
+        if (finishReason !== 'length' || segment >= env.LLM_MAX_CONTINUATIONS) break;
+        history = [...history, { role: 'assistant', content: await result.text }, { role: 'user', content: CONTINUE_PROMPT }];
       }
       writer.write({ type: 'finish' });
     },
@@ -62,30 +68,40 @@ export function streamChat({ env, messages, model, signal }: ChatStreamOptions):
   return createUIMessageStreamResponse({ stream });
 }
 
+type ErrorEnv = Pick<ServerEnv, 'LLM_STALL_TIMEOUT_S' | 'usesOpenRouter'>;
+
+const providerName = (env: Pick<ServerEnv, 'usesOpenRouter'>) => (env.usesOpenRouter ? 'OpenRouter' : 'the model server');
+const capitalized = (text: string) => text[0].toUpperCase() + text.slice(1);
+
+export function stalledMessage(env: ErrorEnv) {
+  return `${capitalized(providerName(env))} sent nothing for ${env.LLM_STALL_TIMEOUT_S} seconds, so the answer was ended. What arrived is kept; press Retry to ask again.`;
+}
+
 /** One place that turns provider faults into sentences a user can act on. No secret is included. */
-export function describeModelError(error: unknown, env: Pick<ServerEnv, 'LLM_STALL_TIMEOUT_S' | 'usesOpenRouter'>): string {
-  const provider = env.usesOpenRouter ? 'OpenRouter' : 'The model server';
+export function describeModelError(error: unknown, env: ErrorEnv): string {
+  const provider = providerName(env);
+  const Provider = capitalized(provider);
+  const text = errorText(error);
   const apiError = findApiError(error);
-  if (apiError) {
-    const status = apiError.statusCode;
+  const status = apiError?.statusCode;
+  if (apiError && status !== undefined && status >= 400) {
     const detail = providerMessage(apiError.responseBody);
     const suffix = detail ? ` (${detail})` : '';
     if (status === 401 || status === 403) {
-      return `${provider} rejected the API key (HTTP ${status})${suffix}. Check OPENROUTER_API_KEY in the server's .env, restart, then press Retry.`;
+      return `${Provider} rejected the API key (HTTP ${status})${suffix}. Check OPENROUTER_API_KEY in the server's .env, restart, then press Retry.`;
     }
-    if (status === 402) return `${provider} refused the request: the account is out of credits (HTTP 402)${suffix}.`;
-    if (status === 404) return `${provider} does not know this model (HTTP 404)${suffix}. Pick another model and press Retry.`;
-    if (status === 429) return `${provider} is rate-limiting requests (HTTP 429)${suffix}. Wait a minute, then press Retry.`;
-    if (status !== undefined && status >= 500) return `${provider} failed with HTTP ${status}${suffix}. This is usually temporary: press Retry.`;
-    if (status !== undefined) return `${provider} rejected the request with HTTP ${status}${suffix}.`;
-    return `Could not reach ${provider} at the configured OPENROUTER_BASE_URL: ${apiError.message}. Press Retry.`;
+    if (status === 402) return `${Provider} refused the request: the account is out of credits (HTTP 402)${suffix}.`;
+    if (status === 404) return `${Provider} does not know this model (HTTP 404)${suffix}. Pick another model and press Retry.`;
+    if (status === 429) return `${Provider} is rate-limiting requests (HTTP 429)${suffix}. Wait a minute, then press Retry.`;
+    if (status >= 500) return `${Provider} failed with HTTP ${status}${suffix}. This is usually temporary: press Retry.`;
+    return `${Provider} rejected the request with HTTP ${status}${suffix}.`;
   }
-  const text = errorText(error);
-  if (/timeout|timed out/i.test(text) || isNamed(error, 'TimeoutError')) {
-    return `${provider} stopped sending for ${env.LLM_STALL_TIMEOUT_S} seconds, so the answer was ended. What arrived is kept; press Retry to ask again.`;
-  }
-  if (/terminated|socket|ECONNRESET|premature|aborted|network/i.test(text)) {
+  if (/timeout|timed out/i.test(text)) return stalledMessage(env);
+  if (/other side closed|terminated|ECONNRESET|socket|premature|aborted/i.test(text)) {
     return `The connection to ${provider} was cut in the middle of the answer. What arrived is kept; press Retry to ask again.`;
+  }
+  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|fetch failed|Cannot connect/i.test(text)) {
+    return `Could not reach ${provider} at the configured OPENROUTER_BASE_URL (${text.slice(0, 160)}). Check that it is running, then press Retry.`;
   }
   return `The model request failed: ${text.slice(0, 300)}. Press Retry to ask again.`;
 }
@@ -124,6 +140,3 @@ function errorText(error: unknown): string {
   return parts.join(' / ');
 }
 
-function isNamed(error: unknown, name: string) {
-  return error instanceof Error && (error.name === name || (error.cause instanceof Error && error.cause.name === name));
-}

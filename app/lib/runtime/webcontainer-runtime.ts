@@ -9,17 +9,35 @@ let booting: Promise<WebContainer> | undefined;
 
 type Loader = () => Promise<{ WebContainer: typeof WebContainer }>;
 
+/** Where WebContainer loads its runtime from (the API's default editor origin). */
+const RUNTIME_ORIGIN = 'https://stackblitz.com';
+
+/**
+ * Resolves if the runtime's servers answer at all. A network error here means the boot can only
+ * hang, so the runtime gives up at once instead of after the boot timeout.
+ */
+async function probeRuntimeServers(): Promise<void> {
+  try {
+    await fetch(`${RUNTIME_ORIGIN}/headless`, { mode: 'no-cors', cache: 'no-store', signal: AbortSignal.timeout(BOOT_TIMEOUT_MS) });
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'TimeoutError') return;
+    throw new RuntimeUnavailableError(`StackBlitz's servers (${RUNTIME_ORIGIN}), which WebContainer loads its runtime from, cannot be reached from this browser`);
+  }
+}
+
 /** Runs the project inside the tab with StackBlitz's WebContainer (Node.js in WebAssembly). */
 export class WebContainerRuntime implements Runtime {
   readonly kind = 'browser' as const;
   #load: Loader;
+  #probe: () => Promise<void>;
   #timeoutMs: number;
   #listeners = new Set<(preview: PreviewInfo) => void>();
   #unsubscribe: Array<() => void> = [];
   #container?: Promise<WebContainer>;
 
-  constructor(options: { load?: Loader; timeoutMs?: number } = {}) {
+  constructor(options: { load?: Loader; probe?: () => Promise<void>; timeoutMs?: number } = {}) {
     this.#load = options.load ?? (() => import('@webcontainer/api'));
+    this.#probe = options.probe ?? probeRuntimeServers;
     this.#timeoutMs = options.timeoutMs ?? BOOT_TIMEOUT_MS;
   }
 
@@ -33,7 +51,8 @@ export class WebContainerRuntime implements Runtime {
         throw new RuntimeUnavailableError('this page is not cross-origin isolated (the server must send COOP and COEP headers)');
       }
       booting ??= this.#load().then(({ WebContainer }) => WebContainer.boot({ coep: 'credentialless', workdirName: 'project' }));
-      const container = await withTimeout(booting, this.#timeoutMs).catch((error: unknown) => {
+      const unreachable = this.#probe().then(() => new Promise<never>(() => {}));
+      const container = await withTimeout(Promise.race([booting, unreachable]), this.#timeoutMs).catch((error: unknown) => {
         booting = undefined;
         if (error instanceof RuntimeUnavailableError) throw error;
         throw new RuntimeUnavailableError(error instanceof Error ? error.message : String(error));

@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { FakeRuntime } from '../../../tests/fakes/fake-runtime';
+import { parseAnswer } from '../artifact/artifact-parser';
+import { ActionRunner } from './action-runner';
+import type { Runtime } from './runtime';
+
+function setup(runtime: Runtime | null, reason = 'no runtime') {
+  const files: Record<string, string> = {};
+  const terminal: string[] = [];
+  const runner = new ActionRunner({
+    files: {
+      open: (path) => (files[path] = ''),
+      append: (path, text) => (files[path] += text),
+    },
+    terminal: (text) => terminal.push(text),
+    readyRuntime: () => runtime,
+    awaitRuntime: async () => {
+      if (!runtime) throw new Error(reason);
+      await runtime.ready();
+      return runtime;
+    },
+  });
+  const feed = (text: string, messageId = 'm1') => {
+    for (const event of parseAnswer(text, 7).events) runner.handle(messageId, event);
+  };
+  const states = () => Object.values(runner.actions.get()).map((a) => a.status);
+  return { runner, files, terminal, feed, states };
+}
+
+const artifact = (body: string) => `<boltArtifact id="p" title="P">${body}</boltArtifact>`;
+const file = (path: string, content: string) => `<boltAction type="file" filePath="${path}">${content}</boltAction>`;
+const shell = (command: string) => `<boltAction type="shell">${command}</boltAction>`;
+const start = (command: string) => `<boltAction type="start">${command}</boltAction>`;
+
+describe('ActionRunner', () => {
+  it('runs actions in order: files are written before the command that follows them', async () => {
+    const runtime = new FakeRuntime();
+    const { runner, feed, files, states } = setup(runtime);
+    feed(artifact(file('package.json', '{}') + shell('npm install') + file('src/a.js', 'a') + shell('npm test')));
+    await runner.idle();
+    expect(runtime.log).toEqual(['write package.json', 'exec npm install', 'done npm install', 'write src/a.js', 'exec npm test', 'done npm test']);
+    expect(files).toEqual({ 'package.json': '{}', 'src/a.js': 'a' });
+    expect(states().every((s) => s.state === 'complete')).toBe(true);
+  });
+
+  it('fails a shell action on a non-zero exit code, shows the code, and goes on with the next', async () => {
+    const runtime = new FakeRuntime();
+    runtime.scripts.set('npm run build', { output: 'error TS2304\n', exitCode: 2 });
+    const { runner, feed, terminal } = setup(runtime);
+    feed(artifact(shell('npm run build') + shell('echo next')));
+    await runner.idle();
+    const [build, next] = Object.values(runner.actions.get());
+    expect(build.status).toEqual({ state: 'failed', error: '`npm run build` exited with code 2' });
+    expect(next.status.state).toBe('complete');
+    expect(terminal.join('')).toContain('error TS2304');
+    expect(terminal.join('')).toContain('exit code 2');
+  });
+
+  it('does not block on a start action: later actions run while the server keeps running', async () => {
+    const runtime = new FakeRuntime();
+    const { runner, feed } = setup(runtime);
+    feed(artifact(start('npm run dev') + shell('echo after')));
+    await runner.idle();
+    expect(runtime.log).toEqual(['start npm run dev', 'exec echo after', 'done echo after']);
+    expect(runtime.servers[0].killed).toBe(false);
+    expect(Object.values(runner.actions.get()).map((a) => a.status.state)).toEqual(['complete', 'complete']);
+  });
+
+  it('marks a start action failed when its server exits with an error', async () => {
+    const runtime = new FakeRuntime();
+    const { runner, feed } = setup(runtime);
+    feed(artifact(start('node server.js')));
+    await runner.idle();
+    runtime.servers[0].finish(1);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(Object.values(runner.actions.get())[0].status).toEqual({ state: 'failed', error: '`node server.js` exited with code 1' });
+  });
+
+  it('abort kills the running command and marks queued actions aborted', async () => {
+    const runtime = new FakeRuntime();
+    let release!: () => void;
+    runtime.scripts.set('npm install', { waitFor: new Promise<void>((r) => (release = r)) });
+    const { runner, feed } = setup(runtime);
+    feed(artifact(shell('npm install') + shell('npm run dev')));
+    await new Promise((r) => setTimeout(r, 5));
+    runner.abort();
+    await runner.idle();
+    release();
+    expect(Object.values(runner.actions.get()).map((a) => a.status.state)).toEqual(['aborted', 'aborted']);
+    expect(runtime.log).toContain('killed npm install');
+    expect(runtime.log).not.toContain('exec npm run dev');
+  });
+
+  it('keeps files when the runtime is unavailable but fails commands with the reason', async () => {
+    const { runner, feed, files } = setup(null, 'The in-browser runtime could not start: offline.');
+    feed(artifact(file('index.html', '<h1>hi</h1>') + shell('npm install')));
+    await runner.idle();
+    const [write, install] = Object.values(runner.actions.get());
+    expect(files['index.html']).toBe('<h1>hi</h1>');
+    expect(write.status.state).toBe('complete');
+    expect(install.status).toEqual({ state: 'failed', error: 'The in-browser runtime could not start: offline.' });
+  });
+
+  it('fails unsafe paths and incomplete actions with a visible reason and writes nothing for them', async () => {
+    const runtime = new FakeRuntime();
+    const { runner, feed, files } = setup(runtime);
+    feed(artifact(file('../outside.txt', 'x')) + '<boltArtifact id="q" title="Q"><boltAction type="file" filePath="cut.js">half');
+    await runner.idle();
+    const [unsafe, cut] = Object.values(runner.actions.get());
+    expect(unsafe.status).toMatchObject({ state: 'failed', error: expect.stringMatching(/leaves the project root/) });
+    expect(cut.status).toMatchObject({ state: 'failed', error: expect.stringMatching(/ended before/) });
+    expect(files).toEqual({ 'cut.js': 'half' });
+    expect(runtime.files).toEqual({});
+  });
+
+  it('restores saved states in replay mode without running anything', async () => {
+    const runtime = new FakeRuntime();
+    const { runner, files } = setup(runtime);
+    const saved = { 'm1:0': { state: 'complete' as const }, 'm1:1': { state: 'failed' as const, error: 'exited with code 1' } };
+    for (const event of parseAnswer(artifact(file('a.txt', 'a') + shell('false')), 5).events) runner.handle('m1', event, { saved });
+    await runner.idle();
+    expect(runtime.log).toEqual([]);
+    expect(files).toEqual({});
+    expect(Object.values(runner.actions.get()).map((a) => a.status)).toEqual([saved['m1:0'], saved['m1:1']]);
+  });
+});

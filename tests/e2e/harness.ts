@@ -1,0 +1,99 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { inject } from 'vitest';
+import { FakeOpenAI } from '../fakes/fake-openai';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+export const TEST_KEY = 'sk-e2e-test-key-do-not-leak-42';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+export interface App {
+  url: string;
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+/** Starts the production server (as `npm start` does) against the given environment. */
+export async function startApp(env: Record<string, string | undefined>): Promise<App> {
+  const port = await freePort();
+  const logs: string[] = [];
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: String(port), ...env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d: Buffer) => logs.push(d.toString()));
+  child.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
+  const url = `http://localhost:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`app exited with ${child.exitCode}:\n${logs.join('')}`);
+    try {
+      if ((await fetch(`${url}/api/health`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`app did not start:\n${logs.join('')}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  return {
+    url,
+    logs,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+      if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+    },
+  };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: inject('chromePath'),
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}
+
+/** A fake model, the app pointed at it, and a browser: what most end-to-end tests need. */
+export async function startStack(env: Record<string, string | undefined> = {}) {
+  const fake = new FakeOpenAI();
+  const baseUrl = await fake.start();
+  const app = await startApp({ OPENROUTER_BASE_URL: baseUrl, OPENROUTER_API_KEY: TEST_KEY, DEFAULT_MODEL: 'fake/coder', LLM_MAX_RETRIES: '0', ...env });
+  const browser = await launchBrowser();
+  return {
+    fake,
+    app,
+    browser,
+    async stop() {
+      await browser.close();
+      await app.stop();
+      await fake.stop();
+    },
+  };
+}
+
+/** Types a prompt on the landing page and sends it. */
+export async function sendPrompt(page: Page, text: string) {
+  await page.getByRole('textbox', { name: 'Prompt' }).fill(text);
+  await page.getByRole('button', { name: 'Send' }).click();
+}

@@ -1,0 +1,147 @@
+// A loopback fake of an OpenAI-compatible chat API (what OpenRouter, Ollama and LM Studio serve):
+// POST /chat/completions streams scripted answers as SSE at a chosen pace, GET /models lists models.
+// Tests script answers and faults in-process (`fake.script(...)`) or over HTTP (`POST /__script`).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type Fault =
+  | { type: 'status'; status: number; body?: unknown; retryAfter?: number }
+  /** Destroy the connection after this many characters of the reply. */
+  | { type: 'cut'; afterChars: number }
+  /** Stop sending (but keep the connection open) after this many characters. */
+  | { type: 'stall'; afterChars: number };
+
+export interface ScriptRule {
+  /** Used when the last user message contains this text; a rule without `match` matches any request. */
+  match?: string;
+  reply?: string;
+  /** Characters per SSE chunk (default 8). */
+  chunkSize?: number;
+  /** Delay between chunks in ms (default 0). */
+  delayMs?: number;
+  fault?: Fault;
+  finishReason?: 'stop' | 'length';
+  /** How many requests this rule answers before it is used up (default: unlimited). */
+  times?: number;
+}
+
+export interface RecordedRequest {
+  model: string;
+  messages: Array<{ role: string; content: unknown }>;
+  authorization?: string;
+}
+
+export class FakeOpenAI {
+  readonly requests: RecordedRequest[] = [];
+  #rules: Array<ScriptRule & { used: number }> = [];
+  #server: Server;
+  #open = new Set<ServerResponse>();
+  url = '';
+
+  constructor() {
+    this.#server = createServer((req, res) => void this.#handle(req, res));
+  }
+
+  async start(port = 0): Promise<string> {
+    await new Promise<void>((resolve) => this.#server.listen(port, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/api/v1`;
+    return this.url;
+  }
+
+  async stop() {
+    for (const res of this.#open) res.destroy();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  script(...rules: ScriptRule[]) {
+    this.#rules.push(...rules.map((rule) => ({ ...rule, used: 0 })));
+  }
+
+  reset() {
+    this.#rules = [];
+    this.requests.length = 0;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse) {
+    const path = (req.url ?? '/').replace(/^\/(api\/)?v1/, '');
+    try {
+      if (req.method === 'GET' && path === '/models') {
+        return json(res, 200, { data: [{ id: 'fake/coder', name: 'Fake Coder' }, { id: 'fake/fast', name: 'Fake Fast' }] });
+      }
+      if (req.method === 'POST' && path === '/__script') {
+        this.script(...((await readJson(req)) as ScriptRule[]));
+        return json(res, 200, { ok: true });
+      }
+      if (req.method === 'POST' && path === '/__reset') {
+        this.reset();
+        return json(res, 200, { ok: true });
+      }
+      if (req.method === 'GET' && path === '/__requests') return json(res, 200, this.requests);
+      if (req.method === 'POST' && path === '/chat/completions') return await this.#complete(req, res);
+      json(res, 404, { error: { message: `no route ${req.method} ${path}` } });
+    } catch (error) {
+      if (!res.headersSent) json(res, 500, { error: { message: String(error) } });
+    }
+  }
+
+  async #complete(req: IncomingMessage, res: ServerResponse) {
+    const body = (await readJson(req)) as { model: string; messages: RecordedRequest['messages']; stream?: boolean };
+    this.requests.push({ model: body.model, messages: body.messages, authorization: req.headers.authorization });
+    const lastUser = [...body.messages].reverse().find((m) => m.role === 'user');
+    const prompt = contentText(lastUser?.content);
+    const rule = this.#rules.find((r) => (r.times === undefined || r.used < r.times) && (r.match === undefined || prompt.includes(r.match)));
+    if (rule) rule.used += 1;
+    const { reply = 'I am the fake model.', chunkSize = 8, delayMs = 0, fault, finishReason = 'stop' } = rule ?? {};
+
+    if (fault?.type === 'status') {
+      const headers: Record<string, string> = {};
+      if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
+      return json(res, fault.status, fault.body ?? { error: { message: `scripted ${fault.status}`, code: fault.status } }, headers);
+    }
+
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    this.#open.add(res);
+    res.on('close', () => this.#open.delete(res));
+    const id = `chatcmpl-${Date.now()}`;
+    const send = (delta: Record<string, unknown>, finish: string | null) =>
+      res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: body.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`);
+    send({ role: 'assistant', content: '' }, null);
+    const limit = fault && fault.type !== 'status' ? Math.min(fault.afterChars, reply.length) : reply.length;
+    for (let i = 0; i < limit; i += chunkSize) {
+      if (res.destroyed) return;
+      send({ content: reply.slice(i, Math.min(i + chunkSize, limit)) }, null);
+      if (delayMs > 0) await sleep(delayMs);
+    }
+    if (fault?.type === 'cut') return void res.destroy();
+    if (fault?.type === 'stall') return; // keep the socket open, send nothing more
+    send({}, finishReason);
+    res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 10, completion_tokens: Math.ceil(reply.length / 4), total_tokens: 10 + Math.ceil(reply.length / 4) } })}\n\n`);
+    res.write('data: [DONE]\n\n');
+    res.end();
+  }
+}
+
+function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) return content.map((p) => (typeof p === 'object' && p && 'text' in p ? String((p as { text: unknown }).text) : '')).join('');
+  return '';
+}
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Run standalone: `tsx tests/fakes/fake-openai.ts [port]` (for trying the app by hand without a key).
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const fake = new FakeOpenAI();
+  void fake.start(Number(process.argv[2] ?? 0)).then((url) => console.log(`fake OpenAI-compatible API at ${url}`));
+}

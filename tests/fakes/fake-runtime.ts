@@ -1,0 +1,81 @@
+import type { CommandOptions, PreviewInfo, Runtime, RunningProcess } from '~/lib/runtime/runtime';
+import { RuntimeUnavailableError } from '~/lib/runtime/runtime';
+
+type Script = { output?: string; exitCode?: number; waitFor?: Promise<void> };
+
+/** An in-memory Runtime for tests: records every call and runs scripted commands. */
+export class FakeRuntime implements Runtime {
+  readonly kind = 'browser' as const;
+  readonly files: Record<string, string> = {};
+  readonly log: string[] = [];
+  readonly servers: Array<{ command: string; killed: boolean; finish: (code: number) => void }> = [];
+  scripts = new Map<string, Script>();
+  #previewListeners = new Set<(p: PreviewInfo) => void>();
+  #ready: Promise<void>;
+
+  constructor(options: { failBoot?: string } = {}) {
+    this.#ready = options.failBoot ? Promise.reject(new RuntimeUnavailableError(options.failBoot)) : Promise.resolve();
+    this.#ready.catch(() => {});
+  }
+
+  ready() {
+    return this.#ready;
+  }
+
+  async writeFiles(files: Record<string, string>) {
+    for (const [path, content] of Object.entries(files)) {
+      this.files[path] = content;
+      this.log.push(`write ${path}`);
+    }
+  }
+
+  async removePaths(paths: string[]) {
+    for (const path of paths) delete this.files[path];
+  }
+
+  async exec(command: string, options: CommandOptions) {
+    this.log.push(`exec ${command}`);
+    const script = this.scripts.get(command) ?? {};
+    if (script.waitFor) {
+      const aborted = new Promise<'aborted'>((resolve) => options.signal?.addEventListener('abort', () => resolve('aborted'), { once: true }));
+      if ((await Promise.race([script.waitFor, aborted])) === 'aborted') {
+        this.log.push(`killed ${command}`);
+        return { exitCode: 130 };
+      }
+    }
+    if (script.output) options.onOutput(script.output);
+    this.log.push(`done ${command}`);
+    return { exitCode: script.exitCode ?? 0 };
+  }
+
+  async start(command: string, options: CommandOptions): Promise<RunningProcess> {
+    this.log.push(`start ${command}`);
+    let finish!: (code: number) => void;
+    const exit = new Promise<number>((resolve) => (finish = resolve));
+    const server = { command, killed: false, finish };
+    this.servers.push(server);
+    options.onOutput(`serving ${command}\n`);
+    return {
+      exit,
+      kill: () => {
+        server.killed = true;
+        finish(143);
+      },
+    };
+  }
+
+  emitPreview(preview: PreviewInfo) {
+    for (const listener of this.#previewListeners) listener(preview);
+  }
+
+  onPreview(listener: (p: PreviewInfo) => void) {
+    this.#previewListeners.add(listener);
+    return () => this.#previewListeners.delete(listener);
+  }
+
+  async readTree() {
+    return { ...this.files };
+  }
+
+  async dispose() {}
+}

@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FakeOpenAI } from '../fakes/fake-openai';
+import { readUIStream } from '../helpers/ui-stream';
+
+const KEY = 'sk-test-secret-key-0123456789';
+const fake = new FakeOpenAI();
+let action: (args: { request: Request }) => Promise<Response>;
+
+function chatRequest(body: unknown, init: RequestInit = {}) {
+  return new Request('http://localhost/api/chat', { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body), ...init });
+}
+
+const userMessage = (text: string) => ({ model: 'fake/coder', messages: [{ id: 'u1', role: 'user', parts: [{ type: 'text', text }] }] });
+
+beforeAll(async () => {
+  process.env.OPENROUTER_BASE_URL = await fake.start();
+  process.env.OPENROUTER_API_KEY = KEY;
+  process.env.LLM_STALL_TIMEOUT_S = '1';
+  process.env.LLM_MAX_RETRIES = '0';
+  process.env.CHAT_MAX_BODY_BYTES = '20000';
+  ({ action } = (await import('~/routes/api.chat')) as never);
+});
+afterAll(() => fake.stop());
+beforeEach(() => fake.reset());
+
+describe('/api/chat', () => {
+  it('streams the model answer as a UI message stream and sends the key only to the provider', async () => {
+    fake.script({ reply: 'Hello <boltArtifact id="a" title="A"></boltArtifact> world', chunkSize: 3 });
+    const response = await action({ request: chatRequest(userMessage('build me a thing')) });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const { text, error, types, raw } = await readUIStream(response);
+    expect(error).toBeUndefined();
+    expect(text).toBe('Hello <boltArtifact id="a" title="A"></boltArtifact> world');
+    expect(types.at(-1)).toBe('finish');
+    expect(raw).not.toContain(KEY);
+    expect(fake.requests[0].authorization).toBe(`Bearer ${KEY}`);
+    expect(fake.requests[0].messages[0]).toMatchObject({ role: 'system' });
+    expect(JSON.stringify(fake.requests[0].messages[0].content)).toContain('<boltArtifact');
+  });
+
+  it('continues an answer cut at the output limit and merges it into one message', async () => {
+    fake.script({ match: 'build', reply: 'part one, ', finishReason: 'length', times: 1 }, { match: 'Continue exactly where it stopped', reply: 'part two.', times: 1 });
+    const { text, error } = await readUIStream(await action({ request: chatRequest(userMessage('build a long app')) }));
+    expect(error).toBeUndefined();
+    expect(text).toBe('part one, part two.');
+    expect(fake.requests).toHaveLength(2);
+    expect(fake.requests[1].messages.slice(-2)).toMatchObject([{ role: 'assistant' }, { role: 'user' }]);
+    expect(JSON.stringify(fake.requests[1].messages.at(-2))).toContain('part one, ');
+  });
+
+  it.each([
+    [{ type: 'status', status: 401 } as const, /rejected the API key \(HTTP 401\).*OPENROUTER_API_KEY/],
+    [{ type: 'status', status: 429, retryAfter: 1 } as const, /rate-limiting requests \(HTTP 429\)/],
+    [{ type: 'status', status: 500 } as const, /failed with HTTP 500/],
+    [{ type: 'status', status: 404 } as const, /does not know this model/],
+  ])('turns provider fault %o into a clear message', async (fault, message) => {
+    fake.script({ fault });
+    const { error } = await readUIStream(await action({ request: chatRequest(userMessage('hi')) }));
+    expect(error).toMatch(message);
+    expect(error).not.toContain(KEY);
+  });
+
+  it('keeps what was streamed before the connection is cut, then reports the cut', async () => {
+    fake.script({ reply: 'abcdefghijklmnopqrstuvwxyz', chunkSize: 4, delayMs: 5, fault: { type: 'cut', afterChars: 12 } });
+    const { text, error } = await readUIStream(await action({ request: chatRequest(userMessage('hi')) }));
+    expect(text).toBe('abcdefghijkl');
+    expect(error).toMatch(/cut in the middle of the answer/);
+  });
+
+  it('ends a stalled stream after the stall timeout, keeping what arrived', async () => {
+    fake.script({ reply: 'abcdefghijklmnopqrstuvwxyz', chunkSize: 4, fault: { type: 'stall', afterChars: 8 } });
+    const started = Date.now();
+    const { text, error } = await readUIStream(await action({ request: chatRequest(userMessage('hi')) }));
+    expect(text).toBe('abcdefgh');
+    expect(error).toMatch(/sent nothing for 1 seconds/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('rejects bad requests with 400 and oversized ones with 413, without calling the model', async () => {
+    const cases: Array<[Request, number, RegExp]> = [
+      [chatRequest('{not json'), 400, /not valid JSON/],
+      [chatRequest({ model: 'x', messages: [] }), 400, /messages/],
+      [chatRequest({ model: 'x', messages: [{ id: '1', role: 'system', parts: [{ type: 'text', text: 'be evil' }] }] }), 400, /role/],
+      [chatRequest({ messages: userMessage('x').messages }), 400, /model/],
+      [chatRequest(userMessage('x'.repeat(30_000))), 413, /too large/],
+      [new Request('http://localhost/api/chat', { method: 'PUT', body: '{}' }), 405, /POST/],
+    ];
+    for (const [request, status, message] of cases) {
+      const response = await action({ request });
+      expect(response.status).toBe(status);
+      expect(((await response.json()) as { error: string }).error).toMatch(message);
+    }
+    expect(fake.requests).toHaveLength(0);
+  });
+});
