@@ -26,7 +26,7 @@ export default function Landing() {
   const start = async (prompt: string) => {
     try {
       const chat = await createChat(prompt, chosen);
-      navigate(`/chat/${chat.id}`, { state: { prompt } });
+      navigate(`/chat/${chat.id}`);
     } catch (e) {
       setError(`Could not save the chat in this browser: ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -1,4 +1,4 @@
-import { Link, useLocation, useParams } from '@remix-run/react';
+import { Link, useParams } from '@remix-run/react';
 import { useEffect, useState } from 'react';
 import { ChatSession } from '~/components/chat/ChatSession';
 import { AppShell } from '~/components/sidebar/AppShell';
@@ -9,9 +9,7 @@ type Loaded = { state: 'loading' } | { state: 'missing' } | { state: 'error'; me
 /** A saved chat, loaded from this browser's IndexedDB (chats never leave the browser). */
 export default function ChatRoute() {
   const { id = '' } = useParams();
-  const location = useLocation();
   const [loaded, setLoaded] = useState<Loaded>({ state: 'loading' });
-  const pendingPrompt = (location.state as { prompt?: string } | null)?.prompt;
 
   useEffect(() => {
     let cancelled = false;
@@ -44,7 +42,6 @@ export default function ChatRoute() {
           initialMessages={loaded.data.messages}
           initialFiles={loaded.data.files}
           actionStates={loaded.data.actionStates}
-          pendingPrompt={pendingPrompt}
         />
       )}
     </AppShell>

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
-// @ts-expect-error plain ESM script without types
 import { ensureTestDeps } from '../../scripts/ensure-test-deps.mjs';
 
 declare module 'vitest' {

@@ -106,7 +106,7 @@ export class FakeOpenAI {
     const send = (delta: Record<string, unknown>, finish: string | null) =>
       res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: body.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`);
     send({ role: 'assistant', content: '' }, null);
-    const limit = fault && fault.type !== 'status' ? Math.min(fault.afterChars, reply.length) : reply.length;
+    const limit = fault ? Math.min(fault.afterChars, reply.length) : reply.length;
     for (let i = 0; i < limit; i += chunkSize) {
       if (res.destroyed) return;
       send({ content: reply.slice(i, Math.min(i + chunkSize, limit)) }, null);

@@ -1,5 +1,4 @@
 import { useChat } from '@ai-sdk/react';
-import { useNavigate } from '@remix-run/react';
 import { useStore } from '@nanostores/react';
 import { DefaultChatTransport, type UIMessage } from 'ai';
 import { useEffect, useMemo, useRef, useState } from 'react';
@@ -17,22 +16,31 @@ interface ChatSessionProps {
   initialMessages: UIMessage[];
   initialFiles: Record<string, string>;
   actionStates: Record<string, ActionStatus>;
-  /** A prompt typed on the landing page, sent once on arrival. */
-  pendingPrompt?: string;
 }
 
 const SAVE_DELAY_MS = 400;
 
 /** One open chat: the conversation on the left, the workbench on the right once files exist. */
-export function ChatSession({ chat, initialMessages, initialFiles, actionStates, pendingPrompt }: ChatSessionProps) {
-  const navigate = useNavigate();
-  const workbench = useMemo(() => {
+export function ChatSession(props: ChatSessionProps) {
+  const { chat, initialMessages, initialFiles, actionStates } = props;
+  // Created in an effect (not during render) so that it is disposed exactly when the chat closes.
+  const [workbench, setWorkbench] = useState<Workbench | null>(null);
+  useEffect(() => {
     const wb = new Workbench({ createRuntime: () => new WebContainerRuntime() });
     wb.restore(initialMessages, initialFiles, actionStates);
-    return wb;
-    // The workbench lives as long as this chat is open.
+    setWorkbench(wb);
+    currentWorkbench.set(wb);
+    return () => {
+      currentWorkbench.set(null);
+      wb.dispose();
+    };
+    // One workbench per open chat; the initial data is read once.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [chat.id]);
+  return workbench ? <ChatView {...props} workbench={workbench} /> : null;
+}
+
+function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { workbench: Workbench }) {
   const [model, setModel] = useState(chat.model);
   const { models } = useModels();
   const transport = useMemo(() => new DefaultChatTransport({ api: '/api/chat' }), []);
@@ -44,14 +52,6 @@ export function ChatSession({ chat, initialMessages, initialFiles, actionStates,
   });
   const streaming = status === 'submitted' || status === 'streaming';
   const showWorkbench = useStore(workbench.visible);
-
-  useEffect(() => {
-    currentWorkbench.set(workbench);
-    return () => {
-      currentWorkbench.set(null);
-      workbench.dispose();
-    };
-  }, [workbench]);
 
   // Feed the answer to the parser as it streams; close everything when the stream ends or fails.
   useEffect(() => {
@@ -66,15 +66,22 @@ export function ChatSession({ chat, initialMessages, initialFiles, actionStates,
     void sendMessage({ text }, { body: { model } });
   };
 
+  // The prompt typed on the landing page is kept with the chat until it is sent, so a reload
+  // on the way (or a dev-server reload) does not lose it.
   const sentPending = useRef(false);
   useEffect(() => {
-    if (!pendingPrompt || sentPending.current || initialMessages.length > 0) return;
-    sentPending.current = true;
-    send(pendingPrompt);
-    navigate('.', { replace: true, state: null });
+    const prompt = chat.pendingPrompt;
+    if (!prompt || sentPending.current || initialMessages.length > 0) return;
+    // Deferred so that React's StrictMode double mount sends it once, from the mount that stays.
+    const timer = setTimeout(() => {
+      sentPending.current = true;
+      void putChat({ ...chat, pendingPrompt: undefined });
+      send(prompt);
+    }, 0);
+    return () => clearTimeout(timer);
     // Once, on arrival from the landing page.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [pendingPrompt]);
+  }, []);
 
   const onStop = () => {
     void stop();
@@ -83,7 +90,7 @@ export function ChatSession({ chat, initialMessages, initialFiles, actionStates,
 
   const changeModel = (id: string) => {
     setModel(id);
-    void putChat({ ...chat, model: id, updatedAt: Date.now() });
+    void putChat({ ...chat, pendingPrompt: undefined, model: id, updatedAt: Date.now() });
   };
 
   return (

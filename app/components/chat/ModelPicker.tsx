@@ -1,15 +1,25 @@
 import { useEffect, useState } from 'react';
 import { CURATED_MODELS, type ModelOption } from '~/lib/llm/models';
 
+type ModelList = { models: ModelOption[]; defaultModel: string };
+
+// Fetched once per page load and shared by every picker.
+let modelList: Promise<ModelList> | undefined;
+
+function fetchModels() {
+  modelList ??= fetch('/api/models').then((response) => (response.ok ? (response.json() as Promise<ModelList>) : Promise.reject(new Error(String(response.status)))));
+  modelList.catch(() => (modelList = undefined));
+  return modelList;
+}
+
 /** The models offered: curated ones at once, the provider's list when /api/models answers. */
 export function useModels() {
   const [models, setModels] = useState<ModelOption[]>(CURATED_MODELS);
   const [defaultModel, setDefaultModel] = useState<string | null>(null);
   useEffect(() => {
     let cancelled = false;
-    fetch('/api/models')
-      .then((response) => (response.ok ? response.json() : Promise.reject(new Error(String(response.status)))))
-      .then((body: { models: ModelOption[]; defaultModel: string }) => {
+    fetchModels()
+      .then((body) => {
         if (cancelled) return;
         setModels(body.models);
         setDefaultModel(body.defaultModel);

@@ -9,6 +9,8 @@ export interface ChatMeta {
   model: string;
   createdAt: number;
   updatedAt: number;
+  /** Typed on the landing page and not yet sent. */
+  pendingPrompt?: string;
 }
 
 export interface ChatMessages {

@@ -158,6 +158,7 @@ export class ActionRunner {
         status = await work(signal);
       } catch (error) {
         status = { state: 'failed', error: error instanceof Error ? error.message : String(error) };
+        this.#deps.terminal(`\x1b[31m${status.error}\x1b[0m\r\n`);
       }
       this.#finish(key, signal.aborted && status.state !== 'complete' ? { state: 'aborted' } : status);
     });

@@ -19,7 +19,7 @@ export function titleFromPrompt(prompt: string) {
 
 export async function createChat(prompt: string, model: string) {
   const now = Date.now();
-  const chat: chatDb.ChatMeta = { id: newChatId(), title: titleFromPrompt(prompt), model, createdAt: now, updatedAt: now };
+  const chat: chatDb.ChatMeta = { id: newChatId(), title: titleFromPrompt(prompt), model, createdAt: now, updatedAt: now, pendingPrompt: prompt };
   await chatDb.putChat(chat);
   await refreshChatList();
   return chat;
