@@ -4,8 +4,13 @@ import { createRequestHandler } from '@remix-run/express';
 import type { ServerBuild } from '@remix-run/node';
 import compression from 'compression';
 import express from 'express';
+import { existsSync } from 'node:fs';
 import { ConfigError, configWarnings, parseServerEnv } from './app/lib/env.server';
 import { SECURITY_HEADERS } from './app/lib/http/security-headers.server';
+
+// .env fills in what the environment does not set (ENV_FILE names another file; empty: none).
+const envFile = process.env.ENV_FILE ?? '.env';
+if (envFile && existsSync(envFile)) process.loadEnvFile(envFile);
 
 let env;
 try {

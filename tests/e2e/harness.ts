@@ -31,7 +31,7 @@ export async function startApp(env: Record<string, string | undefined>): Promise
   const logs: string[] = [];
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: String(port), ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: String(port), ENV_FILE: '', ...env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

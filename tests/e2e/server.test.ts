@@ -38,7 +38,7 @@ describe('the app server', () => {
   it('refuses to start on invalid configuration, naming each bad variable', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'server.ts'], {
       cwd: new URL('../..', import.meta.url).pathname,
-      env: { PATH: process.env.PATH, NODE_ENV: 'production', PORT: 'eighty', OPENROUTER_BASE_URL: 'not a url' },
+      env: { PATH: process.env.PATH, NODE_ENV: 'production', ENV_FILE: '', PORT: 'eighty', OPENROUTER_BASE_URL: 'not a url' },
       encoding: 'utf8',
       timeout: 20_000,
     });
