@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
 /**
- * The whole server configuration, validated once. Nothing here is sent to the browser: the few
- * values the client may see are chosen explicitly in `publicConfig()`.
+ * The whole server configuration, validated once. Nothing here is sent to the browser; routes
+ * pick the few values a page may see (the default model) one by one.
  */
 const OPENROUTER_URL = 'https://openrouter.ai/api/v1';
 
@@ -56,9 +56,4 @@ export function configWarnings(env: ServerEnv): string[] {
     warnings.push('OPENROUTER_API_KEY is not set: chats will fail until it is (or OPENROUTER_BASE_URL points at a local model server).');
   }
   return warnings;
-}
-
-/** The only configuration the browser sees. */
-export function publicConfig(env: ServerEnv) {
-  return { defaultModel: env.DEFAULT_MODEL };
 }

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { configWarnings, ConfigError, parseServerEnv } from './env.server';
+
+describe('server configuration', () => {
+  it('applies defaults and treats empty values as unset', () => {
+    const env = parseServerEnv({ OPENROUTER_API_KEY: '', PORT: '' });
+    expect(env.PORT).toBe(5173);
+    expect(env.OPENROUTER_BASE_URL).toBe('https://openrouter.ai/api/v1');
+    expect(env.OPENROUTER_API_KEY).toBeUndefined();
+    expect(env.usesOpenRouter).toBe(true);
+    expect(configWarnings(env)[0]).toMatch(/OPENROUTER_API_KEY is not set/);
+  });
+
+  it('accepts a local OpenAI-compatible server without a key and without a warning', () => {
+    const env = parseServerEnv({ OPENROUTER_BASE_URL: 'http://localhost:11434/v1/' });
+    expect(env.OPENROUTER_BASE_URL).toBe('http://localhost:11434/v1');
+    expect(env.usesOpenRouter).toBe(false);
+    expect(configWarnings(env)).toEqual([]);
+  });
+
+  it('lists every invalid variable in one readable error', () => {
+    expect(() => parseServerEnv({ PORT: '99999', LLM_STALL_TIMEOUT_S: 'soon', OPENROUTER_BASE_URL: 'x' })).toThrow(ConfigError);
+    try {
+      parseServerEnv({ PORT: '99999', LLM_STALL_TIMEOUT_S: 'soon', OPENROUTER_BASE_URL: 'x' });
+    } catch (error) {
+      const message = (error as Error).message;
+      expect(message).toMatch(/PORT/);
+      expect(message).toMatch(/LLM_STALL_TIMEOUT_S/);
+      expect(message).toMatch(/OPENROUTER_BASE_URL: must be a URL/);
+    }
+  });
+});
