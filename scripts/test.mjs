@@ -15,6 +15,13 @@ try {
   process.exit(1);
 }
 
+// Types first: a type error fails the run before the slower tests start.
+const typecheck = spawnSync('npx', ['tsc', '--noEmit'], { stdio: 'inherit' });
+if (typecheck.status !== 0) {
+  console.error('Type check failed (npx tsc --noEmit).');
+  process.exit(1);
+}
+
 rmSync(REPORT, { force: true });
 const run = spawnSync('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${REPORT}`, ...process.argv.slice(2)], { stdio: 'inherit' });
 

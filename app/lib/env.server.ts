@@ -30,7 +30,7 @@ export type ServerEnv = z.infer<typeof schema> & { usesOpenRouter: boolean };
 
 export class ConfigError extends Error {}
 
-export function parseServerEnv(source: NodeJS.ProcessEnv): ServerEnv {
+export function parseServerEnv(source: Record<string, string | undefined>): ServerEnv {
   // Empty strings in .env mean "not set".
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const result = schema.safeParse(cleaned);
