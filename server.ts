@@ -5,8 +5,13 @@ import type { ServerBuild } from '@remix-run/node';
 import compression from 'compression';
 import express from 'express';
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ConfigError, configWarnings, parseServerEnv } from './app/lib/env.server';
 import { SECURITY_HEADERS } from './app/lib/http/security-headers.server';
+import { resolveSessionSecret, Sessions } from './app/lib/http/session.server';
+import { createSandboxService } from './app/lib/sandbox/create-sandbox-service.server';
+import { createPreviewProxy } from './app/lib/sandbox/preview-proxy.server';
+import './app/load-context';
 
 // .env fills in what the environment does not set (ENV_FILE names another file; empty: none).
 const envFile = process.env.ENV_FILE ?? '.env';
@@ -25,12 +30,20 @@ try {
 for (const warning of configWarnings(env)) console.warn(`warning: ${warning}`);
 
 const production = process.env.NODE_ENV === 'production';
+const secret = resolveSessionSecret(env.SESSION_SECRET, resolve(env.SANDBOX_DATA_DIR));
+const sessions = new Sessions(secret, production && !!env.PREVIEW_HOST);
+const { service: sandboxes, previewHost } = await createSandboxService(env, secret);
+const preview = createPreviewProxy(sandboxes, { previewHost, sessionCookieName: sessions.cookieName });
+sandboxes.startReaper();
+console.log(`sandboxes: ${sandboxes.provider.name} provider; previews at http://<token>.${previewHost}/`);
 const vite = production
   ? undefined
   : await import('vite').then((v) => v.createServer({ server: { middlewareMode: true }, appType: 'custom' }));
 
 const app = express();
 app.disable('x-powered-by');
+// Preview hosts (<token>.<preview host>) go to the sandbox, before anything of the app's own.
+app.use((req, res, next) => void preview.handle(req, res, next));
 app.use((_req, res, next) => {
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
   next();
@@ -48,17 +61,23 @@ if (vite) {
 const build = vite
   ? () => vite.ssrLoadModule('virtual:remix/server-build') as Promise<ServerBuild>
   : ((await import(new URL('./build/server/index.js', import.meta.url).href)) as ServerBuild);
-app.all('*', createRequestHandler({ build, mode: production ? 'production' : 'development' }));
+app.all('*', createRequestHandler({ build, mode: production ? 'production' : 'development', getLoadContext: () => ({ sandboxes, sessions }) }));
 
 const onListening = () => console.log(`AppForge is running at http://localhost:${env.PORT}`);
 // "localhost" listens on every loopback address (IPv4 and IPv6), as browsers may use either.
 const server = env.HOST === 'localhost' ? app.listen(env.PORT, onListening) : app.listen(env.PORT, env.HOST, onListening);
 
-function shutdown(signal: string) {
+server.on('upgrade', (req, socket, head) => {
+  preview.upgrade(req, socket, head);
+});
+
+async function shutdown(signal: string) {
   console.log(`${signal}: shutting down`);
+  setTimeout(() => process.exit(0), 5000).unref();
   server.close();
-  void vite?.close();
-  setTimeout(() => process.exit(0), 2000).unref();
+  sandboxes.stopReaper();
+  await Promise.allSettled([sandboxes.shutdown(), vite?.close()]);
+  process.exit(0);
 }
-process.on('SIGTERM', () => shutdown('SIGTERM'));
-process.on('SIGINT', () => shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

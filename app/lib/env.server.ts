@@ -24,9 +24,39 @@ const schema = z.object({
   LLM_MAX_CONTINUATIONS: int(4, 0, 20),
   /** Largest accepted /api/chat request body, in bytes. */
   CHAT_MAX_BODY_BYTES: int(2_000_000, 10_000, 50_000_000),
+
+  /** Signs the anonymous session cookie. Required in production; generated and kept in the data dir otherwise. */
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters (try: openssl rand -hex 32)').optional(),
+  SANDBOX_PROVIDER: z.enum(['local', 'daytona']).optional(),
+  DAYTONA_API_KEY: z.string().trim().optional(),
+  DAYTONA_API_URL: z.url().default('https://app.daytona.io/api'),
+  DAYTONA_TARGET: z.string().trim().optional(),
+  /** A snapshot with common dependencies preinstalled, so installs in new sandboxes are fast. */
+  DAYTONA_SNAPSHOT: z.string().trim().optional(),
+  /** Where the local provider keeps sandboxes, the shared npm cache and its records. */
+  SANDBOX_DATA_DIR: z.string().min(1).default('.data'),
+  SANDBOX_PORT_BASE: int(42000, 1024, 64000),
+  SANDBOX_COMMAND_TIMEOUT_S: int(900, 1, 86_400),
+  SANDBOX_MAX_OUTPUT_BYTES: int(5_000_000, 10_000, 500_000_000),
+  SANDBOX_MEMORY_MB: int(4096, 1024, 1_048_576),
+  SANDBOX_MAX_PER_SESSION: int(3, 1, 1000),
+  SANDBOX_MAX_TOTAL: int(20, 1, 100_000),
+  SANDBOX_CREATES_PER_MINUTE: int(5, 1, 10_000),
+  /** Minutes without use (API calls or preview traffic) before a sandbox is deleted. */
+  SANDBOX_IDLE_TTL_MIN: int(30, 1, 43_200),
+  SHARE_DEFAULT_TTL_HOURS: int(24, 1, 720),
+  /**
+   * Host under which previews are served as <token>.<PREVIEW_HOST>. Default: localhost (with the
+   * app's port), which browsers resolve without DNS. In production use a wildcard domain of its own.
+   */
+  PREVIEW_HOST: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9.-]+(:\d+)?$/i, 'must be a host name such as preview.example.com')
+    .optional(),
 });
 
-export type ServerEnv = z.infer<typeof schema> & { usesOpenRouter: boolean };
+export type ServerEnv = z.infer<typeof schema> & { usesOpenRouter: boolean; sandboxProvider: 'local' | 'daytona' };
 
 export class ConfigError extends Error {}
 
@@ -39,7 +69,19 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
     throw new ConfigError(`Invalid configuration (see .env.example):\n${lines.join('\n')}`);
   }
   const env = result.data;
-  return { ...env, OPENROUTER_BASE_URL: env.OPENROUTER_BASE_URL.replace(/\/+$/, ''), usesOpenRouter: new URL(env.OPENROUTER_BASE_URL).hostname === 'openrouter.ai' };
+  const sandboxProvider = env.SANDBOX_PROVIDER ?? (env.DAYTONA_API_KEY ? 'daytona' : 'local');
+  if (sandboxProvider === 'daytona' && !env.DAYTONA_API_KEY) {
+    throw new ConfigError('Invalid configuration (see .env.example):\n  - DAYTONA_API_KEY: required when SANDBOX_PROVIDER=daytona');
+  }
+  if (env.NODE_ENV === 'production' && !env.SESSION_SECRET) {
+    throw new ConfigError('Invalid configuration (see .env.example):\n  - SESSION_SECRET: required in production (at least 32 characters; try: openssl rand -hex 32)');
+  }
+  return {
+    ...env,
+    OPENROUTER_BASE_URL: env.OPENROUTER_BASE_URL.replace(/\/+$/, ''),
+    usesOpenRouter: new URL(env.OPENROUTER_BASE_URL).hostname === 'openrouter.ai',
+    sandboxProvider,
+  };
 }
 
 let cached: ServerEnv | undefined;

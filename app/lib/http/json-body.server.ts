@@ -1,12 +1,20 @@
 import type { z } from 'zod';
 
 export class HttpError extends Error {
+  readonly expose = true;
   constructor(
     readonly status: number,
     message: string,
   ) {
     super(message);
   }
+}
+
+/** An error whose message is meant for the user, with its HTTP status (HttpError, SandboxError). */
+export function exposedError(error: unknown): { status: number; message: string } | null {
+  const e = error as { expose?: unknown; status?: unknown; message?: unknown } | null;
+  if (e && e.expose === true && typeof e.status === 'number' && typeof e.message === 'string') return { status: e.status, message: e.message };
+  return null;
 }
 
 /** Reads a JSON body of at most `maxBytes` (checked while reading, not only by Content-Length) and validates it. */
@@ -42,6 +50,7 @@ export async function readJsonBody<T extends z.ZodType>(request: Request, schema
 }
 
 export function errorResponse(error: unknown): Response {
-  if (error instanceof HttpError) return Response.json({ error: error.message }, { status: error.status });
+  const exposed = exposedError(error);
+  if (exposed) return Response.json({ error: exposed.message }, { status: exposed.status });
   throw error;
 }

@@ -1,0 +1,308 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  SandboxError,
+  SandboxNotFoundError,
+  type BackgroundProcess,
+  type ExecOptions,
+  type ExecResult,
+  type FileToWrite,
+  type PreviewTarget,
+  type SandboxInfo,
+  type SandboxProvider,
+} from '../sandbox-provider.server';
+import { bwrapArgs, bwrapAvailable, NPM_CACHE_DIR, PROJECT_DIR } from './bwrap.server';
+import { killTree, listeningPorts } from './process-tree.server';
+import { readProjectTree, removeProjectPaths, writeProjectFiles } from './project-files.server';
+
+export interface LocalProviderOptions {
+  dataDir: string;
+  /** First port handed to sandboxes as PORT. */
+  portBase: number;
+  commandTimeoutMs: number;
+  maxOutputBytes: number;
+  memoryMb: number;
+  /** null: use bwrap when installed. */
+  useBwrap?: boolean | null;
+  /** Harmless settings passed into sandboxes (a registry mirror, a proxy); never secrets. */
+  passEnv?: Record<string, string>;
+  log?: (line: string) => void;
+}
+
+interface Meta {
+  id: string;
+  labels: Record<string, string>;
+  createdAt: number;
+  port: number;
+}
+
+interface Live {
+  meta: Meta;
+  processes: Map<string, ChildProcess>;
+}
+
+/**
+ * Sandboxes as directories on this machine, commands as child processes under bubblewrap (a
+ * read-only system, only the project and the shared npm cache writable, the host's files and
+ * environment invisible). Without bwrap it still works, with a loud warning.
+ */
+export class LocalProvider implements SandboxProvider {
+  readonly name = 'local' as const;
+  readonly isolated: boolean;
+  #options: LocalProviderOptions;
+  #live = new Map<string, Live>();
+  #usedPorts = new Set<number>();
+
+  constructor(options: LocalProviderOptions) {
+    this.#options = options;
+    this.isolated = options.useBwrap ?? bwrapAvailable();
+    mkdirSync(this.#root(), { recursive: true });
+    mkdirSync(join(options.dataDir, 'npm-cache'), { recursive: true });
+    if (!this.isolated) {
+      (options.log ?? console.warn)(
+        'WARNING: bubblewrap (bwrap) is not installed: sandbox commands run WITHOUT isolation, as the server user. Install it with: apt-get install bubblewrap',
+      );
+    }
+  }
+
+  #root() {
+    return join(this.#options.dataDir, 'sandboxes');
+  }
+
+  #projectDir(id: string) {
+    return join(this.#root(), id, 'project');
+  }
+
+  async create(labels: Record<string, string>): Promise<SandboxInfo> {
+    const id = `local-${randomBytes(8).toString('hex')}`;
+    const meta: Meta = { id, labels: { ...labels }, createdAt: Date.now(), port: this.#allocatePort() };
+    await mkdir(this.#projectDir(id), { recursive: true });
+    await this.#saveMeta(meta);
+    this.#live.set(id, { meta, processes: new Map() });
+    return this.#info(meta);
+  }
+
+  async get(id: string): Promise<SandboxInfo | null> {
+    const meta = await this.#meta(id).catch(() => null);
+    return meta ? this.#info(meta) : null;
+  }
+
+  async list(labels: Record<string, string>): Promise<SandboxInfo[]> {
+    const ids = await readdir(this.#root()).catch(() => [] as string[]);
+    const metas = await Promise.all(ids.map((id) => this.#meta(id).catch(() => null)));
+    return metas
+      .filter((m): m is Meta => m !== null && Object.entries(labels).every(([k, v]) => m.labels[k] === v))
+      .map((m) => this.#info(m));
+  }
+
+  async setLabels(id: string, labels: Record<string, string>) {
+    const meta = await this.#metaOrThrow(id);
+    for (const [key, value] of Object.entries(labels)) {
+      if (value === '') delete meta.labels[key];
+      else meta.labels[key] = value;
+    }
+    await this.#saveMeta(meta);
+  }
+
+  async writeFiles(id: string, files: FileToWrite[]) {
+    await this.#metaOrThrow(id);
+    await writeProjectFiles(this.#projectDir(id), files);
+  }
+
+  async removePaths(id: string, paths: string[]) {
+    await this.#metaOrThrow(id);
+    await removeProjectPaths(this.#projectDir(id), paths);
+  }
+
+  async exec(id: string, command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const meta = await this.#metaOrThrow(id);
+    const child = this.#spawn(meta, command);
+    const processId = `exec-${randomBytes(4).toString('hex')}`;
+    this.#track(meta, processId, child);
+    let bytes = 0;
+    let truncated = false;
+    const forward = (chunk: Buffer) => {
+      if (truncated) return;
+      bytes += chunk.length;
+      if (bytes > this.#options.maxOutputBytes) {
+        truncated = true;
+        options.onOutput?.(`\n[output truncated after ${this.#options.maxOutputBytes} bytes]\n`);
+        return;
+      }
+      options.onOutput?.(chunk.toString('utf8'));
+    };
+    child.stdout!.on('data', forward);
+    child.stderr!.on('data', forward);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      options.onOutput?.(`\n[killed: ran longer than ${Math.round((options.timeoutMs ?? this.#options.commandTimeoutMs) / 1000)} s]\n`);
+      killTree(child.pid!);
+    }, options.timeoutMs ?? this.#options.commandTimeoutMs);
+    const abort = () => killTree(child.pid!);
+    options.signal?.addEventListener('abort', abort, { once: true });
+    const exitCode = await exitOf(child);
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', abort);
+    return { exitCode: timedOut ? 124 : exitCode, ...(timedOut ? { timedOut } : {}), ...(truncated ? { truncated } : {}) };
+  }
+
+  async start(id: string, command: string, options: ExecOptions = {}): Promise<BackgroundProcess> {
+    const meta = await this.#metaOrThrow(id);
+    const child = this.#spawn(meta, command);
+    const processId = `proc-${randomBytes(4).toString('hex')}`;
+    this.#track(meta, processId, child);
+    let bytes = 0;
+    const forward = (chunk: Buffer) => {
+      bytes += chunk.length;
+      // A chatty server keeps running; its output beyond the cap is dropped.
+      if (bytes <= this.#options.maxOutputBytes) options.onOutput?.(chunk.toString('utf8'));
+    };
+    child.stdout!.on('data', forward);
+    child.stderr!.on('data', forward);
+    return { id: processId, command, exit: exitOf(child) };
+  }
+
+  async findPort(id: string, timeoutMs = 0): Promise<number | null> {
+    const meta = await this.#metaOrThrow(id);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const live = this.#live.get(id);
+      const roots = live ? [...live.processes.values()].map((p) => p.pid!).filter(Boolean) : [];
+      const ports = roots.length ? listeningPorts(roots) : [];
+      if (ports.length) return ports.includes(meta.port) ? meta.port : ports[0];
+      if (Date.now() >= deadline) return null;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  async previewTarget(id: string, port: number): Promise<PreviewTarget> {
+    await this.#metaOrThrow(id);
+    return { url: `http://127.0.0.1:${port}`, headers: {} };
+  }
+
+  async readTree(id: string, options?: { maxFileBytes?: number; maxFiles?: number }) {
+    await this.#metaOrThrow(id);
+    return readProjectTree(this.#projectDir(id), options);
+  }
+
+  async stop(id: string) {
+    const live = this.#live.get(id);
+    if (!live) return;
+    const exits = [...live.processes.values()].map((child) => {
+      const done = exitOf(child);
+      killTree(child.pid!);
+      return done;
+    });
+    await Promise.all(exits);
+    live.processes.clear();
+  }
+
+  async delete(id: string) {
+    const meta = await this.#metaOrThrow(id);
+    await this.stop(id);
+    this.#live.delete(id);
+    this.#usedPorts.delete(meta.port);
+    await rm(join(this.#root(), id), { recursive: true, force: true });
+  }
+
+  /** Stops every sandbox's processes (server shutdown). Files stay until the reaper removes them. */
+  async stopAll() {
+    await Promise.all([...this.#live.keys()].map((id) => this.stop(id)));
+  }
+
+  #spawn(meta: Meta, command: string): ChildProcess {
+    const { dataDir, memoryMb, passEnv = {} } = this.#options;
+    const projectDir = this.#projectDir(meta.id);
+    const env: Record<string, string> = {
+      ...passEnv,
+      PATH: '/usr/local/bin:/usr/bin:/bin',
+      HOME: this.isolated ? PROJECT_DIR : projectDir,
+      PORT: String(meta.port),
+      HOST: '0.0.0.0',
+      TERM: 'xterm-256color',
+      LANG: 'C.UTF-8',
+      FORCE_COLOR: '1',
+      npm_config_cache: this.isolated ? NPM_CACHE_DIR : join(dataDir, 'npm-cache'),
+      // node-gyp builds native addons against the installed headers instead of downloading them.
+      npm_config_nodedir: '/usr',
+      npm_config_update_notifier: 'false',
+      npm_config_fund: 'false',
+      npm_config_audit: 'false',
+    };
+    // ulimit -v caps the address space of the command and everything it starts.
+    const script = `ulimit -v ${memoryMb * 1024} 2>/dev/null; exec sh -c "$1"`;
+    if (this.isolated) {
+      const args = bwrapArgs(projectDir, join(dataDir, 'npm-cache'), env);
+      return spawn('bwrap', [...args, 'sh', '-c', script, 'sh', command], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    }
+    return spawn('sh', ['-c', script, 'sh', command], { cwd: projectDir, env: env as NodeJS.ProcessEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+
+  #track(meta: Meta, processId: string, child: ChildProcess) {
+    let live = this.#live.get(meta.id);
+    if (!live) {
+      live = { meta, processes: new Map() };
+      this.#live.set(meta.id, live);
+    }
+    live.processes.set(processId, child);
+    child.once('exit', () => live.processes.delete(processId));
+  }
+
+  #allocatePort() {
+    let port = this.#options.portBase;
+    while (this.#usedPorts.has(port)) port += 1;
+    this.#usedPorts.add(port);
+    return port;
+  }
+
+  #info(meta: Meta): SandboxInfo {
+    const live = this.#live.get(meta.id);
+    return { id: meta.id, labels: meta.labels, createdAt: meta.createdAt, state: live ? 'started' : 'stopped' };
+  }
+
+  async #meta(id: string): Promise<Meta> {
+    if (!/^local-[0-9a-f]{16}$/.test(id)) throw new SandboxNotFoundError();
+    const live = this.#live.get(id);
+    if (live) return live.meta;
+    const meta = JSON.parse(await readFile(join(this.#root(), id, 'meta.json'), 'utf8')) as Meta;
+    this.#usedPorts.add(meta.port);
+    return meta;
+  }
+
+  async #metaOrThrow(id: string): Promise<Meta> {
+    try {
+      return await this.#meta(id);
+    } catch (error) {
+      if (error instanceof SandboxError) throw error;
+      throw new SandboxNotFoundError();
+    }
+  }
+
+  async #saveMeta(meta: Meta) {
+    await writeFile(join(this.#root(), meta.id, 'meta.json'), JSON.stringify(meta));
+  }
+}
+
+const exitCodes = new WeakMap<ChildProcess, Promise<number>>();
+
+/** The exit code, once the process has exited and its output has been read (or 200 ms later, if a background child keeps the pipes open). */
+function exitOf(child: ChildProcess): Promise<number> {
+  let result = exitCodes.get(child);
+  if (!result) {
+    result = new Promise<number>((resolve) => {
+      const finish = (code: number) => {
+        const closed = new Promise<void>((r) => child.once('close', () => r()));
+        void Promise.race([closed, new Promise((r) => setTimeout(r, 200))]).then(() => resolve(code));
+      };
+      if (child.exitCode !== null || child.signalCode !== null) return finish(child.exitCode ?? 137);
+      child.once('exit', (code, signal) => finish(code ?? (signal === 'SIGTERM' ? 143 : 137)));
+      child.once('error', () => resolve(127));
+    });
+    exitCodes.set(child, result);
+  }
+  return result;
+}

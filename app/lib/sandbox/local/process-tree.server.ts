@@ -1,0 +1,88 @@
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { parseListeningPorts } from '../listening-ports';
+
+/** Linux /proc helpers: the processes below a root pid and the TCP ports they listen on. */
+
+function parentOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name is in parentheses and may contain spaces: the fields after it are fixed.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[1]);
+  } catch {
+    return null;
+  }
+}
+
+export function descendants(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    const parent = parentOf(pid);
+    if (parent === null) continue;
+    const list = children.get(parent) ?? [];
+    list.push(pid);
+    children.set(parent, list);
+  }
+  const out: number[] = [];
+  const queue = [root];
+  while (queue.length) {
+    const pid = queue.shift()!;
+    out.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return out;
+}
+
+function socketInodes(pids: number[]): Set<string> {
+  const inodes = new Set<string>();
+  for (const pid of pids) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        const match = /^socket:\[(\d+)\]$/.exec(target);
+        if (match) inodes.add(match[1]);
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  return inodes;
+}
+
+/** TCP ports in LISTEN state owned by any of the processes below `roots`. */
+export function listeningPorts(roots: number[]): number[] {
+  const inodes = socketInodes(roots.flatMap((root) => descendants(root)));
+  const tables = ['/proc/net/tcp', '/proc/net/tcp6'].map((table) => {
+    try {
+      return readFileSync(table, 'utf8');
+    } catch {
+      return '';
+    }
+  });
+  return parseListeningPorts(tables.join('\n'), inodes);
+}
+
+/** Kills a process group, then anything left below the root (a process may have left the group). */
+export function killTree(root: number, signal: NodeJS.Signals = 'SIGKILL') {
+  const pids = descendants(root);
+  try {
+    process.kill(-root, signal);
+  } catch {
+    // the group is gone
+  }
+  for (const pid of pids.reverse()) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}

@@ -1,0 +1,116 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { createProxyServer } from 'http-proxy-3';
+import type { SandboxService } from './sandbox-service.server';
+
+/**
+ * Serves previews on the app's own origin as http://<token>.<preview host>/: forwards to the
+ * sandbox's port (Local) or to Daytona's preview URL with its token headers, passes WebSocket
+ * upgrades (Vite HMR), and adds the headers that let the workbench frame it under COEP.
+ */
+export interface PreviewProxyOptions {
+  /** e.g. "localhost:5173" or "preview.example.com" */
+  previewHost: string;
+  /** The app's session cookie: never forwarded to a sandbox. */
+  sessionCookieName: string;
+}
+
+const FRAMEABLE_HEADERS: Record<string, string> = {
+  'cross-origin-resource-policy': 'cross-origin',
+  'cross-origin-embedder-policy': 'credentialless',
+};
+
+export function createPreviewProxy(service: SandboxService, options: PreviewProxyOptions) {
+  const suffix = `.${options.previewHost.toLowerCase()}`;
+  const proxy = createProxyServer({ changeOrigin: true, ws: true, proxyTimeout: 120_000 });
+
+  proxy.on('proxyRes', (proxyRes) => {
+    // The workbench must be able to frame the preview; the app's own framing rules would forbid it.
+    delete proxyRes.headers['x-frame-options'];
+    delete proxyRes.headers['cross-origin-opener-policy'];
+    Object.assign(proxyRes.headers, FRAMEABLE_HEADERS);
+  });
+
+  const tokenOf = (req: IncomingMessage): string | null => {
+    const host = (req.headers.host ?? '').toLowerCase();
+    if (!host.endsWith(suffix)) return null;
+    const token = host.slice(0, -suffix.length);
+    return token && !token.includes('.') ? token : null;
+  };
+
+  const forwardHeaders = (req: IncomingMessage, extra: Record<string, string>) => {
+    const cookie = stripCookie(req.headers.cookie, options.sessionCookieName);
+    if (cookie) req.headers.cookie = cookie;
+    else delete req.headers.cookie;
+    return { ...extra, 'x-forwarded-host': req.headers.host ?? '', 'x-forwarded-proto': 'http' };
+  };
+
+  const target = async (token: string) => {
+    const resolution = await service.resolve(token);
+    if (!resolution.ok) return { error: resolution.status === 410 ? gone() : notFound() };
+    const preview = await service.previewTarget(resolution.sandboxId);
+    if (!preview) return { error: notRunning() };
+    return { preview };
+  };
+
+  /** Express-style middleware: handles preview hosts, passes everything else on. */
+  async function handle(req: IncomingMessage, res: ServerResponse, next: () => void) {
+    const token = tokenOf(req);
+    if (token === null) return next();
+    try {
+      const found = await target(token);
+      if ('error' in found) return page(res, found.error!);
+      proxy.web(req, res, { target: found.preview.url, headers: forwardHeaders(req, found.preview.headers) }, () => {
+        if (!res.headersSent) page(res, notRunning());
+        else res.end();
+      });
+    } catch (error) {
+      console.warn(`preview proxy: ${error instanceof Error ? error.message : String(error)}`);
+      page(res, { status: 502, title: 'Preview unavailable', body: 'The sandbox could not be reached. Try again in a moment.' });
+    }
+  }
+
+  /** For the HTTP server's 'upgrade' event. Returns false when the request is not for a preview. */
+  function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const token = tokenOf(req);
+    if (token === null) return false;
+    void target(token).then(
+      (found) => {
+        if ('error' in found) return socket.destroy();
+        proxy.ws(req, socket, head, { target: found.preview.url, headers: forwardHeaders(req, found.preview.headers) }, () => socket.destroy());
+      },
+      () => socket.destroy(),
+    );
+    return true;
+  }
+
+  return { handle, upgrade, isPreviewRequest: (req: IncomingMessage) => tokenOf(req) !== null };
+}
+
+function stripCookie(header: string | undefined, name: string) {
+  if (!header) return '';
+  return header
+    .split(';')
+    .map((part) => part.trim())
+    .filter((part) => part && !part.startsWith(`${name}=`))
+    .join('; ');
+}
+
+interface Page {
+  status: number;
+  title: string;
+  body: string;
+  refresh?: boolean;
+}
+
+const notFound = (): Page => ({ status: 404, title: 'No such preview', body: 'This preview link is not valid. Ask whoever shared it for a new one.' });
+const gone = (): Page => ({ status: 410, title: 'This link has expired', body: 'The share link has expired or was revoked. Ask whoever shared it for a new one.' });
+const notRunning = (): Page => ({ status: 502, title: 'The app is not running yet', body: 'The sandbox is up, but nothing answers on its port yet. This page retries by itself.', refresh: true });
+
+function page(res: ServerResponse, { status, title, body, refresh }: Page) {
+  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...FRAMEABLE_HEADERS });
+  res.end(
+    `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="color-scheme" content="light dark">${refresh ? '<meta http-equiv="refresh" content="2">' : ''}<title>${title}</title>` +
+      `<body style="font:15px system-ui;display:grid;place-items:center;min-height:90vh;margin:0;text-align:center"><div><h1 style="font-size:1.2em">${title}</h1><p style="color:#6b7280">${body}</p></div></body></html>`,
+  );
+}

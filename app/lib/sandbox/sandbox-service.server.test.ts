@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryProvider } from '../../../tests/fakes/memory-provider';
+import { SandboxService } from './sandbox-service.server';
+import { base32, previewToken, TOKEN_PATTERN } from './tokens.server';
+
+function setup(overrides: Partial<ConstructorParameters<typeof SandboxService>[1]> = {}) {
+  let now = 1_000_000;
+  const clock = { advance: (ms: number) => (now += ms) };
+  const provider = new MemoryProvider(() => now);
+  const service = new SandboxService(provider, {
+    secret: 'test-secret-test-secret-test-secret',
+    previewHost: 'localhost:5173',
+    previewScheme: 'http',
+    maxPerSession: 2,
+    maxTotal: 3,
+    createsPerMinute: 2,
+    idleTtlMs: 30 * 60_000,
+    defaultShareTtlHours: 24,
+    now: () => now,
+    ...overrides,
+  });
+  return { service, provider, clock };
+}
+
+const tokenOf = (url: string) => new URL(url).hostname.split('.')[0];
+
+describe('SandboxService', () => {
+  it('labels sandboxes with their owner and hides them from other owners', async () => {
+    const { service } = setup();
+    const mine = await service.create('alice', 'p1');
+    await expect(service.get('bob', mine.id)).rejects.toThrow(/does not exist/);
+    await expect(service.delete('bob', mine.id)).rejects.toThrow(/does not exist/);
+    expect((await service.list('bob')).length).toBe(0);
+    expect((await service.get('alice', mine.id)).project).toBe('p1');
+  });
+
+  it('enforces per-session, total and per-minute caps with clear messages', async () => {
+    const { service, clock } = setup();
+    await service.create('alice', 'a');
+    const second = await service.create('alice', 'b');
+    await expect(service.create('alice', 'c')).rejects.toMatchObject({ status: 429, message: expect.stringMatching(/already have 2/) });
+    await service.create('bob', 'a');
+    await expect(service.create('carol', 'a')).rejects.toMatchObject({ status: 429, message: expect.stringMatching(/as many sandboxes/) });
+    await service.delete('alice', second.id);
+    await expect(service.create('alice', 'd')).rejects.toMatchObject({ status: 429, message: expect.stringMatching(/last minute/) });
+    clock.advance(61_000);
+    await expect(service.create('alice', 'd')).resolves.toMatchObject({ project: 'd' });
+  });
+
+  it('resolves preview tokens, and share tokens until they expire or are revoked', async () => {
+    const { service, clock } = setup();
+    const box = await service.create('alice', 'p');
+    expect(tokenOf(box.previewUrl)).toMatch(TOKEN_PATTERN);
+    expect(await service.resolve(tokenOf(box.previewUrl))).toEqual({ ok: true, sandboxId: box.id, kind: 'owner' });
+    const share = await service.createShare('alice', box.id, 1);
+    expect(await service.resolve(tokenOf(share.url))).toEqual({ ok: true, sandboxId: box.id, kind: 'share' });
+    expect(await service.listShares('alice', box.id)).toEqual([{ id: share.id, expiresAt: share.expiresAt }]);
+    clock.advance(3_600_001);
+    expect(await service.resolve(tokenOf(share.url))).toMatchObject({ ok: false, status: 410 });
+    expect(await service.listShares('alice', box.id)).toEqual([]);
+    const other = await service.createShare('alice', box.id);
+    await service.revokeShare('alice', box.id, other.id);
+    expect(await service.resolve(tokenOf(other.url))).toMatchObject({ ok: false, status: 410, reason: 'revoked' });
+    await expect(service.revokeShare('bob', box.id, other.id)).rejects.toThrow(/does not exist/);
+    expect(await service.resolve('b'.repeat(32))).toMatchObject({ ok: false, status: 404 });
+    expect(await service.resolve('../etc')).toMatchObject({ ok: false, status: 404 });
+  });
+
+  it('stores only a hash of each share token', async () => {
+    const { service, provider } = setup();
+    const box = await service.create('alice', 'p');
+    const share = await service.createShare('alice', box.id);
+    expect(JSON.stringify([...provider.sandboxes.values()])).not.toContain(tokenOf(share.url));
+  });
+
+  it('derives the same preview URL after a restart, and a different one with another secret', async () => {
+    const { service, provider } = setup();
+    const box = await service.create('alice', 'p');
+    const again = new SandboxService(provider, { secret: 'test-secret-test-secret-test-secret', previewHost: 'localhost:5173', previewScheme: 'http', maxPerSession: 2, maxTotal: 3, createsPerMinute: 3, idleTtlMs: 1, defaultShareTtlHours: 24 });
+    expect((await again.get('alice', box.id)).previewUrl).toBe(box.previewUrl);
+    expect(previewToken('another-secret', box.id)).not.toBe(tokenOf(box.previewUrl));
+  });
+
+  it('reaps sandboxes idle past the TTL and keeps the ones in use', async () => {
+    const { service, provider, clock } = setup({ maxPerSession: 5, maxTotal: 5, createsPerMinute: 5 });
+    const idle = await service.create('alice', 'idle');
+    const busy = await service.create('alice', 'busy');
+    clock.advance(20 * 60_000);
+    service.touch(busy.id);
+    clock.advance(11 * 60_000);
+    expect(await service.reap()).toEqual([idle.id]);
+    expect([...provider.sandboxes.keys()]).toEqual([busy.id]);
+  });
+
+  it('encodes tokens as DNS-safe base32', () => {
+    expect(base32(Buffer.from('foobar'))).toBe('mzxw6ytboi');
+  });
+});

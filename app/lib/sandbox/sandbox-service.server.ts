@@ -1,0 +1,298 @@
+import {
+  SandboxNotFoundError,
+  SandboxQuotaError,
+  type ExecOptions,
+  type FileToWrite,
+  type PreviewTarget,
+  type SandboxInfo,
+  type SandboxProvider,
+} from './sandbox-provider.server';
+import { newShareToken, previewToken, sameToken, shareLabelKey, TOKEN_PATTERN } from './tokens.server';
+
+export interface SandboxServiceOptions {
+  secret: string;
+  /** Host (and port) that previews are served under: <token>.<previewHost>. */
+  previewHost: string;
+  previewScheme: 'http' | 'https';
+  maxPerSession: number;
+  maxTotal: number;
+  createsPerMinute: number;
+  idleTtlMs: number;
+  defaultShareTtlHours: number;
+  now?: () => number;
+}
+
+export type LaunchStep = 'creating' | 'ready' | 'writing files' | 'installing' | 'starting' | 'preview ready';
+
+export interface SandboxView {
+  id: string;
+  project: string;
+  state: SandboxInfo['state'];
+  provider: SandboxProvider['name'];
+  previewUrl: string;
+  createdAt: number;
+}
+
+export interface ShareView {
+  id: string;
+  expiresAt: number;
+}
+
+export type PreviewResolution =
+  | { ok: true; sandboxId: string; kind: 'owner' | 'share' }
+  | { ok: false; status: 404 | 410; reason: string };
+
+const APP_LABEL = { app: 'appforge' };
+const REVOKED = 'revoked';
+const LIST_CACHE_MS = 2000;
+const LOG_LIMIT = 200_000;
+
+/**
+ * The provider-independent rules: who owns what (owner labels), caps and creation rate, preview
+ * and share tokens, activity and the idle reaper, and background process logs.
+ */
+export class SandboxService {
+  readonly provider: SandboxProvider;
+  #options: SandboxServiceOptions;
+  #now: () => number;
+  #creations = new Map<string, number[]>();
+  #activity = new Map<string, number>();
+  #listCache?: { at: number; sandboxes: Promise<SandboxInfo[]> };
+  #logs = new Map<string, { text: string; listeners: Set<(chunk: string) => void>; exitCode?: number }>();
+  #reaper?: ReturnType<typeof setInterval>;
+  #startedAt: number;
+
+  constructor(provider: SandboxProvider, options: SandboxServiceOptions) {
+    this.provider = provider;
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    this.#startedAt = this.#now();
+  }
+
+  // --- ownership -----------------------------------------------------------------------------
+
+  async create(owner: string, project: string): Promise<SandboxView> {
+    const mine = await this.provider.list({ ...APP_LABEL, owner });
+    if (mine.length >= this.#options.maxPerSession) {
+      throw new SandboxQuotaError(`You already have ${mine.length} cloud sandboxes, the most one session may have. Delete one (or wait for an idle one to expire) and try again.`);
+    }
+    const all = await this.#all(true);
+    if (all.length >= this.#options.maxTotal) {
+      throw new SandboxQuotaError('The server is running as many sandboxes as it allows right now. Try again in a few minutes.');
+    }
+    const recent = (this.#creations.get(owner) ?? []).filter((t) => t > this.#now() - 60_000);
+    if (recent.length >= this.#options.createsPerMinute) {
+      throw new SandboxQuotaError(`Too many sandboxes created in the last minute (${recent.length}). Wait a minute and try again.`);
+    }
+    this.#creations.set(owner, [...recent, this.#now()]);
+    const info = await this.provider.create({ ...APP_LABEL, owner, project });
+    this.#listCache = undefined;
+    this.touch(info.id);
+    return this.#view(info);
+  }
+
+  /** The sandbox if `owner` owns it; anyone else gets the same 404 as for a missing one. */
+  async get(owner: string, id: string): Promise<SandboxView> {
+    return this.#view(await this.#owned(owner, id));
+  }
+
+  async list(owner: string): Promise<SandboxView[]> {
+    return (await this.provider.list({ ...APP_LABEL, owner })).map((info) => this.#view(info));
+  }
+
+  async delete(owner: string, id: string) {
+    await this.#owned(owner, id);
+    await this.provider.delete(id);
+    this.#forget(id);
+  }
+
+  // --- work in a sandbox -----------------------------------------------------------------------
+
+  async writeFiles(owner: string, id: string, files: FileToWrite[], remove: string[] = []) {
+    await this.#owned(owner, id);
+    this.touch(id);
+    if (files.length) await this.provider.writeFiles(id, files);
+    if (remove.length) await this.provider.removePaths(id, remove);
+  }
+
+  async exec(owner: string, id: string, command: string, options: ExecOptions) {
+    await this.#owned(owner, id);
+    this.touch(id);
+    return this.provider.exec(id, command, options);
+  }
+
+  /** Starts a background command; its output is kept (bounded) for `logs()`. */
+  async start(owner: string, id: string, command: string) {
+    await this.#owned(owner, id);
+    this.touch(id);
+    const log = { text: '', listeners: new Set<(chunk: string) => void>(), exitCode: undefined as number | undefined };
+    const process = await this.provider.start(id, command, {
+      onOutput: (chunk) => {
+        log.text = (log.text + chunk).slice(-LOG_LIMIT);
+        for (const listener of log.listeners) listener(chunk);
+      },
+    });
+    this.#logs.set(`${id}/${process.id}`, log);
+    void process.exit.then((code) => {
+      log.exitCode = code;
+      for (const listener of log.listeners) listener('');
+    });
+    return process;
+  }
+
+  /** A background process's output so far, then live, until it exits. */
+  async logs(owner: string, id: string, processId: string) {
+    await this.#owned(owner, id);
+    const log = this.#logs.get(`${id}/${processId}`);
+    if (!log) throw new SandboxNotFoundError('No such process in this sandbox.');
+    return log;
+  }
+
+  async findPort(owner: string, id: string, timeoutMs: number) {
+    await this.#owned(owner, id);
+    return this.provider.findPort(id, timeoutMs);
+  }
+
+  async readTree(owner: string, id: string) {
+    await this.#owned(owner, id);
+    this.touch(id);
+    return this.provider.readTree(id);
+  }
+
+  // --- sharing -------------------------------------------------------------------------------
+
+  async createShare(owner: string, id: string, ttlHours = this.#options.defaultShareTtlHours) {
+    await this.#owned(owner, id);
+    const token = newShareToken();
+    const key = shareLabelKey(token);
+    const expiresAt = this.#now() + ttlHours * 3_600_000;
+    await this.provider.setLabels(id, { [key]: String(expiresAt) });
+    this.#listCache = undefined;
+    return { id: key.slice('share-'.length), url: this.#previewUrl(token), expiresAt };
+  }
+
+  async listShares(owner: string, id: string): Promise<ShareView[]> {
+    const info = await this.#owned(owner, id);
+    return Object.entries(info.labels)
+      .filter(([key]) => key.startsWith('share-'))
+      .map(([key, value]) => ({ id: key.slice('share-'.length), expiresAt: Number(value) }))
+      .filter((share) => Number.isFinite(share.expiresAt) && share.expiresAt > this.#now());
+  }
+
+  async revokeShare(owner: string, id: string, shareId: string) {
+    const info = await this.#owned(owner, id);
+    const key = `share-${shareId}`;
+    if (!(key in info.labels)) throw new SandboxNotFoundError('No such share link.');
+    // Kept as "revoked" (not removed) so the link answers 410 Gone rather than an unknown 404.
+    await this.provider.setLabels(id, { [key]: REVOKED });
+    this.#listCache = undefined;
+  }
+
+  // --- the preview proxy's questions ---------------------------------------------------------------
+
+  /** Which sandbox a preview host's token opens, if any. */
+  async resolve(token: string): Promise<PreviewResolution> {
+    if (!TOKEN_PATTERN.test(token)) return { ok: false, status: 404, reason: 'unknown' };
+    const all = await this.#all(false);
+    const owner = all.find((s) => sameToken(previewToken(this.#options.secret, s.id), token));
+    if (owner) return { ok: true, sandboxId: owner.id, kind: 'owner' };
+    const key = shareLabelKey(token);
+    const shared = all.find((s) => key in s.labels);
+    if (!shared) return { ok: false, status: 404, reason: 'unknown' };
+    const expiresAt = Number(shared.labels[key]);
+    if (shared.labels[key] === REVOKED) return { ok: false, status: 410, reason: 'revoked' };
+    if (!(expiresAt > this.#now())) return { ok: false, status: 410, reason: 'expired' };
+    return { ok: true, sandboxId: shared.id, kind: 'share' };
+  }
+
+  async previewTarget(sandboxId: string): Promise<PreviewTarget | null> {
+    this.touch(sandboxId);
+    const port = await this.provider.findPort(sandboxId, 0);
+    return port === null ? null : this.provider.previewTarget(sandboxId, port);
+  }
+
+  /** Forgets cached lookups so a revoked link stops working at once. */
+  invalidate() {
+    this.#listCache = undefined;
+  }
+
+  // --- lifecycle -------------------------------------------------------------------------------
+
+  touch(id: string) {
+    this.#activity.set(id, this.#now());
+  }
+
+  /** Deletes sandboxes idle for longer than the TTL (activity is counted from server start for ones it has not seen). */
+  async reap(): Promise<string[]> {
+    const deleted: string[] = [];
+    for (const sandbox of await this.#all(true)) {
+      const last = this.#activity.get(sandbox.id) ?? Math.max(sandbox.createdAt, this.#startedAt);
+      if (this.#now() - last < this.#options.idleTtlMs) continue;
+      try {
+        await this.provider.delete(sandbox.id);
+        this.#forget(sandbox.id);
+        deleted.push(sandbox.id);
+      } catch (error) {
+        console.warn(`reaper: could not delete ${sandbox.id}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    return deleted;
+  }
+
+  startReaper(intervalMs = 60_000) {
+    this.#reaper = setInterval(() => void this.reap(), intervalMs);
+    this.#reaper.unref();
+  }
+
+  stopReaper() {
+    if (this.#reaper) clearInterval(this.#reaper);
+  }
+
+  /** Server shutdown: stops what runs here (Local sandboxes' processes); cloud sandboxes stop on their own timers. */
+  async shutdown() {
+    this.stopReaper();
+    await this.provider.stopAll?.();
+    await this.provider.close?.();
+  }
+
+  // --- internals -------------------------------------------------------------------------------
+
+  async #owned(owner: string, id: string): Promise<SandboxInfo> {
+    const info = await this.provider.get(id).catch((error: unknown) => {
+      if (error instanceof SandboxNotFoundError) return null;
+      throw error;
+    });
+    if (!info || info.labels.app !== APP_LABEL.app || info.labels.owner !== owner) throw new SandboxNotFoundError();
+    return info;
+  }
+
+  #all(fresh: boolean): Promise<SandboxInfo[]> {
+    if (fresh || !this.#listCache || this.#now() - this.#listCache.at > LIST_CACHE_MS) {
+      const sandboxes = this.provider.list(APP_LABEL);
+      this.#listCache = { at: this.#now(), sandboxes };
+      sandboxes.catch(() => (this.#listCache = undefined));
+    }
+    return this.#listCache.sandboxes;
+  }
+
+  #forget(id: string) {
+    this.#activity.delete(id);
+    this.#listCache = undefined;
+    for (const key of this.#logs.keys()) if (key.startsWith(`${id}/`)) this.#logs.delete(key);
+  }
+
+  #previewUrl(token: string) {
+    return `${this.#options.previewScheme}://${token}.${this.#options.previewHost}/`;
+  }
+
+  #view(info: SandboxInfo): SandboxView {
+    return {
+      id: info.id,
+      project: info.labels.project ?? '',
+      state: info.state,
+      provider: this.provider.name,
+      previewUrl: this.#previewUrl(previewToken(this.#options.secret, info.id)),
+      createdAt: info.createdAt,
+    };
+  }
+}

@@ -1,0 +1,174 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { ApiClient, getWithHost, startApp, type App } from './harness';
+
+const EXPRESS_FILES = [
+  { path: 'package.json', content: JSON.stringify({ name: 'hello', version: '1.0.0', dependencies: { express: '^4.21.0', ws: '^8.18.0' } }) },
+  {
+    path: 'server.js',
+    content: `const express = require('express'); const http = require('http'); const { WebSocketServer } = require('ws');
+const app = express();
+app.get('/', (req, res) => res.send('<h1>Hello through the proxy</h1><p>cookie:' + (req.headers.cookie || 'none') + '</p>'));
+const server = http.createServer(app);
+new WebSocketServer({ server }).on('connection', (s) => s.on('message', (m) => s.send('echo:' + m)));
+server.listen(process.env.PORT, '0.0.0.0', () => console.log('listening'));`,
+  },
+];
+
+let app: App;
+const alice = () => new ApiClient(app.url);
+let a: ApiClient;
+let sandboxId = '';
+let previewUrl = '';
+
+beforeAll(async () => {
+  app = await startApp({ SANDBOX_PROVIDER: 'local', SANDBOX_MAX_PER_SESSION: '2', SANDBOX_MAX_TOTAL: '3', SANDBOX_CREATES_PER_MINUTE: '2', OPENROUTER_API_KEY: 'sk-or-sentinel-key', DAYTONA_API_KEY: '' });
+  a = alice();
+});
+
+afterAll(async () => {
+  await app?.stop();
+});
+
+describe('sandbox API with the Local provider', () => {
+  it('creates, writes, installs, starts and reports each step with its time, then serves the app through the proxy', async () => {
+    const { status, events } = await a.lines('POST', '/api/sandboxes', { project: 'hello', files: EXPRESS_FILES, install: 'npm install --no-audit --no-fund', start: 'node server.js' });
+    expect(status).toBe(200);
+    const done = events.filter((e) => e.type === 'step' && e.state === 'done').map((e) => e.step);
+    expect(done).toEqual(['creating', 'ready', 'writing files', 'installing', 'starting', 'preview ready']);
+    for (const e of events.filter((e) => e.type === 'step' && e.state === 'done')) expect(typeof e.ms).toBe('number');
+    const last = events.at(-1)!;
+    expect(last.type, JSON.stringify(events.slice(-3))).toBe('done');
+    const sandbox = last.sandbox as { id: string; previewUrl: string; provider: string };
+    sandboxId = sandbox.id;
+    previewUrl = sandbox.previewUrl;
+    expect(sandbox.provider).toBe('local');
+    expect(previewUrl).toMatch(new RegExp(`^http://[a-z2-7]{32}\\.localhost:${app.port}/$`));
+    expect(a.setCookie).toMatch(/HttpOnly/i);
+    expect(a.setCookie).toMatch(/SameSite=Lax/i);
+
+    const page = await getWithHost(app.url, previewUrl);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('Hello through the proxy');
+    expect(page.headers['cross-origin-resource-policy']).toBe('cross-origin');
+    expect(page.headers['cross-origin-embedder-policy']).toBe('credentialless');
+  }, 120_000);
+
+  it('passes WebSocket upgrades through the proxy', async () => {
+    const socket = new WebSocket(`ws://127.0.0.1:${app.port}/`, { headers: { host: new URL(previewUrl).host } });
+    const echo = await new Promise<string>((resolve, reject) => {
+      socket.on('open', () => socket.send('hmr'));
+      socket.on('message', (m) => resolve(String(m)));
+      socket.on('error', reject);
+    });
+    socket.close();
+    expect(echo).toBe('echo:hmr');
+  });
+
+  it('never forwards the app session cookie to the sandbox', async () => {
+    const { body } = await getWithHost(app.url, previewUrl, '/', { cookie: `${a.cookie}; theirs=1` });
+    expect(body).toContain('cookie:theirs=1');
+    expect(body).not.toContain('appforge_session');
+  });
+
+  it('streams exec output and exit codes; the sandbox sees no server secret', async () => {
+    const { events } = await a.lines('POST', `/api/sandboxes/${sandboxId}/exec`, { command: 'env; exit 7' });
+    const output = events.filter((e) => e.type === 'output').map((e) => e.data).join('');
+    expect(output).toMatch(/PORT=\d+/);
+    expect(output).not.toMatch(/sentinel|OPENROUTER_API_KEY|SESSION_SECRET/);
+    expect(events.at(-1)).toMatchObject({ type: 'exit', exitCode: 7 });
+  });
+
+  it('rejects path traversal with 400 and writes nothing of the batch', async () => {
+    for (const bad of ['../x', '/etc/passwd', 'a/../../b']) {
+      const { status, body } = await a.json<{ error: string }>('PUT', `/api/sandboxes/${sandboxId}/files`, { files: [{ path: 'ok.txt', content: 'fine' }, { path: bad, content: 'evil' }] });
+      expect(status, bad).toBe(400);
+      expect(body.error).toMatch(/absolute|leaves the project root/);
+    }
+    const { body } = await a.json<{ entries: Array<{ path: string }> }>('GET', `/api/sandboxes/${sandboxId}/tree`);
+    expect(body.entries.map((e) => e.path)).not.toContain('ok.txt');
+    const ok = await a.json('PUT', `/api/sandboxes/${sandboxId}/files`, { files: [{ path: 'dir/./ok.txt', content: 'fine' }], remove: ['server.log'] });
+    expect(ok).toEqual({ status: 200, body: { written: 1, removed: 1 } });
+    const tree = await a.json<{ entries: Array<{ path: string; content?: string }> }>('GET', `/api/sandboxes/${sandboxId}/tree`);
+    expect(tree.body.entries.find((e) => e.path === 'dir/ok.txt')?.content).toBe('fine');
+    expect(tree.body.entries.map((e) => e.path)).toContain('package-lock.json');
+  });
+
+  it('rejects oversized input and bad commands', async () => {
+    expect((await a.json('POST', `/api/sandboxes/${sandboxId}/exec`, { command: 'x'.repeat(5000) })).status).toBe(400);
+    expect((await a.json('POST', `/api/sandboxes/${sandboxId}/exec`, { command: '   ' })).status).toBe(400);
+    expect((await a.json('PUT', `/api/sandboxes/${sandboxId}/files`, { files: [{ path: 'big', content: 'x'.repeat(2_000_001) }] })).status).toBe(400);
+  });
+
+  it("hides a sandbox from every other session (404, as if it did not exist)", async () => {
+    const bob = new ApiClient(app.url);
+    const paths: Array<[string, string, unknown?]> = [
+      ['GET', `/api/sandboxes/${sandboxId}`],
+      ['GET', `/api/sandboxes/${sandboxId}/tree`],
+      ['PUT', `/api/sandboxes/${sandboxId}/files`, { files: [{ path: 'x', content: 'y' }] }],
+      ['POST', `/api/sandboxes/${sandboxId}/exec`, { command: 'true' }],
+      ['POST', `/api/sandboxes/${sandboxId}/start`, { command: 'true' }],
+      ['POST', `/api/sandboxes/${sandboxId}/shares`, {}],
+      ['DELETE', `/api/sandboxes/${sandboxId}`],
+    ];
+    for (const [method, path, body] of paths) expect((await bob.json(method, path, body)).status, `${method} ${path}`).toBe(404);
+    expect((await bob.json<{ sandboxes: unknown[] }>('GET', '/api/sandboxes')).body.sandboxes).toEqual([]);
+    expect((await a.json<{ sandboxes: unknown[] }>('GET', '/api/sandboxes')).body.sandboxes).toHaveLength(1);
+  });
+
+  it('share links open that one preview, expire, and stop working when revoked', async () => {
+    const created = await a.json<{ id: string; url: string; expiresAt: number }>('POST', `/api/sandboxes/${sandboxId}/shares`, {});
+    expect(created.status).toBe(200);
+    expect(created.body.url).toMatch(/^http:\/\/[a-z2-7]{32}\.localhost:\d+\/$/);
+    expect(created.body.expiresAt - Date.now()).toBeGreaterThan(23.9 * 3_600_000);
+    expect((await getWithHost(app.url, created.body.url)).body).toContain('Hello through the proxy');
+    // The share host reaches only the sandbox's app, never the app's API.
+    const apiViaShare = await getWithHost(app.url, created.body.url, '/api/sandboxes');
+    expect(apiViaShare.body).not.toContain('sandboxes"');
+    expect((await a.json<{ shares: Array<{ id: string }> }>('GET', `/api/sandboxes/${sandboxId}/shares`)).body.shares.map((s) => s.id)).toContain(created.body.id);
+
+    expect((await a.json('DELETE', `/api/sandboxes/${sandboxId}/shares/${created.body.id}`)).status).toBe(200);
+    const revoked = await getWithHost(app.url, created.body.url);
+    expect(revoked.status).toBe(410);
+    expect(revoked.body).toContain('expired or was revoked');
+
+    const short = await a.json<{ url: string }>('POST', `/api/sandboxes/${sandboxId}/shares`, { ttlHours: 1.5 / 3600 });
+    expect((await getWithHost(app.url, short.body.url)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 2600));
+    expect((await getWithHost(app.url, short.body.url)).status).toBe(410);
+
+    const unknown = await getWithHost(app.url, `http://${'a'.repeat(32)}.localhost:${app.port}/`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toContain('not valid');
+  });
+
+  it('caps sandboxes per session, in total, and per minute with a clear 429', async () => {
+    const second = await a.lines('POST', '/api/sandboxes', { project: 'two' });
+    expect(second.status).toBe(200);
+    const third = await a.json<{ error: string }>('POST', '/api/sandboxes', { project: 'three' });
+    expect(third.status).toBe(429);
+    expect(third.body.error).toMatch(/already have 2 cloud sandboxes/);
+
+    const bob = new ApiClient(app.url);
+    expect((await bob.lines('POST', '/api/sandboxes', { project: 'b1' })).status).toBe(200);
+    const carol = await new ApiClient(app.url).json<{ error: string }>('POST', '/api/sandboxes', { project: 'c1' });
+    expect(carol.status).toBe(429);
+    expect(carol.body.error).toMatch(/as many sandboxes as it allows/);
+
+    // Alice frees a slot, but has created 2 in the last minute.
+    const secondId = ((second.events.at(-1)!.sandbox as { id: string }) ?? {}).id;
+    expect((await a.json('DELETE', `/api/sandboxes/${secondId}`)).status).toBe(200);
+    const rate = await a.json<{ error: string }>('POST', '/api/sandboxes', { project: 'again' });
+    expect(rate.status).toBe(429);
+    expect(rate.body.error).toMatch(/Too many sandboxes created in the last minute/);
+    await bob.json('DELETE', `/api/sandboxes/${((await bob.json<{ sandboxes: Array<{ id: string }> }>('GET', '/api/sandboxes')).body.sandboxes[0]).id}`);
+  });
+
+  it('deletes sandboxes with their files and processes, leaving nothing behind', async () => {
+    expect((await a.json('DELETE', `/api/sandboxes/${sandboxId}`)).status).toBe(200);
+    expect((await getWithHost(app.url, previewUrl)).status).toBe(404);
+    expect(readdirSync(join(app.dataDir, 'sandboxes'))).toEqual([]);
+  });
+});
