@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -170,5 +171,18 @@ describe('sandbox API with the Local provider', () => {
     expect((await a.json('DELETE', `/api/sandboxes/${sandboxId}`)).status).toBe(200);
     expect((await getWithHost(app.url, previewUrl)).status).toBe(404);
     expect(readdirSync(join(app.dataDir, 'sandboxes'))).toEqual([]);
+  });
+
+  it('stops the Local sandboxes when the server gets SIGTERM', async () => {
+    const dave = new ApiClient(app.url);
+    const marker = `appforge-sigterm-${Date.now()}`;
+    const server = `node -e "require('http').createServer((q, s) => s.end('up')).listen(process.env.PORT)" ${marker}`;
+    const { events } = await dave.lines('POST', '/api/sandboxes', { project: 'sig', start: server });
+    const done = events.at(-1)!;
+    expect(done.type, JSON.stringify(events)).toBe('done');
+    expect((await getWithHost(app.url, (done.sandbox as { previewUrl: string }).previewUrl)).body).toBe('up');
+    expect(spawnSync('pgrep', ['-f', marker]).status).toBe(0);
+    await app.stop();
+    expect(spawnSync('pgrep', ['-f', marker]).status).toBe(1);
   });
 });

@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeDaytona } from '../fakes/fake-daytona';
+import { ApiClient, getWithHost, startApp, type App } from './harness';
+
+const fake = new FakeDaytona();
+let app: App;
+
+beforeAll(async () => {
+  await fake.start();
+  app = await startApp({ DAYTONA_API_KEY: fake.apiKey, DAYTONA_API_URL: fake.apiUrl, DAYTONA_TARGET: 'us', DAYTONA_USE_DEPRECATED_POLLING: 'true' });
+});
+afterAll(async () => {
+  await app?.stop();
+  await fake.stop();
+});
+
+describe('the app with the Daytona provider (fake Daytona API)', () => {
+  it('creates a cloud sandbox, serves its preview through the proxy with the token headers, and deletes it', async () => {
+    const client = new ApiClient(app.url);
+    const { events } = await client.lines('POST', '/api/sandboxes', { project: 'cloud', files: [{ path: 'package.json', content: '{}' }], install: 'npm install', start: 'npm run dev' });
+    const done = events.at(-1)!;
+    expect(done.type, JSON.stringify(events)).toBe('done');
+    const sandbox = done.sandbox as { id: string; provider: string; previewUrl: string };
+    expect(sandbox.provider).toBe('daytona');
+    expect(fake.sandboxes.get(sandbox.id)?.files.get('project/package.json')?.toString()).toBe('{}');
+    expect(events.filter((e) => e.type === 'output').map((e) => e.data).join('')).toContain('ran: cd project && npm install');
+
+    const page = await getWithHost(app.url, sandbox.previewUrl, '/', { cookie: `${client.cookie}; theirs=1` });
+    expect(page.status).toBe(200);
+    // The fake serves the app only with a valid preview token and the skip-warning header.
+    expect(page.body).toContain(`Daytona preview of ${sandbox.id}`);
+    expect(page.body).toContain('cookie:theirs=1');
+    // Neither the Daytona key nor its preview token reaches the browser.
+    const token = fake.sandboxes.get(sandbox.id)!.previewToken;
+    for (const text of [JSON.stringify(events), page.body, JSON.stringify(page.headers)]) {
+      expect(text).not.toContain(fake.apiKey);
+      expect(text).not.toContain(token);
+    }
+
+    expect((await client.json('DELETE', `/api/sandboxes/${sandbox.id}`)).status).toBe(200);
+    expect(fake.live).toBe(0);
+  });
+
+  it('turns Daytona faults into clear API errors', async () => {
+    const client = new ApiClient(app.url);
+    fake.faults.createFailures = 1;
+    const failed = await client.json<{ error: string }>('POST', '/api/sandboxes', { project: 'x' });
+    expect(failed.status).toBe(502);
+    expect(failed.body.error).toMatch(/Daytona failed: Internal error while creating the sandbox/);
+
+    const { events } = await client.lines('POST', '/api/sandboxes', { project: 'y' });
+    const id = (events.at(-1)!.sandbox as { id: string }).id;
+    fake.sandboxes.delete(id); // deleted behind the server's back
+    const gone = await client.json<{ error: string }>('GET', `/api/sandboxes/${id}`);
+    expect(gone.status).toBe(404);
+    expect(gone.body.error).toMatch(/does not exist/);
+    expect(fake.live).toBe(0);
+  });
+});
