@@ -5,7 +5,7 @@ type Script = { output?: string; exitCode?: number; waitFor?: Promise<void> };
 
 /** An in-memory Runtime for tests: records every call and runs scripted commands. */
 export class FakeRuntime implements Runtime {
-  readonly kind = 'browser' as const;
+  readonly kind: Runtime['kind'];
   readonly files: Record<string, string> = {};
   readonly log: string[] = [];
   readonly servers: Array<{ command: string; killed: boolean; finish: (code: number) => void }> = [];
@@ -13,7 +13,8 @@ export class FakeRuntime implements Runtime {
   #previewListeners = new Set<(p: PreviewInfo) => void>();
   #ready: Promise<void>;
 
-  constructor(options: { failBoot?: string } = {}) {
+  constructor(options: { failBoot?: string; kind?: Runtime['kind'] } = {}) {
+    this.kind = options.kind ?? 'browser';
     this.#ready = options.failBoot ? Promise.reject(new RuntimeUnavailableError(options.failBoot)) : Promise.resolve();
     this.#ready.catch(() => {});
   }

@@ -41,6 +41,9 @@ export class MemoryProvider implements SandboxProvider {
     this.#must(id);
     return { id: 'p1', command, exit: new Promise<number>(() => {}) };
   }
+  async kill(id: string) {
+    this.#must(id);
+  }
   async findPort(id: string) {
     return this.ports.get(id) ?? null;
   }

@@ -2,7 +2,7 @@ import { useChat } from '@ai-sdk/react';
 import { useStore } from '@nanostores/react';
 import { DefaultChatTransport, type UIMessage } from 'ai';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { putChat, saveFiles, saveMessages, type ChatMeta } from '~/lib/persistence/chat-db';
+import { saveFiles, saveMessages, updateChat, type ChatMeta } from '~/lib/persistence/chat-db';
 import type { ActionStatus } from '~/lib/runtime/action-runner';
 import { WebContainerRuntime } from '~/lib/runtime/webcontainer-runtime';
 import { currentWorkbench, Workbench } from '~/lib/stores/workbench';
@@ -26,7 +26,12 @@ export function ChatSession(props: ChatSessionProps) {
   // Created in an effect (not during render) so that it is disposed exactly when the chat closes.
   const [workbench, setWorkbench] = useState<Workbench | null>(null);
   useEffect(() => {
-    const wb = new Workbench({ createRuntime: () => new WebContainerRuntime() });
+    const wb = new Workbench({
+      project: chat.id,
+      createBrowserRuntime: () => new WebContainerRuntime(),
+      runtimeRecord: chat.runtime,
+      saveRuntimeRecord: (runtime) => void updateChat(chat.id, { runtime }),
+    });
     wb.restore(initialMessages, initialFiles, actionStates);
     setWorkbench(wb);
     currentWorkbench.set(wb);
@@ -75,7 +80,7 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
     // Deferred so that React's StrictMode double mount sends it once, from the mount that stays.
     const timer = setTimeout(() => {
       sentPending.current = true;
-      void putChat({ ...chat, pendingPrompt: undefined });
+      void updateChat(chat.id, { pendingPrompt: undefined });
       send(prompt);
     }, 0);
     return () => clearTimeout(timer);
@@ -90,7 +95,7 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
 
   const changeModel = (id: string) => {
     setModel(id);
-    void putChat({ ...chat, pendingPrompt: undefined, model: id, updatedAt: Date.now() });
+    void updateChat(chat.id, { model: id });
   };
 
   return (

@@ -1,15 +1,18 @@
 import { useStore } from '@nanostores/react';
 import { useState } from 'react';
 import type { Workbench } from '~/lib/stores/workbench';
+import { CloudStepper } from './CloudStepper';
 
-/** The running app in an iframe named "Preview", with a URL bar and reload. */
+/** The running app in an iframe named "Preview", with a URL bar and reload; the sandbox's progress until it is up. */
 export function PreviewPane({ workbench }: { workbench: Workbench }) {
-  const previews = useStore(workbench.previews);
-  const runtime = useStore(workbench.runtimeState);
+  const previews = useStore(workbench.runtime.previews);
+  const state = useStore(workbench.runtime.state);
+  const cloud = useStore(workbench.runtime.cloud);
   const preview = previews[previews.length - 1];
   const [path, setPath] = useState('/');
   const [nonce, setNonce] = useState(0);
   const src = preview ? new URL(path || '/', preview.url).href : undefined;
+  const placeholder = state.state === 'unavailable' ? state.message : 'The preview appears here once the app\u2019s server is running.';
   return (
     <div className="flex h-full flex-col">
       <div className="flex items-center gap-2 border-b border-gray-200 px-2 py-1 dark:border-gray-800">
@@ -23,11 +26,12 @@ export function PreviewPane({ workbench }: { workbench: Workbench }) {
           </a>
         )}
       </div>
+      {!preview && cloud && <CloudStepper workbench={workbench} cloud={cloud} />}
       <iframe
         key={`${src ?? 'empty'}#${nonce}`}
         title="Preview"
-        {...(src ? { src } : { srcDoc: placeholderPage(runtime.state === 'unavailable' ? runtime.message : 'The preview appears here once the app\u2019s server is running.') })}
-        className="min-h-0 w-full flex-1 border-0 bg-white"
+        {...(src ? { src } : { srcDoc: placeholderPage(placeholder) })}
+        className={`min-h-0 w-full flex-1 border-0 bg-white ${!preview && cloud ? 'hidden' : ''}`}
         sandbox="allow-scripts allow-forms allow-same-origin allow-popups allow-modals"
       />
     </div>

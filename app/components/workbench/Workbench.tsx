@@ -1,9 +1,11 @@
-import { lazy, Suspense, useState } from 'react';
+import { useStore } from '@nanostores/react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { Group, Panel, Separator } from 'react-resizable-panels';
 import type { Workbench as WorkbenchModel } from '~/lib/stores/workbench';
 import { FileTree } from './FileTree';
 import { PreviewPane } from './PreviewPane';
-import { RuntimeStatus } from './RuntimeStatus';
+import { RuntimeActions, RuntimeStatus } from './RuntimeStatus';
+import { SharePanel } from './SharePanel';
 
 // The editor and the terminal are heavy: they load only when the workbench opens.
 const CodeEditor = lazy(() => import('./CodeEditor'));
@@ -13,8 +15,15 @@ const loading = <div className="muted p-3 text-xs">Loading…</div>;
 
 export function Workbench({ workbench }: { workbench: WorkbenchModel }) {
   const [tab, setTab] = useState<'code' | 'preview'>('code');
+  const [sharing, setSharing] = useState(false);
+  const previews = useStore(workbench.runtime.previews);
+  const cloud = useStore(workbench.runtime.cloud);
+  // The preview comes to the front when the app first comes up, and while a sandbox starts.
+  useEffect(() => {
+    if (previews.length > 0 || cloud) setTab('preview');
+  }, [previews.length > 0, cloud]);
   return (
-    <section aria-label="Workbench" className="flex h-full flex-col border-l border-gray-200 dark:border-gray-800">
+    <section aria-label="Workbench" className="relative flex h-full flex-col border-l border-gray-200 dark:border-gray-800">
       <header className="flex items-center gap-3 border-b border-gray-200 px-3 py-2 dark:border-gray-800">
         <div role="tablist" aria-label="Workbench view" className="flex gap-1">
           {(['code', 'preview'] as const).map((name) => (
@@ -24,7 +33,12 @@ export function Workbench({ workbench }: { workbench: WorkbenchModel }) {
           ))}
         </div>
         <RuntimeStatus workbench={workbench} />
+        <RuntimeActions workbench={workbench} />
+        <button type="button" className="btn-ghost px-2 py-0.5" aria-expanded={sharing} onClick={() => setSharing((s) => !s)}>
+          Share
+        </button>
       </header>
+      {sharing && <SharePanel workbench={workbench} onClose={() => setSharing(false)} />}
       <Group orientation="vertical" className="min-h-0 flex-1">
         <Panel defaultSize="72" minSize="20">
           <div className={tab === 'code' ? 'h-full' : 'hidden'}>

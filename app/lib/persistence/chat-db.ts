@@ -1,6 +1,7 @@
 import type { UIMessage } from 'ai';
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { ActionStatus } from '../runtime/action-runner';
+import type { RuntimeRecord } from '../stores/runtime-controller';
 
 /** Everything a reload needs, kept in the browser's IndexedDB. */
 export interface ChatMeta {
@@ -11,6 +12,8 @@ export interface ChatMeta {
   updatedAt: number;
   /** Typed on the landing page and not yet sent. */
   pendingPrompt?: string;
+  /** Where the project runs: the user's choice, its cloud sandbox, whether the fallback happened. */
+  runtime?: RuntimeRecord;
 }
 
 export interface ChatMessages {
@@ -58,6 +61,15 @@ export async function getChat(id: string) {
 
 export async function putChat(chat: ChatMeta) {
   await (await db()).put('chats', chat);
+}
+
+/** Changes some fields of a saved chat (read and written in one transaction). */
+export async function updateChat(id: string, patch: Partial<Omit<ChatMeta, 'id'>>) {
+  const database = await db();
+  const tx = database.transaction('chats', 'readwrite');
+  const chat = await tx.store.get(id);
+  if (chat) await tx.store.put({ ...chat, ...patch });
+  await tx.done;
 }
 
 export async function saveMessages(record: ChatMessages) {

@@ -43,6 +43,10 @@ export interface RunnerDeps {
   readyRuntime: () => Runtime | null;
   /** Waits until commands can run; rejects with a reason a user understands when they cannot. */
   awaitRuntime: () => Promise<Runtime>;
+  /** A shell command failed: its output (the tail), for deciding whether the browser runtime can do it at all. */
+  onCommandFailed?: (output: string) => void;
+  /** A shell command finished (it may have created or changed files). */
+  afterCommand?: () => void;
 }
 
 /**
@@ -172,10 +176,17 @@ export class ActionRunner {
   async #runShell(command: string, signal: AbortSignal): Promise<ActionStatus> {
     const runtime = await this.#deps.awaitRuntime();
     this.#deps.terminal(`\x1b[1;34m$ ${command}\x1b[0m\r\n`);
-    const { exitCode } = await runtime.exec(command, { onOutput: this.#deps.terminal, signal });
+    let tail = '';
+    const onOutput = (chunk: string) => {
+      tail = (tail + chunk).slice(-OUTPUT_TAIL);
+      this.#deps.terminal(chunk);
+    };
+    const { exitCode } = await runtime.exec(command, { onOutput, signal });
+    this.#deps.afterCommand?.();
     if (signal.aborted) return { state: 'aborted' };
     if (exitCode !== 0) {
       this.#deps.terminal(`\x1b[31mexit code ${exitCode}\x1b[0m\r\n`);
+      this.#deps.onCommandFailed?.(tail);
       return { state: 'failed', error: `\`${command}\` exited with code ${exitCode}` };
     }
     return { state: 'complete' };
@@ -205,6 +216,9 @@ export class ActionRunner {
     this.actions.setKey(record.key, record);
   }
 }
+
+/** How much of a failed command's output is kept for recognising why it failed. */
+const OUTPUT_TAIL = 64 * 1024;
 
 export function actionKey(messageId: string, actionId: number) {
   return `${messageId}:${actionId}`;

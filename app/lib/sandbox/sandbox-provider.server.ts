@@ -66,6 +66,8 @@ export interface SandboxProvider {
   removePaths(id: string, paths: string[]): Promise<void>;
   exec(id: string, command: string, options?: ExecOptions): Promise<ExecResult>;
   start(id: string, command: string, options?: ExecOptions): Promise<BackgroundProcess>;
+  /** Ends a background process started by `start` (and everything it started). */
+  kill(id: string, processId: string): Promise<void>;
   /** The port the sandbox's app listens on, waiting up to `timeoutMs` for one. */
   findPort(id: string, timeoutMs?: number): Promise<number | null>;
   previewTarget(id: string, port: number): Promise<PreviewTarget>;

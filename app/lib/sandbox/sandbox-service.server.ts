@@ -140,6 +140,12 @@ export class SandboxService {
     return process;
   }
 
+  async kill(owner: string, id: string, processId: string) {
+    await this.#owned(owner, id);
+    this.touch(id);
+    await this.provider.kill(id, processId);
+  }
+
   /** A background process's output so far, then live, until it exits. */
   async logs(owner: string, id: string, processId: string) {
     await this.#owned(owner, id);

@@ -1,6 +1,7 @@
 import type { UIMessage } from 'ai';
 import { describe, expect, it } from 'vitest';
 import { FakeRuntime } from '../../../tests/fakes/fake-runtime';
+import type { RuntimeRecord } from './runtime-controller';
 import { Workbench } from './workbench';
 
 const answer =
@@ -10,68 +11,121 @@ const assistant = (id: string, text: string, parts = 1): UIMessage => {
   const size = Math.ceil(text.length / parts);
   return { id, role: 'assistant', parts: Array.from({ length: parts }, (_, i) => ({ type: 'text' as const, text: text.slice(i * size, (i + 1) * size) })) };
 };
-const user: UIMessage = { id: 'u1', role: 'user', parts: [{ type: 'text', text: 'build' }] };
+const user = (text = 'build'): UIMessage => ({ id: 'u1', role: 'user', parts: [{ type: 'text', text }] });
+
+function setup(options: { browser?: FakeRuntime; cloud?: FakeRuntime; record?: RuntimeRecord } = {}) {
+  const browser = options.browser ?? new FakeRuntime();
+  const cloud = options.cloud ?? new FakeRuntime({ kind: 'cloud' });
+  const saved: RuntimeRecord[] = [];
+  const wb = new Workbench({ project: 'chat1', createBrowserRuntime: () => browser, createCloudRuntime: () => cloud, runtimeRecord: options.record, saveRuntimeRecord: (r) => saved.push(r) });
+  return { wb, browser, cloud, saved };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 5));
 
 describe('Workbench', () => {
   it('feeds a growing message to the parser and runner, and lays out prose around the artifact card', async () => {
-    const runtime = new FakeRuntime();
-    const wb = new Workbench({ createRuntime: () => runtime });
-    for (let n = 1; n <= answer.length; n += 9) wb.update([user, assistant('a1', answer.slice(0, n))], true);
-    wb.update([user, assistant('a1', answer, 3)], false);
+    const { wb, browser } = setup();
+    for (let n = 1; n <= answer.length; n += 9) wb.update([user(), assistant('a1', answer.slice(0, n))], true);
+    wb.update([user(), assistant('a1', answer, 3)], false);
     await wb.runner.idle();
     expect(wb.files.files.get()).toEqual({ 'src/a.js': 'let a = 1;' });
     expect(wb.selectedFile.get()).toBe('src/a.js');
-    expect(runtime.files['src/a.js']).toBe('let a = 1;');
-    expect(runtime.log).toContain('exec npm test');
+    expect(browser.files['src/a.js']).toBe('let a = 1;');
+    expect(browser.log).toContain('exec npm test');
     const blocks = wb.blocks.get().a1;
     expect(blocks.map((b) => b.type)).toEqual(['text', 'artifact', 'text']);
     expect(blocks[0]).toEqual({ type: 'text', text: 'Intro text. ' });
     expect(blocks[2]).toEqual({ type: 'text', text: ' Outro.' });
-    expect(wb.runtimeState.get()).toEqual({ state: 'ready', kind: 'browser' });
+    expect(wb.runtime.state.get()).toEqual({ state: 'ready', kind: 'browser' });
   });
 
-  it('restores a saved chat without running anything again', async () => {
-    const runtime = new FakeRuntime();
-    const wb = new Workbench({ createRuntime: () => runtime });
-    wb.restore([user, assistant('a1', answer)], { 'src/a.js': 'let a = 2; // edited' }, { 'a1:1': { state: 'failed', error: 'exit 1' } });
+  it('restores a saved chat without running its commands again', async () => {
+    const { wb, browser } = setup();
+    wb.restore([user(), assistant('a1', answer)], { 'src/a.js': 'let a = 2; // edited' }, { 'a1:1': { state: 'failed', error: 'exit 1' } });
     await wb.runner.idle();
-    await new Promise((r) => setTimeout(r, 0));
-    expect(runtime.log).toEqual(['write src/a.js']); // the saved project copied in, no command run
-    expect(runtime.files['src/a.js']).toBe('let a = 2; // edited');
+    await settle();
+    expect(browser.log).toEqual(['write src/a.js']); // the saved project copied in; `npm test` is not an install or a start
+    expect(browser.files['src/a.js']).toBe('let a = 2; // edited');
     expect(Object.values(wb.runner.actions.get()).map((a) => a.status.state)).toEqual(['complete', 'failed']);
-    // A later update with the same message does not replay it.
-    wb.update([user, assistant('a1', answer)], false);
+    wb.update([user(), assistant('a1', answer)], false);
     await wb.runner.idle();
-    expect(runtime.log).toEqual(['write src/a.js']);
+    expect(browser.log).toEqual(['write src/a.js']);
   });
 
-  it('says plainly when the runtime cannot start, keeps the files, and fails the command with the reason', async () => {
-    const wb = new Workbench({ createRuntime: () => new FakeRuntime({ failBoot: 'no network' }) });
-    wb.update([user, assistant('a1', answer)], false);
+  it('falls back to the cloud once when the browser runtime cannot start, with a message saying why', async () => {
+    const { wb, cloud, saved } = setup({ browser: new FakeRuntime({ failBoot: 'no network' }) });
+    wb.update([user(), assistant('a1', answer)], false);
     await wb.runner.idle();
-    expect(wb.runtimeState.get()).toMatchObject({ state: 'unavailable', message: expect.stringMatching(/^The in-browser runtime could not start: no network\./) });
+    await settle();
+    expect(cloud.log).toEqual(['write src/a.js', 'exec npm test', 'done npm test']);
+    expect(wb.runtime.routing.get()).toMatchObject({ target: 'cloud', source: 'fallback', note: expect.stringMatching(/because the in-browser runtime could not start \(no network\)/) });
+    expect(saved.at(-1)).toMatchObject({ fallbackUsed: true });
+    expect(wb.terminal.chunks.get().join('')).toMatch(/Moved to a cloud sandbox/);
+  });
+
+  it('does not fall back when the user chose the browser, and fails the command with the reason', async () => {
+    const { wb, cloud } = setup({ browser: new FakeRuntime({ failBoot: 'no network' }), record: { choice: 'browser' } });
+    wb.update([user(), assistant('a1', answer)], false);
+    await wb.runner.idle();
+    expect(cloud.log).toEqual([]);
+    expect(wb.runtime.state.get()).toMatchObject({ state: 'unavailable', message: expect.stringMatching(/^The in-browser runtime could not start: no network\./) });
     expect(wb.files.files.get()['src/a.js']).toBe('let a = 1;');
     const shell = Object.values(wb.runner.actions.get()).find((a) => a.type === 'shell')!;
     expect(shell.status).toMatchObject({ state: 'failed', error: expect.stringMatching(/could not start: no network/) });
   });
 
+  it('creates the cloud runtime as soon as the router says cloud, and installs once package.json is complete', async () => {
+    const { wb, browser, cloud } = setup();
+    const pkg = '<boltArtifact id="s" title="S"><boltAction type="file" filePath="package.json">{"dependencies":{"bcrypt":"^5.1.1","express":"^4"}}</boltAction><boltAction type="file" filePath="server.js">';
+    wb.update([user('a signup API'), assistant('a1', pkg)], true);
+    await settle();
+    expect(wb.runtime.routing.get()).toMatchObject({ target: 'cloud', reasons: ['bcrypt is a native addon, which the browser runtime cannot load'] });
+    // The project was on its way to the browser until package.json named a native addon.
+    expect(browser.log.filter((l) => l.startsWith('exec'))).toEqual([]);
+    expect(cloud.log).toContain('write package.json');
+    expect(cloud.log).toContain('exec npm install --no-audit --no-fund');
+    expect(wb.runtime.state.get()).toEqual({ state: 'ready', kind: 'cloud' });
+  });
+
+  it('falls back when a command fails in the browser with a native-addon error, replaying install and start in the cloud', async () => {
+    const browser = new FakeRuntime();
+    browser.scripts.set('npm install', { output: 'bcrypt_lib.node: invalid ELF header\n', exitCode: 1 });
+    const { wb, cloud } = setup({ browser });
+    const text = '<boltArtifact id="s" title="S"><boltAction type="file" filePath="package.json">{"scripts":{"start":"node s.js"}}</boltAction><boltAction type="shell">npm install</boltAction><boltAction type="start">npm start</boltAction></boltArtifact>';
+    wb.update([user(), assistant('a1', text)], false);
+    await wb.runner.idle();
+    await settle();
+    expect(wb.runtime.routing.get()).toMatchObject({ target: 'cloud', source: 'fallback', reasons: ['a native Node addon could not be loaded in the browser runtime'] });
+    expect(cloud.log).toEqual(expect.arrayContaining(['write package.json', 'exec npm install', 'start npm start']));
+  });
+
+  it("follows the user's explicit choice", async () => {
+    const { wb, cloud, saved } = setup();
+    wb.update([user(), assistant('a1', answer)], false);
+    await wb.runner.idle();
+    wb.runtime.choose('cloud');
+    await settle();
+    expect(saved.at(-1)).toMatchObject({ choice: 'cloud' });
+    expect(wb.runtime.routing.get()).toMatchObject({ target: 'cloud', source: 'user' });
+    expect(cloud.files['src/a.js']).toBe('let a = 1;');
+  });
+
   it('writes user edits through to a ready runtime', async () => {
-    const runtime = new FakeRuntime();
-    const wb = new Workbench({ createRuntime: () => runtime });
-    wb.update([user, assistant('a1', answer)], false);
+    const { wb, browser } = setup();
+    wb.update([user(), assistant('a1', answer)], false);
     await wb.runner.idle();
     wb.editFile('src/a.js', 'let a = 3;');
-    await new Promise((r) => setTimeout(r, 0));
+    await settle();
     expect(wb.files.files.get()['src/a.js']).toBe('let a = 3;');
-    expect(runtime.files['src/a.js']).toBe('let a = 3;');
+    expect(browser.files['src/a.js']).toBe('let a = 3;');
   });
 
   it('Stop closes the streaming file as incomplete and aborts queued commands', async () => {
-    const runtime = new FakeRuntime();
-    const wb = new Workbench({ createRuntime: () => runtime });
+    const { wb } = setup();
     const partial = answer.slice(0, answer.indexOf('let a') + 5);
-    wb.update([user, assistant('a1', partial)], true);
-    wb.stop([user, assistant('a1', partial)]);
+    wb.update([user(), assistant('a1', partial)], true);
+    wb.stop([user(), assistant('a1', partial)]);
     await wb.runner.idle();
     const file = Object.values(wb.runner.actions.get())[0];
     expect(file.status).toMatchObject({ state: 'failed', error: expect.stringMatching(/ended before/) });

@@ -2,15 +2,11 @@ import type { UIMessage } from 'ai';
 import { atom, computed, map } from 'nanostores';
 import { StreamingArtifactParser, type ParserEvent } from '../artifact/artifact-parser';
 import { ActionRunner, type ActionStatus } from '../runtime/action-runner';
-import type { PreviewInfo, Runtime } from '../runtime/runtime';
+import { CloudRuntime, type CloudRuntimeOptions } from '../runtime/cloud-runtime';
+import type { Runtime } from '../runtime/runtime';
 import { FilesStore } from './files';
+import { RuntimeController, type RuntimeRecord } from './runtime-controller';
 import { TerminalStore } from './terminal';
-
-export type RuntimeState =
-  | { state: 'idle' }
-  | { state: 'booting'; since: number }
-  | { state: 'ready'; kind: Runtime['kind'] }
-  | { state: 'unavailable'; message: string };
 
 /** What an assistant message shows: its prose, with each artifact's card in its place. */
 export type MessageBlock = { type: 'text'; text: string } | { type: 'artifact'; artifactKey: string };
@@ -21,60 +17,80 @@ interface MessageParse {
   ended: boolean;
 }
 
+export interface WorkbenchOptions {
+  /** The chat id: what the cloud sandbox is labelled with. */
+  project: string;
+  createBrowserRuntime: () => Runtime;
+  createCloudRuntime?: (options: CloudRuntimeOptions) => Runtime;
+  runtimeRecord?: RuntimeRecord;
+  saveRuntimeRecord?: (record: RuntimeRecord) => void;
+}
+
+const INSTALL_COMMAND = /\b(npm|pnpm|yarn|bun)\s+(install|i|ci|add)\b|^\s*(yarn|pnpm install|bun install)\s*$|\bpip3?\s+install\b/;
+
 /**
- * The open chat's workbench: the files, the terminal, the action runner and the runtime, and the
- * glue that feeds assistant messages through the parser into the runner. UI components read its
- * stores; none of them touches the runtime directly.
+ * The open chat's workbench: the files, the terminal, the action runner and the runtime
+ * controller, and the glue that feeds assistant messages through the parser into the runner and
+ * the router. UI components read its stores; none of them touches a runtime directly.
  */
 export class Workbench {
   readonly files = new FilesStore();
   readonly terminal = new TerminalStore();
   readonly runner: ActionRunner;
-  readonly runtimeState = atom<RuntimeState>({ state: 'idle' });
-  readonly previews = atom<PreviewInfo[]>([]);
+  readonly runtime: RuntimeController;
   readonly selectedFile = atom<string | null>(null);
   readonly blocks = map<Record<string, MessageBlock[]>>({});
   readonly visible = computed([this.files.files], (files) => Object.keys(files).length > 0);
   #parses = new Map<string, MessageParse>();
-  #runtime: Runtime | null = null;
-  /** Resolves once the runtime is ready and holds the project's files. */
-  #ready?: Promise<Runtime>;
-  #createRuntime: () => Runtime;
-  #disposers: Array<() => void> = [];
+  #prompt = '';
 
-  constructor(options: { createRuntime: () => Runtime }) {
-    this.#createRuntime = options.createRuntime;
+  constructor(options: WorkbenchOptions) {
+    this.runtime = new RuntimeController(
+      {
+        project: options.project,
+        snapshot: () => this.files.snapshot(),
+        terminal: this.terminal.write,
+        commands: () => this.#commands(),
+        createBrowser: options.createBrowserRuntime,
+        createCloud: options.createCloudRuntime ?? ((o) => new CloudRuntime(o)),
+        save: options.saveRuntimeRecord ?? (() => {}),
+      },
+      options.runtimeRecord,
+    );
     this.runner = new ActionRunner({
       files: {
         open: (path) => {
           this.files.open(path);
           this.selectedFile.set(path);
-          this.ensureRuntime();
+          this.runtime.ensure();
         },
         append: (path, text) => this.files.append(path, text),
       },
       terminal: this.terminal.write,
-      readyRuntime: () => (this.runtimeState.get().state === 'ready' ? this.#runtime : null),
-      awaitRuntime: () => {
-        this.ensureRuntime();
-        return this.#ready!;
-      },
+      readyRuntime: () => this.runtime.readyRuntime(),
+      awaitRuntime: () => this.runtime.awaitRuntime(),
+      onCommandFailed: (output) => this.runtime.commandFailed(output),
+      afterCommand: () => void this.pullFromSandbox(),
     });
   }
 
-  /** Restores a saved chat: cards come back with their saved states and nothing is run again. */
+  /** Restores a saved chat: cards come back with their saved states, and the project is brought up again. */
   restore(messages: UIMessage[], files: Record<string, string>, saved: Record<string, ActionStatus>) {
     this.files.replaceAll(files);
     for (const message of messages) {
+      if (message.role === 'user') this.#prompt ||= messageText(message);
       if (message.role !== 'assistant') continue;
       const parser = new StreamingArtifactParser();
       const text = messageText(message);
       this.#apply(message.id, [...parser.push(text), ...parser.end()], { saved });
       this.#parses.set(message.id, { parser, consumed: text.length, ended: true });
     }
+    this.#route();
     const first = Object.keys(files).sort()[0];
-    if (first) this.selectedFile.set(first);
-    if (first) this.ensureRuntime();
+    if (first) {
+      this.selectedFile.set(first);
+      void this.runtime.bringUp();
+    }
   }
 
   /**
@@ -82,6 +98,11 @@ export class Workbench {
    * message may still grow; every other message is complete.
    */
   update(messages: UIMessage[], streaming: boolean) {
+    const prompt = messages.find((m) => m.role === 'user');
+    if (prompt && !this.#prompt) {
+      this.#prompt = messageText(prompt);
+      this.#route();
+    }
     messages.forEach((message, index) => {
       if (message.role !== 'assistant') return;
       let parse = this.#parses.get(message.id);
@@ -106,6 +127,30 @@ export class Workbench {
     this.runner.abort();
   }
 
+  /** A user edit in the editor: saved in the project and written through to the runtime. */
+  editFile(path: string, content: string) {
+    this.files.set(path, content);
+    const runtime = this.runtime.readyRuntime();
+    void runtime?.writeFiles({ [path]: content }).catch((error: unknown) => {
+      this.terminal.write(`\x1b[31mCould not save ${path} to the runtime: ${error instanceof Error ? error.message : String(error)}\x1b[0m\r\n`);
+    });
+  }
+
+  /** Files that commands created or changed in the sandbox (lockfiles, scaffolds) come back into the tree. */
+  async pullFromSandbox() {
+    const cloud = this.runtime.cloud.get();
+    if (!cloud || this.runtime.readyRuntime() !== cloud) return;
+    try {
+      const remote = await cloud.readTree();
+      const local = this.files.files.get();
+      for (const [path, content] of Object.entries(remote)) {
+        if (local[path] !== content && path !== this.files.streamingPath && !cloud.hasPending(path)) this.files.set(path, content);
+      }
+    } catch {
+      // The tree is refreshed after the next command.
+    }
+  }
+
   #end(messageId: string, parse: MessageParse) {
     parse.ended = true;
     this.#apply(messageId, parse.parser.end());
@@ -115,6 +160,7 @@ export class Workbench {
   #apply(messageId: string, events: ParserEvent[], replay?: { saved: Record<string, ActionStatus> }) {
     if (events.length === 0) return;
     const blocks = [...(this.blocks.get()[messageId] ?? [])];
+    let actionsChanged = false;
     for (const event of events) {
       this.runner.handle(messageId, event, replay);
       const last = blocks[blocks.length - 1];
@@ -124,52 +170,45 @@ export class Workbench {
       } else if (event.type === 'artifact-open') {
         const artifact = Object.values(this.runner.artifacts.get()).findLast((a) => a.messageId === messageId);
         if (artifact) blocks.push({ type: 'artifact', artifactKey: artifact.key });
+      } else if (event.type === 'action-open' || event.type === 'action-close') {
+        actionsChanged = true;
       }
     }
     this.blocks.setKey(messageId, blocks);
+    if (actionsChanged && !replay) this.#route();
   }
 
-  /** A user edit in the editor: saved in the project and written through to the runtime. */
-  editFile(path: string, content: string) {
-    this.files.set(path, content);
-    const runtime = this.#runtime;
-    if (runtime && this.runtimeState.get().state === 'ready') {
-      void runtime.writeFiles({ [path]: content }).catch((error: unknown) => {
-        this.terminal.write(`\x1b[31mCould not save ${path} to the runtime: ${error instanceof Error ? error.message : String(error)}\x1b[0m\r\n`);
-      });
-    }
+  /** The router reads the prompt, the files and the commands so far. */
+  #route() {
+    const commands = Object.values(this.runner.actions.get())
+      .map((a) => a.command)
+      .filter((c): c is string => !!c);
+    this.runtime.update({ prompt: this.#prompt, files: this.files.snapshot(), commands });
   }
 
-  /** Starts the runtime once, then copies the project into it. */
-  ensureRuntime() {
-    if (this.#runtime) return;
-    const runtime = this.#createRuntime();
-    this.#runtime = runtime;
-    this.runtimeState.set({ state: 'booting', since: Date.now() });
-    this.#disposers.push(runtime.onPreview((preview) => this.previews.set([...this.previews.get().filter((p) => p.port !== preview.port), preview])));
-    this.#ready = runtime.ready().then(
-      async () => {
-        await runtime.writeFiles(this.files.snapshot());
-        this.runtimeState.set({ state: 'ready', kind: runtime.kind });
-        return runtime;
-      },
-      (error: unknown) => {
-        const reason = error instanceof Error ? error.message : String(error);
-        const where = runtime.kind === 'browser' ? 'The in-browser runtime' : 'The cloud sandbox';
-        const message = `${where} could not start: ${reason}.`;
-        this.runtimeState.set({ state: 'unavailable', message: `${message} Your files are kept and can still be edited.` });
-        throw new Error(`${message} The command was not run.`);
-      },
-    );
-    // Rejections are reported through runtimeState and to each command that awaits it.
-    this.#ready.catch(() => {});
+  #commands() {
+    const actions = Object.values(this.runner.actions.get());
+    const installs = [...new Set(actions.filter((a) => a.type === 'shell' && a.command && INSTALL_COMMAND.test(a.command)).map((a) => a.command!))];
+    let start = actions.filter((a) => a.type === 'start' && a.command).at(-1)?.command;
+    const pkg = safeJson(this.files.files.get()['package.json']) as { scripts?: Record<string, string> } | null;
+    if (installs.length === 0 && pkg) installs.push('npm install');
+    if (!start && pkg?.scripts?.dev) start = 'npm run dev';
+    else if (!start && pkg?.scripts?.start) start = 'npm start';
+    return { installs, start };
   }
 
   dispose() {
     this.runner.abort();
-    this.runner.stopServers();
-    for (const dispose of this.#disposers) dispose();
-    void this.#runtime?.dispose();
+    this.runtime.dispose();
+  }
+}
+
+function safeJson(text: string | undefined): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
   }
 }
 

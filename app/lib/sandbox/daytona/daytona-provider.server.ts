@@ -151,6 +151,11 @@ export class DaytonaProvider implements SandboxProvider {
     return { id: session, command, exit: run.exit };
   }
 
+  async kill(id: string, processId: string) {
+    const sandbox = await this.#sandbox(id);
+    await this.#call(() => sandbox.process.deleteSession(processId));
+  }
+
   /** Runs `command` asynchronously in a new session; output streams through the log socket, or by polling if that fails. */
   async #runInSession(sandbox: Sandbox, session: string, command: string, onOutput?: (chunk: string) => void) {
     await this.#call(() => sandbox.process.createSession(session));

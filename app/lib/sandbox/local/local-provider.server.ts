@@ -166,6 +166,15 @@ export class LocalProvider implements SandboxProvider {
     return { id: processId, command, exit: exitOf(child) };
   }
 
+  async kill(id: string, processId: string) {
+    await this.#metaOrThrow(id);
+    const child = this.#live.get(id)?.processes.get(processId);
+    if (!child) throw new SandboxNotFoundError('No such process in this sandbox.');
+    const done = exitOf(child);
+    killTree(child.pid!);
+    await done;
+  }
+
   async findPort(id: string, timeoutMs = 0): Promise<number | null> {
     const meta = await this.#metaOrThrow(id);
     const deadline = Date.now() + timeoutMs;

@@ -1,0 +1,295 @@
+import { atom, map } from 'nanostores';
+import { RuntimeUnavailableError, type CommandOptions, type PreviewInfo, type Runtime, type RunningProcess } from './runtime';
+import { callJson, callStream, SandboxApiError, type SandboxSummary } from './sandbox-client';
+
+export const CLOUD_STEPS = ['creating', 'writing files', 'installing', 'starting', 'ready'] as const;
+export type CloudStep = (typeof CLOUD_STEPS)[number];
+export type StepState =
+  | { state: 'pending' }
+  | { state: 'running'; since: number }
+  | { state: 'done'; ms: number }
+  | { state: 'failed'; error: string; ms: number };
+
+/** The sandbox this chat used is gone (expired, deleted): it can be recreated from the saved files. */
+export class SandboxGoneError extends RuntimeUnavailableError {
+  override name = 'SandboxGoneError';
+}
+
+export interface CloudRuntimeOptions {
+  project: string;
+  /** Reattach to this sandbox instead of creating one. */
+  sandboxId?: string;
+  onSandbox?: (sandbox: SandboxSummary) => void;
+  /** Writes within this window go out as one request. */
+  debounceMs?: number;
+  portWaitMs?: number;
+}
+
+const INSTALL = /\b(npm|pnpm|yarn|bun)\s+(install|i|ci|add)\b|^\s*(yarn|pnpm install|bun install)\s*$|\bpip3?\s+install\b/;
+
+/**
+ * The Runtime interface over /api/sandboxes. File writes are batched and debounced (one request
+ * per flush, only files whose content changed); command output streams from the server; the
+ * preview is the sandbox's URL on this app's own origin (the preview proxy).
+ */
+export class CloudRuntime implements Runtime {
+  readonly kind = 'cloud' as const;
+  readonly steps = map<Record<CloudStep, StepState>>(Object.fromEntries(CLOUD_STEPS.map((s) => [s, { state: 'pending' }])) as Record<CloudStep, StepState>);
+  readonly sandbox = atom<SandboxSummary | null>(null);
+  #options: CloudRuntimeOptions;
+  #ready?: Promise<SandboxSummary>;
+  #pending = new Map<string, string>();
+  #removals = new Set<string>();
+  #sent = new Map<string, string>();
+  #timer?: ReturnType<typeof setTimeout>;
+  #flushWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  #flushing: Promise<void> = Promise.resolve();
+  #listeners = new Set<(preview: PreviewInfo) => void>();
+  #controllers = new Set<AbortController>();
+  #disposed = false;
+  /** Bytes sent in file batches (for the sync benchmark). */
+  bytesSent = 0;
+
+  constructor(options: CloudRuntimeOptions) {
+    this.#options = options;
+  }
+
+  ready(): Promise<void> {
+    this.#ready ??= this.#connect();
+    return this.#ready.then(() => undefined);
+  }
+
+  async #connect(): Promise<SandboxSummary> {
+    const started = Date.now();
+    this.#step('creating', { state: 'running', since: started });
+    try {
+      let sandbox: SandboxSummary;
+      if (this.#options.sandboxId) {
+        try {
+          ({ sandbox } = await callJson<{ sandbox: SandboxSummary }>('GET', `/api/sandboxes/${this.#options.sandboxId}`));
+        } catch (error) {
+          if (error instanceof SandboxApiError && error.status === 404) throw new SandboxGoneError('its cloud sandbox no longer exists (it expired or was deleted)');
+          throw error;
+        }
+      } else {
+        let created: SandboxSummary | undefined;
+        await callStream('POST', '/api/sandboxes', { project: this.#options.project }, (event) => {
+          if (event.type === 'done') created = event.sandbox as SandboxSummary;
+        });
+        if (!created) throw new SandboxApiError('The sandbox was not created.', 500);
+        sandbox = created;
+      }
+      this.#step('creating', { state: 'done', ms: Date.now() - started });
+      this.sandbox.set(sandbox);
+      this.#options.onSandbox?.(sandbox);
+      return sandbox;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.#step('creating', { state: 'failed', error: message, ms: Date.now() - started });
+      if (error instanceof RuntimeUnavailableError) throw error;
+      throw new RuntimeUnavailableError(message);
+    }
+  }
+
+  async #id() {
+    return (await this.#ready!).id;
+  }
+
+  writeFiles(files: Record<string, string>): Promise<void> {
+    let changed = false;
+    for (const [path, content] of Object.entries(files)) {
+      this.#removals.delete(path);
+      if (this.#sent.get(path) === content && !this.#pending.has(path)) continue;
+      this.#pending.set(path, content);
+      changed = true;
+    }
+    if (!changed) return Promise.resolve();
+    return this.#schedule();
+  }
+
+  /** True while an edit of `path` has not reached the sandbox yet. */
+  hasPending(path: string) {
+    return this.#pending.has(path);
+  }
+
+  removePaths(paths: string[]): Promise<void> {
+    for (const path of paths) {
+      this.#pending.delete(path);
+      this.#sent.delete(path);
+      this.#removals.add(path);
+    }
+    return this.#schedule();
+  }
+
+  #schedule(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.flush(), this.#options.debounceMs ?? 150);
+    return new Promise((resolve, reject) => this.#flushWaiters.push({ resolve, reject }));
+  }
+
+  /** Sends what is pending now, in one request. */
+  flush(): Promise<void> {
+    clearTimeout(this.#timer);
+    const waiters = this.#flushWaiters.splice(0);
+    this.#flushing = this.#flushing.then(async () => {
+      if (this.#pending.size === 0 && this.#removals.size === 0) return;
+      const files = [...this.#pending].map(([path, content]) => ({ path, content }));
+      const remove = [...this.#removals];
+      this.#pending.clear();
+      this.#removals.clear();
+      const first = this.steps.get()['writing files'].state === 'pending';
+      const started = Date.now();
+      if (first) this.#step('writing files', { state: 'running', since: started });
+      try {
+        await callJson('PUT', `/api/sandboxes/${await this.#id()}/files`, { files, remove });
+      } catch (error) {
+        // Keep them for the next flush unless something newer replaced them.
+        for (const file of files) if (!this.#pending.has(file.path)) this.#pending.set(file.path, file.content);
+        if (first) this.#step('writing files', { state: 'failed', error: (error as Error).message, ms: Date.now() - started });
+        throw error;
+      }
+      for (const file of files) {
+        this.#sent.set(file.path, file.content);
+        this.bytesSent += file.content.length;
+      }
+      if (first) this.#step('writing files', { state: 'done', ms: Date.now() - started });
+    });
+    const done = this.#flushing;
+    this.#flushing = this.#flushing.catch(() => {});
+    done.then(
+      () => waiters.forEach((w) => w.resolve()),
+      (error: unknown) => waiters.forEach((w) => w.reject(error)),
+    );
+    return done;
+  }
+
+  async exec(command: string, options: CommandOptions): Promise<{ exitCode: number }> {
+    await this.ready();
+    await this.flush();
+    const install = INSTALL.test(command);
+    const started = Date.now();
+    if (install) this.#step('installing', { state: 'running', since: started });
+    let exitCode = 1;
+    const controller = this.#track(options.signal);
+    try {
+      await callStream('POST', `/api/sandboxes/${await this.#id()}/exec`, { command }, (event) => {
+        if (event.type === 'output') options.onOutput(String(event.data));
+        if (event.type === 'exit') exitCode = Number(event.exitCode);
+      }, controller.signal);
+    } catch (error) {
+      if (controller.signal.aborted) return { exitCode: 130 };
+      if (install) this.#step('installing', { state: 'failed', error: (error as Error).message, ms: Date.now() - started });
+      throw error;
+    } finally {
+      this.#controllers.delete(controller);
+    }
+    if (install) this.#step('installing', exitCode === 0 ? { state: 'done', ms: Date.now() - started } : { state: 'failed', error: `\`${command}\` exited with code ${exitCode}`, ms: Date.now() - started });
+    return { exitCode };
+  }
+
+  async start(command: string, options: CommandOptions): Promise<RunningProcess> {
+    await this.ready();
+    await this.flush();
+    const id = await this.#id();
+    const started = Date.now();
+    this.#step('starting', { state: 'running', since: started });
+    let processId: string;
+    try {
+      ({ processId } = await callJson<{ processId: string }>('POST', `/api/sandboxes/${id}/start`, { command }));
+    } catch (error) {
+      this.#step('starting', { state: 'failed', error: (error as Error).message, ms: Date.now() - started });
+      throw error;
+    }
+    this.#step('starting', { state: 'done', ms: Date.now() - started });
+    const exit = this.#follow(id, processId, options.onOutput);
+    void this.#waitForPreview(id, exit);
+    return { exit, kill: () => void callJson('DELETE', `/api/sandboxes/${id}/processes/${processId}`).catch(() => {}) };
+  }
+
+  /** The process's output (streamed) and, at the end, its exit code. */
+  async #follow(id: string, processId: string, onOutput: (chunk: string) => void): Promise<number> {
+    const controller = this.#track();
+    let exitCode = 0;
+    try {
+      await callStream('GET', `/api/sandboxes/${id}/logs/${processId}`, undefined, (event) => {
+        if (event.type === 'output') onOutput(String(event.data));
+        if (event.type === 'exit') exitCode = Number(event.exitCode);
+      }, controller.signal);
+    } catch {
+      // The page is leaving, or the sandbox is gone: the process is no longer ours to watch.
+    } finally {
+      this.#controllers.delete(controller);
+    }
+    return exitCode;
+  }
+
+  async #waitForPreview(id: string, exit: Promise<number>) {
+    const started = Date.now();
+    this.#step('ready', { state: 'running', since: started });
+    let exited = false;
+    void exit.then(() => (exited = true));
+    const deadline = started + (this.#options.portWaitMs ?? 120_000);
+    while (!this.#disposed && !exited && Date.now() < deadline) {
+      try {
+        const { port } = await callJson<{ port: number | null }>('GET', `/api/sandboxes/${id}?waitForPortMs=5000`);
+        if (port !== null) {
+          this.#step('ready', { state: 'done', ms: Date.now() - started });
+          const url = this.sandbox.get()!.previewUrl;
+          for (const listener of this.#listeners) listener({ port, url });
+          return;
+        }
+      } catch (error) {
+        this.#step('ready', { state: 'failed', error: (error as Error).message, ms: Date.now() - started });
+        return;
+      }
+    }
+    if (!this.#disposed) this.#step('ready', { state: 'failed', error: exited ? 'The app stopped before it opened a port (see the terminal).' : 'The app did not open a port in time (see the terminal).', ms: Date.now() - started });
+  }
+
+  /** Whether the app already listens (after a reattach), and if so, announce its preview. */
+  async announceRunningPreview(): Promise<boolean> {
+    await this.ready();
+    const { port } = await callJson<{ port: number | null }>('GET', `/api/sandboxes/${await this.#id()}`);
+    if (port === null) return false;
+    this.#step('ready', { state: 'done', ms: 0 });
+    for (const listener of this.#listeners) listener({ port, url: this.sandbox.get()!.previewUrl });
+    return true;
+  }
+
+  onPreview(listener: (preview: PreviewInfo) => void) {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async readTree(): Promise<Record<string, string>> {
+    await this.ready();
+    const { entries } = await callJson<{ entries: Array<{ path: string; content?: string }> }>('GET', `/api/sandboxes/${await this.#id()}/tree`);
+    const files: Record<string, string> = {};
+    for (const entry of entries) {
+      if (entry.content === undefined) continue;
+      files[entry.path] = entry.content;
+      // What the sandbox already has need not be sent back.
+      if (!this.#pending.has(entry.path)) this.#sent.set(entry.path, entry.content);
+    }
+    return files;
+  }
+
+  async dispose() {
+    this.#disposed = true;
+    clearTimeout(this.#timer);
+    for (const controller of this.#controllers) controller.abort();
+    this.#controllers.clear();
+    this.#listeners.clear();
+  }
+
+  #track(signal?: AbortSignal) {
+    const controller = new AbortController();
+    signal?.addEventListener('abort', () => controller.abort(), { once: true });
+    this.#controllers.add(controller);
+    return controller;
+  }
+
+  #step(step: CloudStep, state: StepState) {
+    this.steps.setKey(step, state);
+  }
+}

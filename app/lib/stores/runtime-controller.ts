@@ -1,0 +1,270 @@
+import { atom } from 'nanostores';
+import { browserFailureReason } from '../routing/browser-failures';
+import { classify, type RouteDecision, type RouteInput, type RuntimeTarget } from '../routing/router';
+import { CloudRuntime, SandboxGoneError, type CloudRuntimeOptions } from '../runtime/cloud-runtime';
+import type { PreviewInfo, Runtime } from '../runtime/runtime';
+
+/** What a chat remembers about where it runs. */
+export interface RuntimeRecord {
+  /** The user's explicit choice; it wins over the router for this chat. */
+  choice?: RuntimeTarget;
+  sandboxId?: string;
+  /** The automatic fallback to the cloud happens once per chat. */
+  fallbackUsed?: boolean;
+}
+
+export type RuntimeState =
+  | { state: 'idle' }
+  | { state: 'booting'; kind: Runtime['kind']; since: number }
+  | { state: 'ready'; kind: Runtime['kind'] }
+  | { state: 'unavailable'; kind: Runtime['kind']; message: string; gone?: boolean };
+
+export type Routing = RouteDecision & { source: 'router' | 'user' | 'fallback'; note?: string };
+
+export interface RuntimeControllerDeps {
+  project: string;
+  snapshot: () => Record<string, string>;
+  terminal: (text: string) => void;
+  /** Installs and the start command seen so far, to replay in a new runtime. */
+  commands: () => { installs: string[]; start?: string };
+  createBrowser: () => Runtime;
+  createCloud: (options: CloudRuntimeOptions) => Runtime;
+  save: (record: RuntimeRecord) => void;
+}
+
+/**
+ * Chooses the runtime (router, user choice, automatic fallback), creates it, copies the project
+ * into it, and switches when the decision changes: at once while the model streams (speculative
+ * creation), with install and start replayed when the user escalates or a fallback happens.
+ */
+export class RuntimeController {
+  readonly state = atom<RuntimeState>({ state: 'idle' });
+  readonly routing = atom<Routing>({ target: 'browser', reasons: ['a light app runs in the browser'], hard: false, source: 'router' });
+  readonly previews = atom<PreviewInfo[]>([]);
+  readonly cloud = atom<CloudRuntime | null>(null);
+  #deps: RuntimeControllerDeps;
+  #record: RuntimeRecord;
+  #input: RouteInput = {};
+  #runtime: Runtime | null = null;
+  #ready: Promise<Runtime> | null = null;
+  #unsubscribe: Array<() => void> = [];
+  #speculativeInstall?: Promise<unknown>;
+
+  constructor(deps: RuntimeControllerDeps, record: RuntimeRecord = {}) {
+    this.#deps = deps;
+    this.#record = { ...record };
+    this.#route();
+  }
+
+  get record(): RuntimeRecord {
+    return { ...this.#record };
+  }
+
+  /** New signals from the answer: decide again, and follow a new decision at once. */
+  update(input: RouteInput) {
+    this.#input = { ...this.#input, ...input };
+    const target = this.#route();
+    if (this.#runtime && this.#runtime.kind !== target) this.#switch(target, false);
+    if (target === 'cloud' && this.#runtime) this.#maybeInstallEarly();
+  }
+
+  #route(): RuntimeTarget {
+    const decision = classify({ ...this.#input, userChoice: this.#record.choice });
+    if (this.#record.choice) {
+      this.routing.set({ ...decision, source: 'user' });
+    } else if (this.#record.fallbackUsed) {
+      const current = this.routing.get();
+      this.routing.set({ ...decision, target: 'cloud', reasons: current.source === 'fallback' ? current.reasons : decision.reasons, source: 'fallback', note: current.note });
+    } else {
+      this.routing.set({ ...decision, source: 'router' });
+    }
+    return this.routing.get().target;
+  }
+
+  /** The runtime for the current decision, created (and started) on first use. */
+  ensure(): Runtime {
+    return this.#runtime ?? this.#create(this.routing.get().target);
+  }
+
+  readyRuntime(): Runtime | null {
+    return this.state.get().state === 'ready' ? this.#runtime : null;
+  }
+
+  /** Waits for a runtime that can run commands, falling back to the cloud once if the browser cannot. */
+  async awaitRuntime(): Promise<Runtime> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const runtime = this.ensure();
+      try {
+        const ready = await this.#ready!;
+        if (ready !== this.#runtime) continue;
+        await this.#speculativeInstall?.catch(() => {});
+        return ready;
+      } catch (error) {
+        if (runtime !== this.#runtime) continue;
+        const reason = error instanceof Error ? error.message : String(error);
+        if (runtime.kind === 'browser' && this.#fallback(`the in-browser runtime could not start (${reason})`, false)) continue;
+        throw new Error(this.#unavailableMessage(runtime.kind, reason, error instanceof SandboxGoneError));
+      }
+    }
+    throw new Error('The runtime kept changing while a command waited for it. Try again.');
+  }
+
+  /** A command failed in the browser: if its output shows the browser cannot do it, move to the cloud (once). */
+  commandFailed(output: string) {
+    if (this.#runtime?.kind !== 'browser') return;
+    const reason = browserFailureReason(output);
+    if (reason) this.#fallback(reason, true);
+  }
+
+  /** The user's explicit choice ("Run in cloud sandbox" / "Run in browser"). */
+  choose(target: RuntimeTarget) {
+    this.#record = { ...this.#record, choice: target };
+    this.#deps.save(this.record);
+    this.#route();
+    this.#switch(target, true);
+  }
+
+  /** After a failed step: the runtime again, with install and start replayed. */
+  retry() {
+    this.#switch(this.routing.get().target, true);
+  }
+
+  /** After the chat's sandbox is gone: a new one, from the saved files. */
+  recreate() {
+    this.#record = { ...this.#record, sandboxId: undefined };
+    this.#deps.save(this.record);
+    this.#switch('cloud', true);
+  }
+
+  /**
+   * Brings a restored chat's project up again: a cloud chat reattaches to its sandbox (starting
+   * the app if it no longer runs; a gone sandbox is offered for recreation); a browser chat is
+   * installed and started in a fresh WebContainer, or falls back to the cloud if that cannot boot.
+   */
+  async bringUp() {
+    const runtime = this.ensure();
+    try {
+      await this.#ready;
+    } catch (error) {
+      if (runtime === this.#runtime && runtime.kind === 'browser') this.#fallback(`the in-browser runtime could not start (${error instanceof Error ? error.message : String(error)})`, true);
+      return;
+    }
+    try {
+      if (runtime instanceof CloudRuntime && this.#record.sandboxId && (await runtime.announceRunningPreview())) return;
+      await this.#replay(runtime, !(runtime instanceof CloudRuntime && this.#record.sandboxId));
+    } catch (error) {
+      this.#deps.terminal(`\x1b[31m${error instanceof Error ? error.message : String(error)}\x1b[0m\r\n`);
+    }
+  }
+
+  #fallback(reason: string, replay: boolean): boolean {
+    if (this.#record.fallbackUsed || this.#record.choice === 'browser') return false;
+    this.#record = { ...this.#record, fallbackUsed: true };
+    this.#deps.save(this.record);
+    const note = `Moved to a cloud sandbox because ${reason}.`;
+    this.#deps.terminal(`\x1b[33m${note}\x1b[0m\r\n`);
+    this.routing.set({ target: 'cloud', reasons: [reason], hard: this.routing.get().hard, source: 'fallback', note });
+    this.#switch('cloud', replay);
+    return true;
+  }
+
+  #switch(target: RuntimeTarget, replay: boolean) {
+    const old = this.#runtime;
+    if (old?.kind === target && !replay) return;
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
+    void old?.dispose();
+    this.#runtime = null;
+    this.#ready = null;
+    this.#speculativeInstall = undefined;
+    this.previews.set([]);
+    const runtime = this.#create(target);
+    if (replay) void this.#replay(runtime, true).catch(() => {});
+  }
+
+  #create(target: RuntimeTarget): Runtime {
+    const runtime =
+      target === 'cloud'
+        ? this.#deps.createCloud({
+            project: this.#deps.project,
+            sandboxId: this.#record.sandboxId,
+            onSandbox: (sandbox) => {
+              this.#record = { ...this.#record, sandboxId: sandbox.id };
+              this.#deps.save(this.record);
+            },
+          })
+        : this.#deps.createBrowser();
+    this.#runtime = runtime;
+    this.cloud.set(runtime instanceof CloudRuntime ? runtime : null);
+    this.state.set({ state: 'booting', kind: runtime.kind, since: Date.now() });
+    this.#unsubscribe.push(runtime.onPreview((preview) => this.previews.set([...this.previews.get().filter((p) => p.port !== preview.port), preview])));
+    const ready = runtime.ready().then(
+      async () => {
+        await runtime.writeFiles(this.#deps.snapshot());
+        if (this.#runtime === runtime) this.state.set({ state: 'ready', kind: runtime.kind });
+        return runtime;
+      },
+      (error: unknown) => {
+        const reason = error instanceof Error ? error.message : String(error);
+        const gone = error instanceof SandboxGoneError;
+        if (this.#runtime === runtime) this.state.set({ state: 'unavailable', kind: runtime.kind, message: this.#unavailableMessage(runtime.kind, reason, gone), gone });
+        throw error;
+      },
+    );
+    ready.catch(() => {});
+    this.#ready = ready;
+    if (target === 'cloud') this.#maybeInstallEarly();
+    return runtime;
+  }
+
+  /** Installs as soon as package.json is complete, while the model still writes the other files. */
+  #maybeInstallEarly() {
+    if (this.#speculativeInstall || !this.#runtime || this.#runtime.kind !== 'cloud') return;
+    const pkg = this.#input.files?.['package.json'];
+    if (!pkg || !isCompleteJson(pkg)) return;
+    const runtime = this.#runtime;
+    this.#speculativeInstall = this.#ready!.then(async () => {
+      this.#deps.terminal('\x1b[1;34m$ npm install\x1b[0m  \x1b[2m(started early, while the answer streams)\x1b[0m\r\n');
+      await runtime.writeFiles({ 'package.json': this.#deps.snapshot()['package.json'] ?? pkg });
+      return runtime.exec('npm install --no-audit --no-fund', { onOutput: this.#deps.terminal });
+    });
+    this.#speculativeInstall.catch(() => {});
+  }
+
+  async #replay(runtime: Runtime, install: boolean) {
+    await this.#ready;
+    const { installs, start } = this.#deps.commands();
+    if (install) {
+      for (const command of installs) {
+        this.#deps.terminal(`\x1b[1;34m$ ${command}\x1b[0m\r\n`);
+        const { exitCode } = await runtime.exec(command, { onOutput: this.#deps.terminal });
+        if (exitCode !== 0) {
+          this.#deps.terminal(`\x1b[31m${command} exited with code ${exitCode}\x1b[0m\r\n`);
+          return;
+        }
+      }
+    }
+    if (start && runtime === this.#runtime) {
+      this.#deps.terminal(`\x1b[1;34m$ ${start}\x1b[0m  \x1b[2m(running in the background)\x1b[0m\r\n`);
+      await runtime.start(start, { onOutput: this.#deps.terminal });
+    }
+  }
+
+  #unavailableMessage(kind: Runtime['kind'], reason: string, gone: boolean) {
+    if (gone) return `This chat's cloud sandbox no longer exists (it expired or was deleted). Your files are kept: recreate it to run the project again.`;
+    return kind === 'browser' ? `The in-browser runtime could not start: ${reason}.` : `The cloud sandbox could not start: ${reason}.`;
+  }
+
+  dispose() {
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
+    void this.#runtime?.dispose();
+  }
+}
+
+function isCompleteJson(text: string) {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
