@@ -35,6 +35,8 @@ const schema = z.object({
   DAYTONA_SNAPSHOT: z.string().trim().optional(),
   /** Where the local provider keeps sandboxes, the shared npm cache and its records. */
   SANDBOX_DATA_DIR: z.string().min(1).default('.data'),
+  /** The npm cache all Local sandboxes share (default: inside SANDBOX_DATA_DIR). */
+  SANDBOX_NPM_CACHE_DIR: z.string().min(1).optional(),
   SANDBOX_PORT_BASE: int(42000, 1024, 64000),
   SANDBOX_COMMAND_TIMEOUT_S: int(900, 1, 86_400),
   SANDBOX_MAX_OUTPUT_BYTES: int(5_000_000, 10_000, 500_000_000),

@@ -22,7 +22,7 @@ beforeEach(async () => {
 const editorText = (p: Page) => p.locator('.cm-content').innerText();
 
 describe('prompt → streamed artifact → files, editor, actions', () => {
-  it('builds the project live, shows each action state and the runtime failure, and restores it on reload', async () => {
+  it('builds the project live, shows each action state, falls back to the cloud when WebContainer cannot boot, and restores it on reload', async () => {
     // ~40 chunks a second, so the test can watch the files arrive while the answer streams.
     stack.fake.script({ match: 'counter', reply: ANSWER, chunkSize: 12, delayMs: 25 });
     await page.goto(stack.app.url);
@@ -47,11 +47,13 @@ describe('prompt → streamed artifact → files, editor, actions', () => {
     await expect.poll(() => actions.count()).toBe(4);
     await expect.poll(async () => (await actions.evaluateAll((els) => els.map((e) => e.getAttribute('data-state')))).slice(0, 3), { timeout: 10_000 }).toEqual(['complete', 'complete', 'complete']);
 
-    // WebContainer cannot boot on this machine: the workbench says so, and the command fails with that reason.
+    // WebContainer cannot boot on this machine: the workbench says so and moves the project to a
+    // cloud sandbox (the Local provider here), where the command runs.
     const runtime = page.getByRole('status', { name: 'Runtime' });
-    await expect.poll(() => runtime.innerText(), { timeout: 40_000 }).toMatch(/The in-browser runtime could not start: .+/);
-    await expect.poll(() => actions.nth(3).getAttribute('data-state'), { timeout: 40_000 }).toBe('failed');
-    expect(await actions.nth(3).innerText()).toMatch(/in-browser runtime could not start/);
+    await expect.poll(() => runtime.innerText(), { timeout: 40_000 }).toMatch(/Moved to a cloud sandbox because the in-browser runtime could not start \(.+\)/);
+    await expect.poll(() => actions.nth(3).getAttribute('data-state'), { timeout: 90_000 }).toBe('complete');
+    // Files that the command created in the sandbox come back into the tree.
+    await expect.poll(() => tree.getByRole('treeitem', { name: 'package-lock.json' }).count(), { timeout: 20_000 }).toBe(1);
 
     // A reload restores the chat, the files and the action states.
     await page.waitForTimeout(700); // the debounced save
@@ -61,7 +63,9 @@ describe('prompt → streamed artifact → files, editor, actions', () => {
     await page.getByRole('treeitem', { name: 'src' }).getByRole('treeitem', { name: 'main.js' }).click();
     await expect.poll(() => editorText(page), { timeout: 10_000 }).toContain('COUNTER_SENTINEL_END');
     const restored = page.getByRole('region', { name: 'Artifact Counter page' }).getByTestId('action');
-    expect(await restored.evaluateAll((els) => els.map((e) => e.getAttribute('data-state')))).toEqual(['complete', 'complete', 'complete', 'failed']);
+    expect(await restored.evaluateAll((els) => els.map((e) => e.getAttribute('data-state')))).toEqual(['complete', 'complete', 'complete', 'complete']);
+    // The chat reattaches to its sandbox.
+    await expect.poll(() => page.getByRole('status', { name: 'Runtime' }).innerText(), { timeout: 20_000 }).toMatch(/^Cloud sandbox/);
     expect(await page.getByText('build me a counter page').count()).toBeGreaterThan(0);
 
     // The key stays on the server.

@@ -12,6 +12,9 @@ const ROOT = new URL('../..', import.meta.url).pathname;
 
 export const TEST_KEY = 'sk-e2e-test-key-do-not-leak-42';
 
+/** One npm cache for every app the tests start, kept between runs: installs are cold once per machine. */
+const SHARED_NPM_CACHE = join(tmpdir(), 'appforge-e2e-npm-cache');
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -38,7 +41,7 @@ export async function startApp(env: Record<string, string | undefined>): Promise
   const logs: string[] = [];
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: String(port), ENV_FILE: '', SESSION_SECRET: 'e2e-session-secret-0123456789abcdef0123', SANDBOX_DATA_DIR: dataDir, ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: String(port), ENV_FILE: '', SESSION_SECRET: 'e2e-session-secret-0123456789abcdef0123', SANDBOX_DATA_DIR: dataDir, SANDBOX_NPM_CACHE_DIR: SHARED_NPM_CACHE, ...env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

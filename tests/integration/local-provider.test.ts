@@ -112,6 +112,8 @@ describe('LocalProvider', () => {
     const hog = await small.exec(id, 'node -e "const a=[];for(let i=0;i<20;i++)a.push(Buffer.allocUnsafe(100e6).fill(1));console.log(\'allocated 2GB\')"', { onOutput: (c) => (output += c) });
     expect(hog.exitCode).not.toBe(0);
     expect(output).not.toContain('allocated 2GB');
+    // WebAssembly reserves far more address space than it uses: the limit must not break it (Vite needs it).
+    expect((await small.exec(id, 'node -e "new WebAssembly.Memory({ initial: 100 })"')).exitCode).toBe(0);
   });
 
   it('installs and serves an Express app over HTTP and WebSocket, and stop kills the whole process tree', async () => {

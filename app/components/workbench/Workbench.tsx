@@ -17,11 +17,11 @@ export function Workbench({ workbench }: { workbench: WorkbenchModel }) {
   const [tab, setTab] = useState<'code' | 'preview'>('code');
   const [sharing, setSharing] = useState(false);
   const previews = useStore(workbench.runtime.previews);
-  const cloud = useStore(workbench.runtime.cloud);
-  // The preview comes to the front when the app first comes up, and while a sandbox starts.
+  const hasPreview = previews.length > 0;
+  // The preview comes to the front when the app comes up.
   useEffect(() => {
-    if (previews.length > 0 || cloud) setTab('preview');
-  }, [previews.length > 0, cloud]);
+    if (hasPreview) setTab('preview');
+  }, [hasPreview]);
   return (
     <section aria-label="Workbench" className="relative flex h-full flex-col border-l border-gray-200 dark:border-gray-800">
       <header className="flex items-center gap-3 border-b border-gray-200 px-3 py-2 dark:border-gray-800">

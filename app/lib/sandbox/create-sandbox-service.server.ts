@@ -13,6 +13,7 @@ export async function createSandboxService(env: ServerEnv, secret: string) {
   } else {
     provider = new LocalProvider({
       dataDir: resolve(env.SANDBOX_DATA_DIR),
+      npmCacheDir: env.SANDBOX_NPM_CACHE_DIR ? resolve(env.SANDBOX_NPM_CACHE_DIR) : undefined,
       portBase: env.SANDBOX_PORT_BASE,
       commandTimeoutMs: env.SANDBOX_COMMAND_TIMEOUT_S * 1000,
       maxOutputBytes: env.SANDBOX_MAX_OUTPUT_BYTES,

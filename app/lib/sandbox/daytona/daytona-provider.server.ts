@@ -231,7 +231,7 @@ export class DaytonaProvider implements SandboxProvider {
   async readTree(id: string, { maxFileBytes = 256 * 1024, maxFiles = 2000 } = {}): Promise<TreeEntry[]> {
     const sandbox = await this.#sandbox(id);
     const listing = await this.#call(() =>
-      sandbox.process.executeCommand(`find ${PROJECT} -type f -not -path '*/node_modules/*' -not -path '*/.git/*' -printf '%s\\t%P\\n' | head -n ${maxFiles}`),
+      sandbox.process.executeCommand(`find ${PROJECT} -type f -not -path '*/node_modules/*' -not -path '*/.git/*' -not -path '*/.cache/*' -not -path '*/.npm/*' -printf '%s\\t%P\\n' | head -n ${maxFiles}`),
     );
     const entries = (listing.result ?? '')
       .split('\n')

@@ -20,6 +20,8 @@ import { readProjectTree, removeProjectPaths, writeProjectFiles } from './projec
 
 export interface LocalProviderOptions {
   dataDir: string;
+  /** The npm cache shared by all sandboxes (default: <dataDir>/npm-cache). */
+  npmCacheDir?: string;
   /** First port handed to sandboxes as PORT. */
   portBase: number;
   commandTimeoutMs: number;
@@ -60,7 +62,7 @@ export class LocalProvider implements SandboxProvider {
     this.#options = options;
     this.isolated = options.useBwrap ?? bwrapAvailable();
     mkdirSync(this.#root(), { recursive: true });
-    mkdirSync(join(options.dataDir, 'npm-cache'), { recursive: true });
+    mkdirSync(this.#npmCache(), { recursive: true });
     if (!this.isolated) {
       (options.log ?? console.warn)(
         'WARNING: bubblewrap (bwrap) is not installed: sandbox commands run WITHOUT isolation, as the server user. Install it with: apt-get install bubblewrap',
@@ -70,6 +72,10 @@ export class LocalProvider implements SandboxProvider {
 
   #root() {
     return join(this.#options.dataDir, 'sandboxes');
+  }
+
+  #npmCache() {
+    return this.#options.npmCacheDir ?? join(this.#options.dataDir, 'npm-cache');
   }
 
   #projectDir(id: string) {
@@ -224,7 +230,7 @@ export class LocalProvider implements SandboxProvider {
   }
 
   #spawn(meta: Meta, command: string): ChildProcess {
-    const { dataDir, memoryMb, passEnv = {} } = this.#options;
+    const { memoryMb, passEnv = {} } = this.#options;
     const projectDir = this.#projectDir(meta.id);
     const env: Record<string, string> = {
       ...passEnv,
@@ -235,17 +241,18 @@ export class LocalProvider implements SandboxProvider {
       TERM: 'xterm-256color',
       LANG: 'C.UTF-8',
       FORCE_COLOR: '1',
-      npm_config_cache: this.isolated ? NPM_CACHE_DIR : join(dataDir, 'npm-cache'),
+      npm_config_cache: this.isolated ? NPM_CACHE_DIR : this.#npmCache(),
       // node-gyp builds native addons against the installed headers instead of downloading them.
       npm_config_nodedir: '/usr',
       npm_config_update_notifier: 'false',
       npm_config_fund: 'false',
       npm_config_audit: 'false',
     };
-    // ulimit -v caps the address space of the command and everything it starts.
-    const script = `ulimit -v ${memoryMb * 1024} 2>/dev/null; exec sh -c "$1"`;
+    // ulimit -d caps the memory each process can write to (heap and private mappings). Not -v:
+    // V8 reserves gigabytes of address space for WebAssembly, so an address-space cap breaks Vite.
+    const script = `ulimit -d ${memoryMb * 1024} 2>/dev/null; exec sh -c "$1"`;
     if (this.isolated) {
-      const args = bwrapArgs(projectDir, join(dataDir, 'npm-cache'), env);
+      const args = bwrapArgs(projectDir, this.#npmCache(), env);
       return spawn('bwrap', [...args, 'sh', '-c', script, 'sh', command], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     }
     return spawn('sh', ['-c', script, 'sh', command], { cwd: projectDir, env: env as NodeJS.ProcessEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -42,7 +42,8 @@ export async function removeProjectPaths(root: string, paths: string[]) {
   for (const path of paths) await rm(await safePath(root, path, false), { recursive: true, force: true });
 }
 
-const SKIP = new Set(['node_modules', '.git']);
+/** Installed dependencies and tool caches: never part of the project as the user sees it. */
+const SKIP = new Set(['node_modules', '.git', '.cache', '.npm']);
 
 export async function readProjectTree(root: string, { maxFileBytes = 256 * 1024, maxFiles = 2000 } = {}): Promise<TreeEntry[]> {
   const out: TreeEntry[] = [];
