@@ -1,90 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { request as httpRequest } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { inject } from 'vitest';
 import { FakeOpenAI } from '../fakes/fake-openai';
+import { launchChromium } from '../support/browser';
+import { startApp, TEST_KEY } from '../support/app-server';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
+export * from '../support/app-server';
 
-export const TEST_KEY = 'sk-e2e-test-key-do-not-leak-42';
-
-/** One npm cache for every app the tests start, kept between runs: installs are cold once per machine. */
-const SHARED_NPM_CACHE = join(tmpdir(), 'appforge-e2e-npm-cache');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-export interface App {
-  url: string;
-  port: number;
-  dataDir: string;
-  logs: string[];
-  stop(): Promise<void>;
-}
-
-/** Starts the production server (as `npm start` does) against the given environment. */
-export async function startApp(env: Record<string, string | undefined>): Promise<App> {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'appforge-e2e-'));
-  const logs: string[] = [];
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: String(port), ENV_FILE: '', SESSION_SECRET: 'e2e-session-secret-0123456789abcdef0123', SANDBOX_DATA_DIR: dataDir, SANDBOX_NPM_CACHE_DIR: SHARED_NPM_CACHE, ...env },
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (d: Buffer) => logs.push(d.toString()));
-  child.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
-  const url = `http://localhost:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`app exited with ${child.exitCode}:\n${logs.join('')}`);
-    try {
-      if ((await fetch(`${url}/api/health`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`app did not start:\n${logs.join('')}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  return {
-    url,
-    port,
-    dataDir,
-    logs,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      try {
-        process.kill(-child.pid!, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 6000))]);
-      if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: inject('chromePath'),
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+export function launchBrowser(): Promise<Browser> {
+  return launchChromium(inject('chromePath'));
 }
 
 /** A fake model, the app pointed at it, and a browser: what most end-to-end tests need. */
@@ -109,53 +32,4 @@ export async function startStack(env: Record<string, string | undefined> = {}) {
 export async function sendPrompt(page: Page, text: string) {
   await page.getByRole('textbox', { name: 'Prompt' }).fill(text);
   await page.getByRole('button', { name: 'Send' }).click();
-}
-
-/** A cookie-keeping client of the app's JSON API: one instance is one browser session. */
-export class ApiClient {
-  cookie = '';
-  setCookie = '';
-  constructor(readonly base: string) {}
-
-  async request(method: string, path: string, body?: unknown): Promise<Response> {
-    const response = await fetch(this.base + path, {
-      method,
-      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(this.cookie ? { cookie: this.cookie } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const set = response.headers.get('set-cookie');
-    if (set) {
-      this.setCookie = set;
-      this.cookie = set.split(';')[0];
-    }
-    return response;
-  }
-
-  async json<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const response = await this.request(method, path, body);
-    return { status: response.status, body: (await response.json()) as T };
-  }
-
-  /** A JSON-lines response read to its end. */
-  async lines(method: string, path: string, body?: unknown): Promise<{ status: number; events: Array<Record<string, unknown>> }> {
-    const response = await this.request(method, path, body);
-    const text = await response.text();
-    if (!response.headers.get('content-type')?.includes('ndjson')) return { status: response.status, events: [JSON.parse(text)] };
-    return { status: response.status, events: text.split('\n').filter(Boolean).map((line) => JSON.parse(line)) };
-  }
-}
-
-/** An HTTP GET to the app's port with another Host header: how a browser reaches <token>.localhost. */
-export function getWithHost(appUrl: string, previewUrl: string, path = '/', headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
-  const app = new URL(appUrl);
-  const host = new URL(previewUrl).host;
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port: app.port, path, headers: { ...headers, host } }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
 }

@@ -29,6 +29,8 @@ export interface RecordedRequest {
   model: string;
   messages: Array<{ role: string; content: unknown }>;
   authorization?: string;
+  /** When the last chunk of the answer was sent (ms since the epoch). */
+  finishedAt?: number;
 }
 
 export class FakeOpenAI {
@@ -86,7 +88,8 @@ export class FakeOpenAI {
 
   async #complete(req: IncomingMessage, res: ServerResponse) {
     const body = (await readJson(req)) as { model: string; messages: RecordedRequest['messages']; stream?: boolean };
-    this.requests.push({ model: body.model, messages: body.messages, authorization: req.headers.authorization });
+    const record: RecordedRequest = { model: body.model, messages: body.messages, authorization: req.headers.authorization };
+    this.requests.push(record);
     const lastUser = [...body.messages].reverse().find((m) => m.role === 'user');
     const prompt = contentText(lastUser?.content);
     const rule = this.#rules.find((r) => (r.times === undefined || r.used < r.times) && (r.match === undefined || prompt.includes(r.match)));
@@ -114,6 +117,7 @@ export class FakeOpenAI {
     }
     if (fault?.type === 'cut') return void res.destroy();
     if (fault?.type === 'stall') return; // keep the socket open, send nothing more
+    record.finishedAt = Date.now();
     send({}, finishReason);
     res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 10, completion_tokens: Math.ceil(reply.length / 4), total_tokens: 10 + Math.ceil(reply.length / 4) } })}\n\n`);
     res.write('data: [DONE]\n\n');

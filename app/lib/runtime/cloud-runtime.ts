@@ -26,6 +26,8 @@ export interface CloudRuntimeOptions {
 }
 
 const INSTALL = /\b(npm|pnpm|yarn|bun)\s+(install|i|ci|add)\b|^\s*(yarn|pnpm install|bun install)\s*$|\bpip3?\s+install\b/;
+/** A plain `npm install` (no packages named): the same work as an early install of the same package.json. */
+const PLAIN_NPM_INSTALL = /^\s*npm\s+(install|i)(\s+--?[\w-]+(=\S+)?)*\s*$/;
 
 /**
  * The Runtime interface over /api/sandboxes. File writes are batched and debounced (one request
@@ -47,6 +49,7 @@ export class CloudRuntime implements Runtime {
   #listeners = new Set<(preview: PreviewInfo) => void>();
   #controllers = new Set<AbortController>();
   #disposed = false;
+  #early?: { packageJson: string; result: Promise<{ exitCode: number }> };
   /** Bytes sent in file batches (for the sync benchmark). */
   bytesSent = 0;
 
@@ -163,7 +166,32 @@ export class CloudRuntime implements Runtime {
     return done;
   }
 
+  /**
+   * Installs as soon as package.json is complete, while the model still writes the other files.
+   * A later plain `npm install` of the same package.json reuses this result instead of running again.
+   */
+  installEarly(packageJson: string, onOutput: (chunk: string) => void): Promise<{ exitCode: number }> {
+    const result = this.writeFiles({ 'package.json': packageJson }).then(() => this.#run('npm install --no-audit --no-fund', { onOutput }));
+    this.#early = { packageJson, result };
+    result.catch(() => {});
+    return result;
+  }
+
   async exec(command: string, options: CommandOptions): Promise<{ exitCode: number }> {
+    await this.ready();
+    const early = this.#early;
+    if (early && PLAIN_NPM_INSTALL.test(command)) {
+      const outcome = await early.result.catch(() => ({ exitCode: 1 }));
+      await this.flush();
+      if (outcome.exitCode === 0 && this.#sent.get('package.json') === early.packageJson) {
+        options.onOutput('(dependencies were already installed while the answer streamed)\r\n');
+        return outcome;
+      }
+    }
+    return this.#run(command, options);
+  }
+
+  async #run(command: string, options: CommandOptions): Promise<{ exitCode: number }> {
     await this.ready();
     await this.flush();
     const install = INSTALL.test(command);

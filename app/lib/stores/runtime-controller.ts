@@ -97,7 +97,6 @@ export class RuntimeController {
       try {
         const ready = await this.#ready!;
         if (ready !== this.#runtime) continue;
-        await this.#speculativeInstall?.catch(() => {});
         return ready;
       } catch (error) {
         if (runtime !== this.#runtime) continue;
@@ -218,14 +217,13 @@ export class RuntimeController {
 
   /** Installs as soon as package.json is complete, while the model still writes the other files. */
   #maybeInstallEarly() {
-    if (this.#speculativeInstall || !this.#runtime || this.#runtime.kind !== 'cloud') return;
+    const runtime = this.#runtime;
+    if (this.#speculativeInstall || !(runtime instanceof CloudRuntime)) return;
     const pkg = this.#input.files?.['package.json'];
     if (!pkg || !isCompleteJson(pkg)) return;
-    const runtime = this.#runtime;
-    this.#speculativeInstall = this.#ready!.then(async () => {
+    this.#speculativeInstall = this.#ready!.then(() => {
       this.#deps.terminal('\x1b[1;34m$ npm install\x1b[0m  \x1b[2m(started early, while the answer streams)\x1b[0m\r\n');
-      await runtime.writeFiles({ 'package.json': this.#deps.snapshot()['package.json'] ?? pkg });
-      return runtime.exec('npm install --no-audit --no-fund', { onOutput: this.#deps.terminal });
+      return runtime.installEarly(this.#deps.snapshot()['package.json'] ?? pkg, this.#deps.terminal);
     });
     this.#speculativeInstall.catch(() => {});
   }

@@ -1,6 +1,7 @@
 import type { UIMessage } from 'ai';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { FakeRuntime } from '../../../tests/fakes/fake-runtime';
+import { FakeSandboxApi } from '../../../tests/fakes/fake-sandbox-api';
 import type { RuntimeRecord } from './runtime-controller';
 import { Workbench } from './workbench';
 
@@ -75,7 +76,7 @@ describe('Workbench', () => {
     expect(shell.status).toMatchObject({ state: 'failed', error: expect.stringMatching(/could not start: no network/) });
   });
 
-  it('creates the cloud runtime as soon as the router says cloud, and installs once package.json is complete', async () => {
+  it('creates the cloud runtime as soon as the router says cloud, while the answer streams', async () => {
     const { wb, browser, cloud } = setup();
     const pkg = '<boltArtifact id="s" title="S"><boltAction type="file" filePath="package.json">{"dependencies":{"bcrypt":"^5.1.1","express":"^4"}}</boltAction><boltAction type="file" filePath="server.js">';
     wb.update([user('a signup API'), assistant('a1', pkg)], true);
@@ -84,7 +85,6 @@ describe('Workbench', () => {
     // The project was on its way to the browser until package.json named a native addon.
     expect(browser.log.filter((l) => l.startsWith('exec'))).toEqual([]);
     expect(cloud.log).toContain('write package.json');
-    expect(cloud.log).toContain('exec npm install --no-audit --no-fund');
     expect(wb.runtime.state.get()).toEqual({ state: 'ready', kind: 'cloud' });
   });
 
@@ -98,6 +98,41 @@ describe('Workbench', () => {
     await settle();
     expect(wb.runtime.routing.get()).toMatchObject({ target: 'cloud', source: 'fallback', reasons: ['a native Node addon could not be loaded in the browser runtime'] });
     expect(cloud.log).toEqual(expect.arrayContaining(['write package.json', 'exec npm install', 'start npm start']));
+  });
+
+  it('installs early in a real CloudRuntime once package.json is complete', async () => {
+    const api = new FakeSandboxApi();
+    vi.stubGlobal('fetch', api.fetch);
+    try {
+      const wb = new Workbench({ project: 'chat1', createBrowserRuntime: () => new FakeRuntime() });
+      const pkg = '<boltArtifact id="s" title="S"><boltAction type="file" filePath="package.json">{"dependencies":{"bcrypt":"^5.1.1"}}</boltAction><boltAction type="file" filePath="server.js">';
+      wb.update([user('a signup API with bcrypt'), assistant('a1', pkg)], true);
+      await vi.waitFor(() => expect(api.requests.some((r) => r.path.endsWith('/exec'))).toBe(true));
+      expect(api.files.get('package.json')).toBe('{"dependencies":{"bcrypt":"^5.1.1"}}');
+      expect(wb.terminal.chunks.get().join('')).toMatch(/started early, while the answer streams/);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
+  it('offers to recreate a sandbox that is gone, and recreates it from the saved files', async () => {
+    const api = new FakeSandboxApi();
+    api.gone = true;
+    vi.stubGlobal('fetch', api.fetch);
+    try {
+      const saved: RuntimeRecord[] = [];
+      const real = new Workbench({ project: 'chat1', createBrowserRuntime: () => new FakeRuntime(), runtimeRecord: { sandboxId: 'sb1', fallbackUsed: true }, saveRuntimeRecord: (r) => saved.push(r) });
+      real.restore([user(), assistant('a1', answer)], { 'src/a.js': 'x' }, {});
+      await vi.waitFor(() => expect(real.runtime.state.get()).toMatchObject({ state: 'unavailable', gone: true }));
+      api.gone = false;
+      real.runtime.recreate();
+      await vi.waitFor(() => expect(real.runtime.state.get()).toMatchObject({ state: 'ready', kind: 'cloud' }));
+      expect(api.count('POST', '/api/sandboxes')).toBe(1);
+      expect(api.files.get('src/a.js')).toBe('x');
+      expect(saved.at(-1)).toMatchObject({ sandboxId: 'sb1' });
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it("follows the user's explicit choice", async () => {

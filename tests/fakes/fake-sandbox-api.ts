@@ -1,0 +1,45 @@
+/**
+ * An in-memory stand-in for the app's /api/sandboxes, as a `fetch` function: for testing the
+ * browser side (CloudRuntime) without a server. It records every request.
+ */
+export class FakeSandboxApi {
+  readonly requests: Array<{ method: string; path: string; body?: unknown }> = [];
+  readonly files = new Map<string, string>();
+  exitCodes = new Map<string, number>();
+  port: number | null = null;
+  gone = false;
+  installDelayMs = 0;
+
+  fetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
+    const path = String(input);
+    const method = init.method ?? 'GET';
+    const body = init.body ? JSON.parse(String(init.body)) : undefined;
+    this.requests.push({ method, path, body });
+    const json = (value: unknown, status = 200) => new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json' } });
+    const lines = (events: object[]) => new Response(events.map((e) => JSON.stringify(e)).join('\n') + '\n', { headers: { 'content-type': 'application/x-ndjson' } });
+    const sandbox = { id: 'sb1', project: 'chat1', previewUrl: 'http://tok.localhost:5173/', provider: 'local' };
+    if (method === 'POST' && path === '/api/sandboxes') return lines([{ type: 'step', step: 'creating', state: 'done', ms: 5 }, { type: 'done', sandbox }]);
+    if (this.gone) return json({ error: 'That sandbox does not exist.' }, 404);
+    if (method === 'GET' && path.startsWith('/api/sandboxes/sb1?')) return json({ sandbox, port: this.port });
+    if (method === 'GET' && path === '/api/sandboxes/sb1') return json({ sandbox, port: this.port });
+    if (method === 'PUT' && path === '/api/sandboxes/sb1/files') {
+      for (const file of body.files) this.files.set(file.path, file.content);
+      return json({ written: body.files.length, removed: body.remove.length });
+    }
+    if (method === 'POST' && path === '/api/sandboxes/sb1/exec') {
+      if (/install/.test(body.command) && this.installDelayMs) await new Promise((r) => setTimeout(r, this.installDelayMs));
+      return lines([{ type: 'output', data: `ran ${body.command}\n` }, { type: 'exit', exitCode: this.exitCodes.get(body.command) ?? 0 }]);
+    }
+    if (method === 'POST' && path === '/api/sandboxes/sb1/start') {
+      this.port = 3000;
+      return json({ processId: 'p1' });
+    }
+    if (method === 'GET' && path === '/api/sandboxes/sb1/logs/p1') return lines([{ type: 'output', data: 'listening\n' }]);
+    if (method === 'GET' && path === '/api/sandboxes/sb1/tree') return json({ entries: [...this.files].map(([p, content]) => ({ path: p, size: content.length, content })) });
+    return json({ error: `no route ${method} ${path}` }, 404);
+  };
+
+  count(method: string, path: string) {
+    return this.requests.filter((r) => r.method === method && r.path === path).length;
+  }
+}
