@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, configWarnings, parseServerEnv } from './app/lib/env.server';
 import { SECURITY_HEADERS } from './app/lib/http/security-headers.server';
+import { RateLimits } from './app/lib/http/rate-limits.server';
 import { resolveSessionSecret, Sessions } from './app/lib/http/session.server';
 import { createSandboxService } from './app/lib/sandbox/create-sandbox-service.server';
 import { createPreviewProxy } from './app/lib/sandbox/preview-proxy.server';
@@ -35,6 +36,12 @@ const sessions = new Sessions(secret, production && !!env.PREVIEW_HOST);
 const { service: sandboxes, previewHost } = await createSandboxService(env, secret);
 const preview = createPreviewProxy(sandboxes, { previewHost, sessionCookieName: sessions.cookieName });
 sandboxes.startReaper();
+const limits = new RateLimits({
+  chatPerSession: env.CHAT_RATE_PER_MINUTE,
+  chatPerIp: env.CHAT_RATE_PER_MINUTE_PER_IP,
+  createsPerSession: env.SANDBOX_CREATES_PER_MINUTE,
+  createsPerIp: env.SANDBOX_CREATES_PER_MINUTE_PER_IP,
+});
 console.log(`sandboxes: ${sandboxes.provider.name} provider; previews at http://<token>.${previewHost}/`);
 const vite = production
   ? undefined
@@ -42,6 +49,7 @@ const vite = production
 
 const app = express();
 app.disable('x-powered-by');
+if (env.TRUST_PROXY) app.set('trust proxy', /^\d+$/.test(env.TRUST_PROXY) ? Number(env.TRUST_PROXY) : env.TRUST_PROXY);
 // Preview hosts (<token>.<preview host>) go to the sandbox, before anything of the app's own.
 app.use((req, res, next) => void preview.handle(req, res, next));
 app.use((_req, res, next) => {
@@ -61,7 +69,7 @@ if (vite) {
 const build = vite
   ? () => vite.ssrLoadModule('virtual:remix/server-build') as Promise<ServerBuild>
   : ((await import(new URL('./build/server/index.js', import.meta.url).href)) as ServerBuild);
-app.all('*', createRequestHandler({ build, mode: production ? 'production' : 'development', getLoadContext: () => ({ sandboxes, sessions }) }));
+app.all('*', createRequestHandler({ build, mode: production ? 'production' : 'development', getLoadContext: (req) => ({ sandboxes, sessions, limits, clientIp: req.ip ?? req.socket.remoteAddress ?? 'unknown' }) }));
 
 const onListening = () => console.log(`AppForge is running at http://localhost:${env.PORT}`);
 // "localhost" listens on every loopback address (IPv4 and IPv6), as browsers may use either.

@@ -24,6 +24,11 @@ const schema = z.object({
   LLM_MAX_CONTINUATIONS: int(4, 0, 20),
   /** Largest accepted /api/chat request body, in bytes. */
   CHAT_MAX_BODY_BYTES: int(2_000_000, 10_000, 50_000_000),
+  /** Chat requests allowed per minute, per browser session and per client IP address. */
+  CHAT_RATE_PER_MINUTE: int(20, 1, 100_000),
+  CHAT_RATE_PER_MINUTE_PER_IP: int(60, 1, 1_000_000),
+  /** Behind a reverse proxy: Express's "trust proxy" setting (e.g. 1, or loopback), so the client IP is right. */
+  TRUST_PROXY: z.string().trim().optional(),
 
   /** Signs the anonymous session cookie. Required in production; generated and kept in the data dir otherwise. */
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters (try: openssl rand -hex 32)').optional(),
@@ -44,6 +49,7 @@ const schema = z.object({
   SANDBOX_MAX_PER_SESSION: int(3, 1, 1000),
   SANDBOX_MAX_TOTAL: int(20, 1, 100_000),
   SANDBOX_CREATES_PER_MINUTE: int(5, 1, 10_000),
+  SANDBOX_CREATES_PER_MINUTE_PER_IP: int(20, 1, 100_000),
   /** Minutes without use (API calls or preview traffic) before a sandbox is deleted. */
   SANDBOX_IDLE_TTL_MIN: int(30, 1, 43_200),
   SHARE_DEFAULT_TTL_HOURS: int(24, 1, 720),

@@ -5,10 +5,18 @@ import { errorResponse, HttpError, readJsonBody } from '~/lib/http/json-body.ser
 import { chatRequestSchema } from '~/lib/llm/chat-request';
 import { streamChat } from '~/lib/llm/chat-stream.server';
 
-export async function action({ request }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionFunctionArgs) {
+  const session = await context.sessions.get(request);
+  const response = await respond(request, context, session.owner);
+  if (session.setCookie) response.headers.append('Set-Cookie', session.setCookie);
+  return response;
+}
+
+async function respond(request: Request, context: ActionFunctionArgs['context'], owner: string) {
   try {
     if (request.method !== 'POST') throw new HttpError(405, 'Use POST.');
     const env = serverEnv();
+    await context.limits.take('chat', owner, context.clientIp);
     const body = await readJsonBody(request, chatRequestSchema, env.CHAT_MAX_BODY_BYTES);
     if (!env.OPENROUTER_API_KEY && env.usesOpenRouter) {
       throw new HttpError(

@@ -21,7 +21,7 @@ export function action({ request, context }: ActionFunctionArgs) {
     const input = await body(request, createSandboxBody);
     const service = context.sandboxes;
     const began = Date.now();
-    const sandbox = await service.create(session.owner, input.project);
+    const sandbox = await service.create(session.owner, input.project, () => context.limits.take('create', session.owner, context.clientIp));
     const createdMs = Date.now() - began;
 
     return ndjson(request.signal, async (send) => {

@@ -1,10 +1,18 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RateLimits } from '~/lib/http/rate-limits.server';
+import { Sessions } from '~/lib/http/session.server';
 import { FakeOpenAI } from '../fakes/fake-openai';
 import { readUIStream } from '../helpers/ui-stream';
 
 const KEY = 'sk-test-secret-key-0123456789';
 const fake = new FakeOpenAI();
-let action: (args: { request: Request }) => Promise<Response>;
+let route: (args: { request: Request; context: unknown }) => Promise<Response>;
+let context = testContext();
+const action = ({ request }: { request: Request }) => route({ request, context });
+
+function testContext(chatPerSession = 1000) {
+  return { sessions: new Sessions('integration-test-secret-0123456789abcdef', false), limits: new RateLimits({ chatPerSession, chatPerIp: 10_000, createsPerSession: 10, createsPerIp: 10 }), clientIp: '127.0.0.1' };
+}
 
 function chatRequest(body: unknown, init: RequestInit = {}) {
   return new Request('http://localhost/api/chat', { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body), ...init });
@@ -18,7 +26,7 @@ beforeAll(async () => {
   process.env.LLM_STALL_TIMEOUT_S = '1';
   process.env.LLM_MAX_RETRIES = '0';
   process.env.CHAT_MAX_BODY_BYTES = '20000';
-  ({ action } = (await import('~/routes/api.chat')) as never);
+  ({ action: route } = (await import('~/routes/api.chat')) as never);
 });
 afterAll(() => fake.stop());
 beforeEach(() => fake.reset());
@@ -92,5 +100,24 @@ describe('/api/chat', () => {
       expect(((await response.json()) as { error: string }).error).toMatch(message);
     }
     expect(fake.requests).toHaveLength(0);
+  });
+
+  it('limits chat requests per session with a clear 429, and sets the session cookie', async () => {
+    context = testContext(2);
+    try {
+      fake.script({ reply: 'ok' });
+      const first = await route({ request: chatRequest(userMessage('one')), context });
+      expect(first.headers.get('set-cookie')).toMatch(/^appforge_session=.*HttpOnly/i);
+      const cookie = first.headers.get('set-cookie')!.split(';')[0];
+      await first.text();
+      const withCookie = () => chatRequest(userMessage('again'), { headers: { 'content-type': 'application/json', cookie } });
+      await (await route({ request: withCookie(), context })).text();
+      const limited = await route({ request: withCookie(), context });
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(((await limited.json()) as { error: string }).error).toMatch(/faster than this server allows/);
+    } finally {
+      context = testContext();
+    }
   });
 });

@@ -27,7 +27,7 @@ export async function api(
 
 export function errorJson(error: unknown): Response {
   const exposed = exposedError(error);
-  if (exposed) return Response.json({ error: exposed.message }, { status: exposed.status });
+  if (exposed) return Response.json({ error: exposed.message }, { status: exposed.status, headers: exposed.headers });
   console.error('api:', error);
   return Response.json({ error: 'Something went wrong on the server. Try again.' }, { status: 500 });
 }
@@ -54,7 +54,7 @@ export function ndjson(signal: AbortSignal, run: (send: (event: object) => void)
       } catch (error) {
         const exposed = exposedError(error);
         if (!exposed) console.error('api stream:', error);
-        send({ type: 'error', ...(exposed ?? { status: 500, message: 'Something went wrong on the server.' }) });
+        send({ type: 'error', status: exposed?.status ?? 500, message: exposed?.message ?? 'Something went wrong on the server.' });
       } finally {
         open = false;
         controller.close();

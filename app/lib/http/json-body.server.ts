@@ -5,15 +5,19 @@ export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** Headers the error response carries (Retry-After). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
 }
 
 /** An error whose message is meant for the user, with its HTTP status (HttpError, SandboxError). */
-export function exposedError(error: unknown): { status: number; message: string } | null {
-  const e = error as { expose?: unknown; status?: unknown; message?: unknown } | null;
-  if (e && e.expose === true && typeof e.status === 'number' && typeof e.message === 'string') return { status: e.status, message: e.message };
+export function exposedError(error: unknown): { status: number; message: string; headers: Record<string, string> } | null {
+  const e = error as { expose?: unknown; status?: unknown; message?: unknown; headers?: unknown } | null;
+  if (e && e.expose === true && typeof e.status === 'number' && typeof e.message === 'string') {
+    return { status: e.status, message: e.message, headers: (e.headers as Record<string, string> | undefined) ?? {} };
+  }
   return null;
 }
 
@@ -51,6 +55,6 @@ export async function readJsonBody<T extends z.ZodType>(request: Request, schema
 
 export function errorResponse(error: unknown): Response {
   const exposed = exposedError(error);
-  if (exposed) return Response.json({ error: exposed.message }, { status: exposed.status });
+  if (exposed) return Response.json({ error: exposed.message }, { status: exposed.status, headers: exposed.headers });
   throw error;
 }

@@ -28,7 +28,6 @@ export async function createSandboxService(env: ServerEnv, secret: string) {
     previewScheme: /(^|\.)localhost(:\d+)?$/.test(previewHost) ? 'http' : 'https',
     maxPerSession: env.SANDBOX_MAX_PER_SESSION,
     maxTotal: env.SANDBOX_MAX_TOTAL,
-    createsPerMinute: env.SANDBOX_CREATES_PER_MINUTE,
     idleTtlMs: env.SANDBOX_IDLE_TTL_MIN * 60_000,
     defaultShareTtlHours: env.SHARE_DEFAULT_TTL_HOURS,
   });

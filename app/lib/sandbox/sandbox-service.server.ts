@@ -16,7 +16,6 @@ export interface SandboxServiceOptions {
   previewScheme: 'http' | 'https';
   maxPerSession: number;
   maxTotal: number;
-  createsPerMinute: number;
   idleTtlMs: number;
   defaultShareTtlHours: number;
   now?: () => number;
@@ -55,7 +54,6 @@ export class SandboxService {
   readonly provider: SandboxProvider;
   #options: SandboxServiceOptions;
   #now: () => number;
-  #creations = new Map<string, number[]>();
   #activity = new Map<string, number>();
   #listCache?: { at: number; sandboxes: Promise<SandboxInfo[]> };
   #logs = new Map<string, { text: string; listeners: Set<(chunk: string) => void>; exitCode?: number }>();
@@ -71,7 +69,8 @@ export class SandboxService {
 
   // --- ownership -----------------------------------------------------------------------------
 
-  async create(owner: string, project: string): Promise<SandboxView> {
+  /** `admit` runs after the count caps pass (a rate limit), so a refused attempt is not also counted there. */
+  async create(owner: string, project: string, admit?: () => Promise<void>): Promise<SandboxView> {
     const mine = await this.provider.list({ ...APP_LABEL, owner });
     if (mine.length >= this.#options.maxPerSession) {
       throw new SandboxQuotaError(`You already have ${mine.length} cloud sandboxes, the most one session may have. Delete one (or wait for an idle one to expire) and try again.`);
@@ -80,11 +79,7 @@ export class SandboxService {
     if (all.length >= this.#options.maxTotal) {
       throw new SandboxQuotaError('The server is running as many sandboxes as it allows right now. Try again in a few minutes.');
     }
-    const recent = (this.#creations.get(owner) ?? []).filter((t) => t > this.#now() - 60_000);
-    if (recent.length >= this.#options.createsPerMinute) {
-      throw new SandboxQuotaError(`Too many sandboxes created in the last minute (${recent.length}). Wait a minute and try again.`);
-    }
-    this.#creations.set(owner, [...recent, this.#now()]);
+    await admit?.();
     const info = await this.provider.create({ ...APP_LABEL, owner, project });
     this.#listCache = undefined;
     this.touch(info.id);

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { RateLimits } from './rate-limits.server';
+
+const limits = () => new RateLimits({ chatPerSession: 2, chatPerIp: 3, createsPerSession: 1, createsPerIp: 5, windowS: 1 });
+
+describe('RateLimits', () => {
+  it('limits each session, with a clear 429 and Retry-After', async () => {
+    const l = limits();
+    await l.take('chat', 's1', 'ip1');
+    await l.take('chat', 's1', 'ip1');
+    await expect(l.take('chat', 's1', 'ip1')).rejects.toMatchObject({ status: 429, message: expect.stringMatching(/faster than this server allows\. Wait 1 s/), headers: { 'Retry-After': '1' } });
+  });
+
+  it('limits each IP address across sessions', async () => {
+    const l = limits();
+    await l.take('chat', 's1', 'ip1');
+    await l.take('chat', 's2', 'ip1');
+    await l.take('chat', 's3', 'ip1');
+    await expect(l.take('chat', 's4', 'ip1')).rejects.toMatchObject({ status: 429, message: expect.stringMatching(/^Your network/) });
+    await expect(l.take('chat', 's5', 'ip2')).resolves.toBeUndefined();
+  });
+
+  it('counts chat and sandbox creation separately, and forgets after the window', async () => {
+    const l = limits();
+    await l.take('create', 's1', 'ip1');
+    await expect(l.take('create', 's1', 'ip1')).rejects.toMatchObject({ message: expect.stringMatching(/Too many sandboxes created in the last minute/) });
+    await expect(l.take('chat', 's1', 'ip1')).resolves.toBeUndefined();
+    await new Promise((r) => setTimeout(r, 1100));
+    await expect(l.take('create', 's1', 'ip1')).resolves.toBeUndefined();
+  });
+});

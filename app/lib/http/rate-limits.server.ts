@@ -1,0 +1,51 @@
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { HttpError } from './json-body.server';
+
+export interface RateLimitConfig {
+  chatPerSession: number;
+  chatPerIp: number;
+  createsPerSession: number;
+  createsPerIp: number;
+  /** The window the counts are per, in seconds (a minute unless a test says otherwise). */
+  windowS?: number;
+}
+
+type Kind = 'chat' | 'create';
+
+const MESSAGES: Record<Kind, { session: string; ip: string }> = {
+  chat: {
+    session: 'You are sending messages faster than this server allows',
+    ip: 'Your network is sending messages faster than this server allows',
+  },
+  create: {
+    session: 'Too many sandboxes created in the last minute',
+    ip: 'Too many sandboxes created from your network in the last minute',
+  },
+};
+
+/** Requests per session and per IP address in a sliding minute, for chat and for sandbox creation. */
+export class RateLimits {
+  #limiters: Record<Kind, { session: RateLimiterMemory; ip: RateLimiterMemory }>;
+
+  constructor(config: RateLimitConfig) {
+    const duration = config.windowS ?? 60;
+    this.#limiters = {
+      chat: { session: new RateLimiterMemory({ points: config.chatPerSession, duration }), ip: new RateLimiterMemory({ points: config.chatPerIp, duration }) },
+      create: { session: new RateLimiterMemory({ points: config.createsPerSession, duration }), ip: new RateLimiterMemory({ points: config.createsPerIp, duration }) },
+    };
+  }
+
+  /** Counts one request; throws a 429 HttpError (with Retry-After) when a limit is passed. */
+  async take(kind: Kind, session: string, ip: string) {
+    const limiters = this.#limiters[kind];
+    for (const [scope, key] of [['session', session], ['ip', ip]] as const) {
+      try {
+        await limiters[scope].consume(key);
+      } catch (error) {
+        if (!(error instanceof RateLimiterRes)) throw error;
+        const wait = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
+        throw new HttpError(429, `${MESSAGES[kind][scope]}. Wait ${wait} s and try again.`, { 'Retry-After': String(wait) });
+      }
+    }
+  }
+}
