@@ -1,10 +1,4 @@
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
-import { css } from '@codemirror/lang-css';
-import { html } from '@codemirror/lang-html';
-import { javascript } from '@codemirror/lang-javascript';
-import { json } from '@codemirror/lang-json';
-import { markdown } from '@codemirror/lang-markdown';
-import { python } from '@codemirror/lang-python';
 import { bracketMatching, defaultHighlightStyle, foldGutter, indentOnInput, syntaxHighlighting } from '@codemirror/language';
 import { Compartment, EditorState, type Extension } from '@codemirror/state';
 import { oneDark } from '@codemirror/theme-one-dark';
@@ -13,17 +7,18 @@ import { useStore } from '@nanostores/react';
 import { useEffect, useRef } from 'react';
 import type { Workbench } from '~/lib/stores/workbench';
 
-function languageFor(path: string): Extension {
+/** The language support for a file, loaded on first use: most sessions need one or two of them. */
+async function languageFor(path: string): Promise<Extension> {
   const ext = path.split('.').pop()?.toLowerCase() ?? '';
-  if (['js', 'mjs', 'cjs'].includes(ext)) return javascript();
-  if (ext === 'jsx') return javascript({ jsx: true });
-  if (['ts', 'mts', 'cts'].includes(ext)) return javascript({ typescript: true });
-  if (ext === 'tsx') return javascript({ jsx: true, typescript: true });
-  if (['html', 'htm', 'svelte', 'vue'].includes(ext)) return html();
-  if (['css', 'scss', 'less'].includes(ext)) return css();
-  if (ext === 'json') return json();
-  if (['md', 'mdx'].includes(ext)) return markdown();
-  if (ext === 'py') return python();
+  if (['js', 'mjs', 'cjs', 'jsx', 'ts', 'mts', 'cts', 'tsx'].includes(ext)) {
+    const { javascript } = await import('@codemirror/lang-javascript');
+    return javascript({ jsx: ext.endsWith('x'), typescript: ext.includes('t') && ext !== 'mjs' && ext !== 'cjs' });
+  }
+  if (['html', 'htm', 'svelte', 'vue'].includes(ext)) return (await import('@codemirror/lang-html')).html();
+  if (['css', 'scss', 'less'].includes(ext)) return (await import('@codemirror/lang-css')).css();
+  if (ext === 'json') return (await import('@codemirror/lang-json')).json();
+  if (['md', 'mdx'].includes(ext)) return (await import('@codemirror/lang-markdown')).markdown();
+  if (ext === 'py') return (await import('@codemirror/lang-python')).python();
   return [];
 }
 
@@ -75,7 +70,13 @@ export default function CodeEditor({ workbench }: { workbench: Workbench }) {
   }, [workbench]);
 
   useEffect(() => {
-    view.current?.dispatch({ effects: language.current.reconfigure(path ? languageFor(path) : []) });
+    let current = true;
+    void (path ? languageFor(path) : Promise.resolve([])).then((extension) => {
+      if (current) view.current?.dispatch({ effects: language.current.reconfigure(extension) });
+    });
+    return () => {
+      current = false;
+    };
   }, [path]);
 
   useEffect(() => {
