@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeDaytona } from '../fakes/fake-daytona';
+import { defaultScript, FakeDaytona } from '../fakes/fake-daytona';
 import { ApiClient, getWithHost, startApp, type App } from './harness';
 
 const fake = new FakeDaytona();
@@ -54,6 +54,22 @@ describe('the app with the Daytona provider (fake Daytona API)', () => {
     const gone = await client.json<{ error: string }>('GET', `/api/sandboxes/${id}`);
     expect(gone.status).toBe(404);
     expect(gone.body.error).toMatch(/does not exist/);
+    expect(fake.live).toBe(0);
+  });
+
+  it('reports a start command that exits before it opens a port, without waiting for the port timeout', async () => {
+    const client = new ApiClient(app.url);
+    fake.onCommand = (command) => (command.includes('npm run dev') ? { output: 'Error: Cannot find module vite\n', exitCode: 1, durationMs: 50 } : defaultScript(command));
+    try {
+      const started = Date.now();
+      const { events } = await client.lines('POST', '/api/sandboxes', { project: 'crash', start: 'npm run dev' });
+      expect(events.at(-1)).toMatchObject({ type: 'error', status: 422, message: '`npm run dev` exited with code 1 before it opened a port.' });
+      expect(Date.now() - started).toBeLessThan(30_000);
+      const id = (events.find((e) => e.type === 'step' && e.step === 'ready')!.sandbox as { id: string }).id;
+      expect((await client.json('DELETE', `/api/sandboxes/${id}`)).status).toBe(200);
+    } finally {
+      fake.onCommand = defaultScript;
+    }
     expect(fake.live).toBe(0);
   });
 });

@@ -61,6 +61,8 @@ export interface Faults {
 export class FakeDaytona {
   readonly sandboxes = new Map<string, FakeSandbox>();
   readonly requests: Array<{ method: string; path: string; auth?: string }> = [];
+  /** Bodies of sandbox creations, as sent (what would end up in a sandbox's environment and labels). */
+  readonly bodies: string[] = [];
   faults: Faults = { createFailures: 0, rateLimited: 0, retryAfterSeconds: 0, createHangs: false, refuseLogSocket: false };
   onCommand: (command: string, sandbox: FakeSandbox) => CommandScript = defaultScript;
   apiKey = 'dtn-fake-key';
@@ -127,7 +129,9 @@ export class FakeDaytona {
   async #api(req: IncomingMessage, res: ServerResponse, path: string, url: URL) {
     let m: RegExpExecArray | null;
     if (req.method === 'POST' && path === '/api/sandbox') {
-      const body = JSON.parse((await readBody(req)).toString()) as { labels?: Record<string, string>; env?: Record<string, string>; snapshot?: string; autoStopInterval?: number; autoDeleteInterval?: number };
+      const raw = (await readBody(req)).toString();
+      this.bodies.push(raw);
+      const body = JSON.parse(raw) as { labels?: Record<string, string>; env?: Record<string, string>; snapshot?: string; autoStopInterval?: number; autoDeleteInterval?: number };
       if (this.faults.createFailures > 0) {
         this.faults.createFailures -= 1;
         return json(res, 500, { message: 'Internal error while creating the sandbox' });

@@ -44,6 +44,14 @@ describe('SandboxService', () => {
     await expect(service.create('alice', 'd')).resolves.toMatchObject({ project: 'd' });
   });
 
+  it('holds the caps under concurrent creations', async () => {
+    const { service, provider } = setup({ maxPerSession: 100, maxTotal: 3 });
+    const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => service.create(`owner${i}`, 'p')));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason.status === 429)).toBe(true);
+    expect(provider.sandboxes.size).toBe(3);
+  });
+
   it('resolves preview tokens, and share tokens until they expire or are revoked', async () => {
     const { service, clock } = setup();
     const box = await service.create('alice', 'p');

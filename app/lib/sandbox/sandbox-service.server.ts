@@ -55,6 +55,8 @@ export class SandboxService {
   #options: SandboxServiceOptions;
   #now: () => number;
   #activity = new Map<string, number>();
+  #creating = new Map<string, number>();
+  #creatingTotal = 0;
   #listCache?: { at: number; sandboxes: Promise<SandboxInfo[]> };
   #logs = new Map<string, { text: string; listeners: Set<(chunk: string) => void>; exitCode?: number }>();
   #reaper?: ReturnType<typeof setInterval>;
@@ -71,19 +73,29 @@ export class SandboxService {
 
   /** `admit` runs after the count caps pass (a rate limit), so a refused attempt is not also counted there. */
   async create(owner: string, project: string, admit?: () => Promise<void>): Promise<SandboxView> {
-    const mine = await this.provider.list({ ...APP_LABEL, owner });
-    if (mine.length >= this.#options.maxPerSession) {
-      throw new SandboxQuotaError(`You already have ${mine.length} cloud sandboxes, the most one session may have. Delete one (or wait for an idle one to expire) and try again.`);
+    const [mine, all] = await Promise.all([this.provider.list({ ...APP_LABEL, owner }), this.#all(true)]);
+    // Creations still under way count too: concurrent requests cannot all slip under a cap.
+    const pendingMine = this.#creating.get(owner) ?? 0;
+    if (mine.length + pendingMine >= this.#options.maxPerSession) {
+      throw new SandboxQuotaError(`You already have ${mine.length + pendingMine} cloud sandboxes, the most one session may have. Delete one (or wait for an idle one to expire) and try again.`);
     }
-    const all = await this.#all(true);
-    if (all.length >= this.#options.maxTotal) {
+    if (all.length + this.#creatingTotal >= this.#options.maxTotal) {
       throw new SandboxQuotaError('The server is running as many sandboxes as it allows right now. Try again in a few minutes.');
     }
-    await admit?.();
-    const info = await this.provider.create({ ...APP_LABEL, owner, project });
-    this.#listCache = undefined;
-    this.touch(info.id);
-    return this.#view(info);
+    this.#creating.set(owner, pendingMine + 1);
+    this.#creatingTotal += 1;
+    try {
+      await admit?.();
+      const info = await this.provider.create({ ...APP_LABEL, owner, project });
+      this.#listCache = undefined;
+      this.touch(info.id);
+      return this.#view(info);
+    } finally {
+      this.#creatingTotal -= 1;
+      const left = (this.#creating.get(owner) ?? 1) - 1;
+      if (left > 0) this.#creating.set(owner, left);
+      else this.#creating.delete(owner);
+    }
   }
 
   /** The sandbox if `owner` owns it; anyone else gets the same 404 as for a missing one. */

@@ -1,0 +1,85 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeDaytona } from '../fakes/fake-daytona';
+import { FakeOpenAI } from '../fakes/fake-openai';
+import { SENTINELS } from '../support/sentinels';
+import { ApiClient, getWithHost, startApp, type App } from './harness';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const VALUES = Object.values(SENTINELS);
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : [path];
+  });
+}
+
+function expectClean(where: string, text: string) {
+  for (const value of VALUES) expect(text.includes(value), `${where} contains a secret`).toBe(false);
+}
+
+const fake = new FakeOpenAI();
+const daytona = new FakeDaytona();
+let local: App;
+let cloud: App;
+
+beforeAll(async () => {
+  const llm = await fake.start();
+  await daytona.start();
+  daytona.apiKey = SENTINELS.DAYTONA_API_KEY;
+  local = await startApp({ ...SENTINELS, DAYTONA_API_KEY: '', SANDBOX_PROVIDER: 'local', OPENROUTER_BASE_URL: llm, DEFAULT_MODEL: 'fake/coder' });
+  cloud = await startApp({ ...SENTINELS, DAYTONA_API_URL: daytona.apiUrl, DAYTONA_USE_DEPRECATED_POLLING: 'true', OPENROUTER_BASE_URL: llm, DEFAULT_MODEL: 'fake/coder' });
+});
+afterAll(async () => {
+  await local?.stop();
+  await cloud?.stop();
+  await fake.stop();
+  await daytona.stop();
+});
+
+describe('secrets never leave the server', () => {
+  it('are in no file of the client build (built with them in its environment)', () => {
+    const built = files(join(ROOT, 'build/client'));
+    expect(built.length).toBeGreaterThan(5);
+    for (const file of built) expectClean(file, readFileSync(file, 'latin1'));
+  });
+
+  it('are in no response body or header of any route, no log line, and no sandbox environment', async () => {
+    for (const app of [local, cloud]) {
+      const client = new ApiClient(app.url);
+      const seen: string[] = [];
+      const record = async (response: Response) => {
+        seen.push(JSON.stringify([...response.headers]), await response.text());
+      };
+      fake.script({ reply: 'Hello <boltArtifact id="a" title="A"><boltAction type="file" filePath="a.txt">a</boltAction></boltArtifact>' }, { match: 'fail', fault: { type: 'status', status: 401 } });
+      for (const path of ['/', '/chat/abc', '/api/models', '/api/health', '/api/chat', '/api/sandboxes', '/nope', '/api/sandboxes/does-not-exist']) await record(await client.request('GET', path));
+      const chat = (text: string) => ({ model: 'fake/coder', messages: [{ id: 'u', role: 'user', parts: [{ type: 'text', text }] }] });
+      await record(await client.request('POST', '/api/chat', chat('build')));
+      await record(await client.request('POST', '/api/chat', chat('fail please')));
+      await record(await client.request('POST', '/api/chat', { bad: true }));
+
+      const server = { path: 'server.js', content: "require('http').createServer((q, s) => s.end('ok')).listen(process.env.PORT)" };
+      const created = await client.lines('POST', '/api/sandboxes', { project: 'secrets', files: [server], start: 'node server.js' });
+      seen.push(JSON.stringify(created.events));
+      const sandbox = created.events.find((e) => e.type === 'done')?.sandbox as { id: string; previewUrl: string };
+      expect(sandbox, JSON.stringify(created.events)).toBeDefined();
+      const env = await client.lines('POST', `/api/sandboxes/${sandbox.id}/exec`, { command: 'env' });
+      seen.push(JSON.stringify(env.events));
+      for (const path of [`/api/sandboxes/${sandbox.id}`, `/api/sandboxes/${sandbox.id}/tree`, `/api/sandboxes/${sandbox.id}/shares`]) await record(await client.request('GET', path));
+      await record(await client.request('POST', `/api/sandboxes/${sandbox.id}/shares`, {}));
+      const page = await getWithHost(app.url, sandbox.previewUrl);
+      seen.push(JSON.stringify(page.headers), page.body);
+      const unknown = await getWithHost(app.url, `http://${'z'.repeat(32)}.localhost:${app.port}/`);
+      seen.push(JSON.stringify(unknown.headers), unknown.body);
+      await record(await client.request('DELETE', `/api/sandboxes/${sandbox.id}`));
+
+      for (const text of seen) expectClean(app.url, text);
+      expectClean('server log', app.logs.join(''));
+    }
+    // What Daytona was asked to put in a sandbox's environment.
+    expect(daytona.requests.some((r) => r.path === '/api/sandbox')).toBe(true);
+    for (const request of daytona.bodies) expectClean('a Daytona create request', request);
+  });
+});
