@@ -56,14 +56,23 @@ app.use((_req, res, next) => {
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
   next();
 });
-// Streams (the chat's server-sent events) must reach the browser unbuffered.
-app.use(compression({ filter: (req, res) => !String(res.getHeader('Content-Type') ?? '').includes('text/event-stream') && compression.filter(req, res) }));
+// Pages and assets are compressed; API responses are small JSON or streams that must reach the
+// browser unbuffered, and skipping them saves work on every chunk of every chat stream.
+const compress = compression();
+app.use((req, res, next) => (req.path.startsWith('/api/') ? next() : compress(req, res, next)));
+
+// Answered before anything else, so that it stays fast when the server is busy.
+app.get('/api/health', (_req, res) => {
+  res.json({ ok: true, uptime: Math.round(process.uptime()) });
+});
 
 if (vite) {
   app.use(vite.middlewares);
 } else {
   app.use('/assets', express.static('build/client/assets', { immutable: true, maxAge: '1y' }));
-  app.use(express.static('build/client', { maxAge: '1h' }));
+  // Static files never live under /api: those requests skip the file system.
+  const files = express.static('build/client', { maxAge: '1h' });
+  app.use((req, res, next) => (req.path.startsWith('/api/') ? next() : files(req, res, next)));
 }
 
 const build = vite

@@ -23,6 +23,8 @@ export interface ScriptRule {
   finishReason?: 'stop' | 'length';
   /** How many requests this rule answers before it is used up (default: unlimited). */
   times?: number;
+  /** Each chunk carries its send time ("@<ms>" padded to chunkSize) instead of the reply: for latency benchmarks. */
+  stamp?: { chunks: number };
 }
 
 export interface RecordedRequest {
@@ -94,7 +96,8 @@ export class FakeOpenAI {
     const prompt = contentText(lastUser?.content);
     const rule = this.#rules.find((r) => (r.times === undefined || r.used < r.times) && (r.match === undefined || prompt.includes(r.match)));
     if (rule) rule.used += 1;
-    const { reply = 'I am the fake model.', chunkSize = 8, delayMs = 0, fault, finishReason = 'stop' } = rule ?? {};
+    const { chunkSize = 8, delayMs = 0, fault, finishReason = 'stop', stamp } = rule ?? {};
+    const reply = stamp ? ' '.repeat(stamp.chunks * chunkSize) : (rule?.reply ?? 'I am the fake model.');
 
     if (fault?.type === 'status') {
       const headers: Record<string, string> = {};
@@ -112,7 +115,7 @@ export class FakeOpenAI {
     const limit = fault ? Math.min(fault.afterChars, reply.length) : reply.length;
     for (let i = 0; i < limit; i += chunkSize) {
       if (res.destroyed) return;
-      send({ content: reply.slice(i, Math.min(i + chunkSize, limit)) }, null);
+      send({ content: stamp ? `@${Date.now()}`.padEnd(chunkSize) : reply.slice(i, Math.min(i + chunkSize, limit)) }, null);
       if (delayMs > 0) await sleep(delayMs);
     }
     if (fault?.type === 'cut') return void res.destroy();

@@ -26,6 +26,7 @@ async function freePort(): Promise<number> {
 
 export interface App {
   url: string;
+  pid: number;
   port: number;
   dataDir: string;
   logs: string[];
@@ -37,7 +38,9 @@ export async function startApp(env: Record<string, string | undefined>): Promise
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'appforge-e2e-'));
   const logs: string[] = [];
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
+  // APP_NODE_ARGS passes extra Node flags to the app (e.g. --cpu-prof when profiling a benchmark).
+  const nodeArgs = process.env.APP_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'server.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: String(port), ENV_FILE: '', SESSION_SECRET: 'e2e-session-secret-0123456789abcdef0123', SANDBOX_DATA_DIR: dataDir, SANDBOX_NPM_CACHE_DIR: SHARED_NPM_CACHE, ...env },
     detached: true,
@@ -59,6 +62,7 @@ export async function startApp(env: Record<string, string | undefined>): Promise
   }
   return {
     url,
+    pid: child.pid!,
     port,
     dataDir,
     logs,

@@ -38,6 +38,9 @@ export function streamChat({ env, messages, model, signal }: ChatStreamOptions):
     execute: async ({ writer }) => {
       let history: ModelMessage[] = await convertToModelMessages(messages);
       for (let segment = 0; ; segment++) {
+        // Read from onFinish rather than result.finishReason/result.text: those getters tee
+        // the whole stream a second time.
+        let finished: { finishReason: string; text: string } | undefined;
         const result = streamText({
           model: provider.chat(model),
           instructions: SYSTEM_PROMPT,
@@ -47,6 +50,9 @@ export function streamChat({ env, messages, model, signal }: ChatStreamOptions):
           timeout: { chunkMs: env.LLM_STALL_TIMEOUT_S * 1000 },
           // One line for the server log instead of the SDK's dump of the whole request.
           onError: ({ error }) => console.warn(`chat: ${describe(error)}`),
+          onFinish: ({ finishReason, text }) => {
+            finished = { finishReason, text };
+          },
         });
         // Chunks are relayed one by one (rather than merged) so that a stall, which the SDK
         // reports as an abort, becomes an error the user sees, and nothing follows a fault.
@@ -58,9 +64,8 @@ export function streamChat({ env, messages, model, signal }: ChatStreamOptions):
           writer.write(chunk);
           if (chunk.type === 'error') return;
         }
-        const finishReason = await result.finishReason;
-        if (finishReason !== 'length' || segment >= env.LLM_MAX_CONTINUATIONS) break;
-        history = [...history, { role: 'assistant', content: await result.text }, { role: 'user', content: CONTINUE_PROMPT }];
+        if (finished?.finishReason !== 'length' || segment >= env.LLM_MAX_CONTINUATIONS) break;
+        history = [...history, { role: 'assistant', content: finished.text }, { role: 'user', content: CONTINUE_PROMPT }];
       }
       writer.write({ type: 'finish' });
     },

@@ -44,6 +44,16 @@ describe('SandboxService', () => {
     await expect(service.create('alice', 'd')).resolves.toMatchObject({ project: 'd' });
   });
 
+  it('holds the caps when a list is older than creations that finished meanwhile', async () => {
+    const { service, provider } = setup({ maxPerSession: 100, maxTotal: 2 });
+    await service.create('a', 'p');
+    // The provider answers lists from before the second creation (as a slow or cached list would).
+    const stale = await provider.list({ app: 'appforge' });
+    provider.list = async () => stale.map((s) => structuredClone(s));
+    await service.create('b', 'p');
+    await expect(service.create('c', 'p')).rejects.toMatchObject({ status: 429 });
+  });
+
   it('holds the caps under concurrent creations', async () => {
     const { service, provider } = setup({ maxPerSession: 100, maxTotal: 3 });
     const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => service.create(`owner${i}`, 'p')));

@@ -43,6 +43,8 @@ export type PreviewResolution =
 
 const APP_LABEL = { app: 'appforge' };
 const REVOKED = 'revoked';
+/** After this long, any list of the provider shows a sandbox that was created. */
+const RECENT_MS = 60_000;
 const LIST_CACHE_MS = 2000;
 const LOG_LIMIT = 200_000;
 
@@ -57,6 +59,8 @@ export class SandboxService {
   #activity = new Map<string, number>();
   #creating = new Map<string, number>();
   #creatingTotal = 0;
+  /** Sandboxes this process created recently, counted against the caps until lists show them. */
+  #created = new Map<string, { owner: string; at: number }>();
   #listCache?: { at: number; sandboxes: Promise<SandboxInfo[]> };
   #logs = new Map<string, { text: string; listeners: Set<(chunk: string) => void>; exitCode?: number }>();
   #reaper?: ReturnType<typeof setInterval>;
@@ -74,12 +78,23 @@ export class SandboxService {
   /** `admit` runs after the count caps pass (a rate limit), so a refused attempt is not also counted there. */
   async create(owner: string, project: string, admit?: () => Promise<void>): Promise<SandboxView> {
     const [mine, all] = await Promise.all([this.provider.list({ ...APP_LABEL, owner }), this.#all(true)]);
-    // Creations still under way count too: concurrent requests cannot all slip under a cap.
-    const pendingMine = this.#creating.get(owner) ?? 0;
-    if (mine.length + pendingMine >= this.#options.maxPerSession) {
-      throw new SandboxQuotaError(`You already have ${mine.length + pendingMine} cloud sandboxes, the most one session may have. Delete one (or wait for an idle one to expire) and try again.`);
+    // A list may be older than creations that finished meanwhile, and creations may still be
+    // under way: both count too, so concurrent requests cannot slip past a cap.
+    const mineIds = new Set(mine.map((s) => s.id));
+    const allIds = new Set(all.map((s) => s.id));
+    for (const [id, created] of this.#created) {
+      if (!allIds.has(id) && this.#now() - created.at > RECENT_MS) {
+        this.#created.delete(id); // long enough for any list to show it: it is gone
+        continue;
+      }
+      allIds.add(id);
+      if (created.owner === owner) mineIds.add(id);
     }
-    if (all.length + this.#creatingTotal >= this.#options.maxTotal) {
+    const pendingMine = this.#creating.get(owner) ?? 0;
+    if (mineIds.size + pendingMine >= this.#options.maxPerSession) {
+      throw new SandboxQuotaError(`You already have ${mineIds.size + pendingMine} cloud sandboxes, the most one session may have. Delete one (or wait for an idle one to expire) and try again.`);
+    }
+    if (allIds.size + this.#creatingTotal >= this.#options.maxTotal) {
       throw new SandboxQuotaError('The server is running as many sandboxes as it allows right now. Try again in a few minutes.');
     }
     this.#creating.set(owner, pendingMine + 1);
@@ -87,6 +102,7 @@ export class SandboxService {
     try {
       await admit?.();
       const info = await this.provider.create({ ...APP_LABEL, owner, project });
+      this.#created.set(info.id, { owner, at: this.#now() });
       this.#listCache = undefined;
       this.touch(info.id);
       return this.#view(info);
@@ -290,6 +306,7 @@ export class SandboxService {
 
   #forget(id: string) {
     this.#activity.delete(id);
+    this.#created.delete(id);
     this.#listCache = undefined;
     for (const key of this.#logs.keys()) if (key.startsWith(`${id}/`)) this.#logs.delete(key);
   }

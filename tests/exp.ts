@@ -1,0 +1,13 @@
+import { spawn } from 'node:child_process';
+import { FakeOpenAI } from './fakes/fake-openai';
+import { ApiClient, startApp, TEST_KEY } from './support/app-server';
+const fake = new FakeOpenAI();
+const app = await startApp({ OPENROUTER_BASE_URL: await fake.start(), OPENROUTER_API_KEY: TEST_KEY, DEFAULT_MODEL: 'fake/coder', CHAT_RATE_PER_MINUTE: '100000', CHAT_RATE_PER_MINUTE_PER_IP: '100000' });
+fake.script({ reply: 'word '.repeat(240), chunkSize: 16, delayMs: 66 });
+const pinger = spawn('bash', ['-c', `for i in $(seq 1 150); do curl -s -o /dev/null -w '%{time_total} ' ${app.url}/api/health; sleep 0.025; done`], { stdio: ['ignore', 'pipe', 'inherit'] });
+let out = ''; pinger.stdout.on('data', (d) => (out += d));
+await Promise.all(Array.from({ length: 100 }, async (_, i) => { await new Promise((r) => setTimeout(r, i * 20)); await (await new ApiClient(app.url).request('POST', '/api/chat', { model: 'fake/coder', messages: [{ id: 'u', role: 'user', parts: [{ type: 'text', text: 'go' }] }] })).text(); }));
+await new Promise((r) => pinger.on('exit', r));
+const v = out.trim().split(' ').map(Number).map((x) => Math.round(x * 1000));
+console.log('curl health ms: max', Math.max(...v), 'p99', [...v].sort((a, b) => a - b)[Math.floor(v.length * 0.99)], 'over 100:', v.filter((x) => x > 100).join(' '));
+await app.stop(); await fake.stop();
