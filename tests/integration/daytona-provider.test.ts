@@ -158,4 +158,24 @@ describe('DaytonaProvider against a fake Daytona API, through the real SDK', () 
     const wrong = makeProvider({ apiKey: 'dtn-wrong' });
     await expect(wrong.create(labels)).rejects.toThrow(/rejected the server's credentials.*DAYTONA_API_KEY/);
   });
+
+  it('recovers after each fault once it passes', async () => {
+    fake.faults.createFailures = 1;
+    await expect(provider.create(labels)).rejects.toThrow(SandboxProviderError);
+    const first = await provider.create(labels);
+
+    fake.faults.rateLimited = 50; // a storm longer than the retries
+    await expect(provider.exec(first.id, 'ls')).rejects.toThrow(SandboxQuotaError);
+    fake.faults.rateLimited = 0;
+    expect((await run(first.id, 'ls')).exitCode).toBe(0);
+
+    fake.sandboxes.delete(first.id); // deleted while in use
+    await expect(provider.exec(first.id, 'ls')).rejects.toThrow(SandboxNotFoundError);
+    const second = await provider.create(labels);
+    fake.faults.refuseLogSocket = true;
+    expect(await run(second.id, 'npm test')).toMatchObject({ exitCode: 0, output: 'ran: cd project && npm test\n' });
+    fake.faults.refuseLogSocket = false;
+    await provider.delete(second.id);
+    expect(fake.live).toBe(0);
+  });
 });
