@@ -8,6 +8,8 @@ import { FakeOpenAI } from '../tests/fakes/fake-openai';
 import { ApiClient, startApp, TEST_KEY } from '../tests/support/app-server';
 
 const STREAMS = Number(process.env.STREAMS ?? 100);
+/** 0: every stream starts in the same millisecond (the worst case); N: arrivals spread over N ms. */
+const RAMP_MS = Number(process.env.RAMP_MS ?? 0);
 const CHUNKS = Number(process.env.CHUNKS ?? 80);
 // About 60 tokens a second per stream.
 const PACE = { chunkSize: 16, delayMs: 66 };
@@ -83,11 +85,15 @@ async function main() {
         await new Promise((r) => setTimeout(r, 50));
       }
     })();
-    const errors = (await Promise.all(Array.from({ length: STREAMS }, () => throughApp(app.url, via)))).filter(Boolean);
+    const arrivals = Array.from({ length: STREAMS }, async (_, i) => {
+      await new Promise((r) => setTimeout(r, (RAMP_MS * i) / STREAMS));
+      return throughApp(app.url, via);
+    });
+    const errors = (await Promise.all(arrivals)).filter(Boolean);
     running = false;
     await monitor;
 
-    console.log(`bench:chat — ${STREAMS} concurrent streams × ${CHUNKS} chunks at ~60 tokens/s; ${os.cpus().length} cores, Node ${process.version}`);
+    console.log(`bench:chat — ${STREAMS} concurrent streams × ${CHUNKS} chunks at ~60 tokens/s, ${RAMP_MS ? `arriving over ${RAMP_MS} ms` : 'all starting at once'}; ${os.cpus().length} cores, Node ${process.version}`);
     console.log(`fake model alone: chunk latency p50 ${percentile(baseline, 50)} ms, p99 ${percentile(baseline, 99)} ms (${baseline.length} chunks)`);
     console.log(`through /api/chat: chunk latency p50 ${percentile(via, 50)} ms, p99 ${percentile(via, 99)} ms (${via.length} chunks)`);
     console.log(`added by the app: p50 ${percentile(via, 50) - percentile(baseline, 50)} ms, p99 ${percentile(via, 99) - percentile(baseline, 99)} ms`);

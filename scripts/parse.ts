@@ -1,7 +1,7 @@
 // Usage: npm run -s parse -- FILE [--chunk N]
 // Feeds a model answer to the streaming artifact parser in N-character chunks and prints the
 // artifacts and actions it found as JSON. Exits 0 on any input; a missing file is the only error.
-import { readFileSync } from 'node:fs';
+import { readAnswerFile } from './answer-file';
 import { parseAnswer, summarizeEvents } from '../app/lib/artifact/artifact-parser';
 
 const args = process.argv.slice(2);
@@ -12,20 +12,10 @@ for (let i = 0; i < args.length; i++) {
   else if (args[i].startsWith('--chunk=')) chunk = Number(args[i].slice('--chunk='.length));
   else file ??= args[i];
 }
-if (!file) {
-  console.error('usage: npm run -s parse -- FILE [--chunk N]');
-  process.exit(2);
-}
 if (!Number.isFinite(chunk) || chunk < 1) {
   console.error(`--chunk must be a positive number, got ${chunk}`);
   process.exit(2);
 }
-let text: string;
-try {
-  text = readFileSync(file, 'utf8');
-} catch (error) {
-  console.error(`cannot read ${file}: ${(error as Error).message}`);
-  process.exit(2);
-}
+const text = readAnswerFile(file, 'npm run -s parse -- FILE [--chunk N]');
 const { events } = parseAnswer(text, chunk);
 process.stdout.write(JSON.stringify(summarizeEvents(events)) + '\n');

@@ -1,7 +1,7 @@
 // Usage: npm run -s route -- FILE [--prompt TEXT]
 // Reads a model answer in the artifact format and prints where the project would run:
 // {"target":"browser"|"cloud","reasons":[…]}.
-import { readFileSync } from 'node:fs';
+import { readAnswerFile } from './answer-file';
 import { parseAnswer } from '../app/lib/artifact/artifact-parser';
 import { classify } from '../app/lib/routing/router';
 import { routeInputFromEvents } from '../app/lib/routing/route-input';
@@ -13,16 +13,6 @@ for (let i = 0; i < args.length; i++) {
   if (args[i] === '--prompt') prompt = args[++i];
   else file ??= args[i];
 }
-if (!file) {
-  console.error('usage: npm run -s route -- FILE [--prompt TEXT]');
-  process.exit(2);
-}
-let text: string;
-try {
-  text = readFileSync(file, 'utf8');
-} catch (error) {
-  console.error(`cannot read ${file}: ${(error as Error).message}`);
-  process.exit(2);
-}
+const text = readAnswerFile(file, 'npm run -s route -- FILE [--prompt TEXT]');
 const { target, reasons } = classify({ prompt, ...routeInputFromEvents(parseAnswer(text).events) });
 process.stdout.write(JSON.stringify({ target, reasons }) + '\n');

@@ -124,52 +124,48 @@ export class LocalProvider implements SandboxProvider {
   }
 
   async exec(id: string, command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    const meta = await this.#metaOrThrow(id);
-    const child = this.#spawn(meta, command);
-    const processId = `exec-${randomBytes(4).toString('hex')}`;
-    this.#track(meta, processId, child);
-    let bytes = 0;
-    let truncated = false;
-    const forward = (chunk: Buffer) => {
-      if (truncated) return;
-      bytes += chunk.length;
-      if (bytes > this.#options.maxOutputBytes) {
-        truncated = true;
-        options.onOutput?.(`\n[output truncated after ${this.#options.maxOutputBytes} bytes]\n`);
-        return;
-      }
-      options.onOutput?.(chunk.toString('utf8'));
-    };
-    child.stdout!.on('data', forward);
-    child.stderr!.on('data', forward);
+    const { child, output } = await this.#launch(id, command, 'exec', options.onOutput);
+    const timeoutMs = options.timeoutMs ?? this.#options.commandTimeoutMs;
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      options.onOutput?.(`\n[killed: ran longer than ${Math.round((options.timeoutMs ?? this.#options.commandTimeoutMs) / 1000)} s]\n`);
+      options.onOutput?.(`\n[killed: ran longer than ${Math.round(timeoutMs / 1000)} s]\n`);
       killTree(child.pid!);
-    }, options.timeoutMs ?? this.#options.commandTimeoutMs);
+    }, timeoutMs);
     const abort = () => killTree(child.pid!);
     options.signal?.addEventListener('abort', abort, { once: true });
     const exitCode = await exitOf(child);
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', abort);
-    return { exitCode: timedOut ? 124 : exitCode, ...(timedOut ? { timedOut } : {}), ...(truncated ? { truncated } : {}) };
+    return { exitCode: timedOut ? 124 : exitCode, ...(timedOut ? { timedOut } : {}), ...(output.truncated ? { truncated: true } : {}) };
   }
 
   async start(id: string, command: string, options: ExecOptions = {}): Promise<BackgroundProcess> {
+    // A chatty server keeps running; its output past the cap is dropped.
+    const { child, processId } = await this.#launch(id, command, 'proc', options.onOutput);
+    return { id: processId, command, exit: exitOf(child) };
+  }
+
+  /** Spawns a command in the sandbox, tracked for stop, with its output forwarded up to the cap. */
+  async #launch(id: string, command: string, kind: 'exec' | 'proc', onOutput?: (chunk: string) => void) {
     const meta = await this.#metaOrThrow(id);
     const child = this.#spawn(meta, command);
-    const processId = `proc-${randomBytes(4).toString('hex')}`;
+    const processId = `${kind}-${randomBytes(4).toString('hex')}`;
     this.#track(meta, processId, child);
-    let bytes = 0;
+    const output = { bytes: 0, truncated: false };
     const forward = (chunk: Buffer) => {
-      bytes += chunk.length;
-      // A chatty server keeps running; its output beyond the cap is dropped.
-      if (bytes <= this.#options.maxOutputBytes) options.onOutput?.(chunk.toString('utf8'));
+      if (output.truncated) return;
+      output.bytes += chunk.length;
+      if (output.bytes > this.#options.maxOutputBytes) {
+        output.truncated = true;
+        onOutput?.(`\n[output truncated after ${this.#options.maxOutputBytes} bytes]\n`);
+        return;
+      }
+      onOutput?.(chunk.toString('utf8'));
     };
     child.stdout!.on('data', forward);
     child.stderr!.on('data', forward);
-    return { id: processId, command, exit: exitOf(child) };
+    return { child, processId, output };
   }
 
   async kill(id: string, processId: string) {
