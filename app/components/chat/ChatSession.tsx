@@ -5,7 +5,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { saveFiles, saveMessages, updateChat, type ChatMeta } from '~/lib/persistence/chat-db';
 import type { ActionStatus } from '~/lib/runtime/action-runner';
 import { WebContainerRuntime } from '~/lib/runtime/webcontainer-runtime';
-import { currentWorkbench, Workbench } from '~/lib/stores/workbench';
+import { Workbench } from '~/lib/stores/workbench';
 import { Workbench as WorkbenchView } from '../workbench/Workbench';
 import { MessageList } from './MessageList';
 import { ModelPicker, useModels } from './ModelPicker';
@@ -34,11 +34,7 @@ export function ChatSession(props: ChatSessionProps) {
     });
     wb.restore(initialMessages, initialFiles, actionStates);
     setWorkbench(wb);
-    currentWorkbench.set(wb);
-    return () => {
-      currentWorkbench.set(null);
-      wb.dispose();
-    };
+    return () => wb.dispose();
     // One workbench per open chat; the initial data is read once.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [chat.id]);

@@ -43,7 +43,3 @@ async function fetchRemoteModels(env: ServerEnv): Promise<ModelOption[]> {
     return [];
   }
 }
-
-export function resetModelCache() {
-  cache = undefined;
-}

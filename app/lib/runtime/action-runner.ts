@@ -1,6 +1,6 @@
 import { map, type MapStore } from 'nanostores';
 import type { ActionType, ParserEvent } from '../artifact/artifact-parser';
-import type { Runtime, RunningProcess } from './runtime';
+import type { Runtime } from './runtime';
 
 export type ActionStatus =
   | { state: 'pending' }
@@ -62,7 +62,6 @@ export class ActionRunner {
   #queue: Promise<void> = Promise.resolve();
   #controller = new AbortController();
   #openArtifact = new Map<string, string>();
-  #servers = new Set<RunningProcess>();
 
   constructor(deps: RunnerDeps) {
     this.#deps = deps;
@@ -142,12 +141,6 @@ export class ActionRunner {
     return this.#queue;
   }
 
-  /** Kills the background servers this runner started. */
-  stopServers() {
-    for (const server of this.#servers) server.kill();
-    this.#servers.clear();
-  }
-
   statuses(): Record<string, ActionStatus> {
     return Object.fromEntries(Object.values(this.actions.get()).map((a) => [a.key, a.status]));
   }
@@ -196,9 +189,7 @@ export class ActionRunner {
     const runtime = await this.#deps.awaitRuntime();
     this.#deps.terminal(`\x1b[1;34m$ ${command}\x1b[0m  \x1b[2m(running in the background)\x1b[0m\r\n`);
     const server = await runtime.start(command, { onOutput: this.#deps.terminal });
-    this.#servers.add(server);
     void server.exit.then((code) => {
-      this.#servers.delete(server);
       if (code !== 0) {
         this.#deps.terminal(`\x1b[31m${command} exited with code ${code}\x1b[0m\r\n`);
         this.#finish(key, { state: 'failed', error: `\`${command}\` exited with code ${code}` });

@@ -50,8 +50,6 @@ export class CloudRuntime implements Runtime {
   #controllers = new Set<AbortController>();
   #disposed = false;
   #early?: { packageJson: string; result: Promise<{ exitCode: number }> };
-  /** Bytes sent in file batches (for the sync benchmark). */
-  bytesSent = 0;
 
   constructor(options: CloudRuntimeOptions) {
     this.#options = options;
@@ -151,10 +149,7 @@ export class CloudRuntime implements Runtime {
         if (first) this.#step('writing files', { state: 'failed', error: (error as Error).message, ms: Date.now() - started });
         throw error;
       }
-      for (const file of files) {
-        this.#sent.set(file.path, file.content);
-        this.bytesSent += file.content.length;
-      }
+      for (const file of files) this.#sent.set(file.path, file.content);
       if (first) this.#step('writing files', { state: 'done', ms: Date.now() - started });
     });
     const done = this.#flushing;

@@ -240,11 +240,6 @@ export class SandboxService {
     return port === null ? null : this.provider.previewTarget(sandboxId, port);
   }
 
-  /** Forgets cached lookups so a revoked link stops working at once. */
-  invalidate() {
-    this.#listCache = undefined;
-  }
-
   // --- lifecycle -------------------------------------------------------------------------------
 
   touch(id: string) {

@@ -217,6 +217,3 @@ export function messageText(message: UIMessage): string {
   for (const part of message.parts) if (part.type === 'text') text += part.text;
   return text;
 }
-
-/** The workbench of the chat on screen. */
-export const currentWorkbench = atom<Workbench | null>(null);
