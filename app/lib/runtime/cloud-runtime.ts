@@ -1,5 +1,6 @@
 import { atom, map } from 'nanostores';
 import { RuntimeUnavailableError, type CommandOptions, type PreviewInfo, type Runtime, type RunningProcess } from './runtime';
+import { INSTALL_COMMAND, PLAIN_NPM_INSTALL } from './install-commands';
 import { callJson, callStream, SandboxApiError, type SandboxSummary } from './sandbox-client';
 
 export const CLOUD_STEPS = ['creating', 'writing files', 'installing', 'starting', 'ready'] as const;
@@ -25,9 +26,6 @@ export interface CloudRuntimeOptions {
   portWaitMs?: number;
 }
 
-const INSTALL = /\b(npm|pnpm|yarn|bun)\s+(install|i|ci|add)\b|^\s*(yarn|pnpm install|bun install)\s*$|\bpip3?\s+install\b/;
-/** A plain `npm install` (no packages named): the same work as an early install of the same package.json. */
-const PLAIN_NPM_INSTALL = /^\s*npm\s+(install|i)(\s+--?[\w-]+(=\S+)?)*\s*$/;
 
 /**
  * The Runtime interface over /api/sandboxes. File writes are batched and debounced (one request
@@ -175,7 +173,7 @@ export class CloudRuntime implements Runtime {
   async exec(command: string, options: CommandOptions): Promise<{ exitCode: number }> {
     await this.ready();
     const early = this.#early;
-    if (early && PLAIN_NPM_INSTALL.test(command)) {
+    if (early && PLAIN_NPM_INSTALL_COMMAND.test(command)) {
       const outcome = await early.result.catch(() => ({ exitCode: 1 }));
       await this.flush();
       if (outcome.exitCode === 0 && this.#sent.get('package.json') === early.packageJson) {
@@ -189,7 +187,7 @@ export class CloudRuntime implements Runtime {
   async #run(command: string, options: CommandOptions): Promise<{ exitCode: number }> {
     await this.ready();
     await this.flush();
-    const install = INSTALL.test(command);
+    const install = INSTALL_COMMAND.test(command);
     const started = Date.now();
     if (install) this.#step('installing', { state: 'running', since: started });
     let exitCode = 1;

@@ -3,6 +3,7 @@ import { atom, computed, map } from 'nanostores';
 import { StreamingArtifactParser, type ParserEvent } from '../artifact/artifact-parser';
 import { ActionRunner, type ActionStatus } from '../runtime/action-runner';
 import { CloudRuntime, type CloudRuntimeOptions } from '../runtime/cloud-runtime';
+import { INSTALL_COMMAND } from '../runtime/install-commands';
 import type { Runtime } from '../runtime/runtime';
 import { FilesStore } from './files';
 import { RuntimeController, type RuntimeRecord } from './runtime-controller';
@@ -26,7 +27,6 @@ export interface WorkbenchOptions {
   saveRuntimeRecord?: (record: RuntimeRecord) => void;
 }
 
-const INSTALL_COMMAND = /\b(npm|pnpm|yarn|bun)\s+(install|i|ci|add)\b|^\s*(yarn|pnpm install|bun install)\s*$|\bpip3?\s+install\b/;
 
 /**
  * The open chat's workbench: the files, the terminal, the action runner and the runtime
