@@ -173,7 +173,7 @@ export class CloudRuntime implements Runtime {
   async exec(command: string, options: CommandOptions): Promise<{ exitCode: number }> {
     await this.ready();
     const early = this.#early;
-    if (early && PLAIN_NPM_INSTALL_COMMAND.test(command)) {
+    if (early && PLAIN_NPM_INSTALL.test(command)) {
       const outcome = await early.result.catch(() => ({ exitCode: 1 }));
       await this.flush();
       if (outcome.exitCode === 0 && this.#sent.get('package.json') === early.packageJson) {
