@@ -54,4 +54,6 @@ export default defineConfig({
     exclude: ['@daytonaio/sdk'],
   },
   build: { target: 'es2022' },
+  // Sandboxes live in .data by default: their files changing must not reload the app itself.
+  server: { watch: { ignored: ['**/.data/**', '**/test-results/**', '**/build/**'] } },
 });

@@ -65,7 +65,7 @@ describe('prompt → streamed artifact → files, editor, actions', () => {
     const restored = page.getByRole('region', { name: 'Artifact Counter page' }).getByTestId('action');
     expect(await restored.evaluateAll((els) => els.map((e) => e.getAttribute('data-state')))).toEqual(['complete', 'complete', 'complete', 'complete']);
     // The chat reattaches to its sandbox.
-    await expect.poll(() => page.getByRole('status', { name: 'Runtime' }).innerText(), { timeout: 20_000 }).toMatch(/^Cloud sandbox/);
+    await expect.poll(() => page.getByRole('status', { name: 'Runtime' }).innerText(), { timeout: 20_000 }).toMatch(/^Moved to a cloud sandbox because the in-browser runtime could not start/);
     expect(await page.getByText('build me a counter page').count()).toBeGreaterThan(0);
 
     // The key stays on the server.

@@ -1,6 +1,6 @@
 import { useStore } from '@nanostores/react';
 import type { UIMessage } from 'ai';
-import { memo, useEffect, useRef } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import Markdown from 'react-markdown';
 import { messageText, type Workbench } from '~/lib/stores/workbench';
 import { ArtifactCard } from './ArtifactCard';
@@ -22,11 +22,7 @@ export function MessageList({ messages, workbench, streaming }: { messages: UIMe
           <AssistantMessage key={message.id} id={message.id} workbench={workbench} />
         ),
       )}
-      {streaming && last?.role === 'user' && (
-        <p className="muted text-sm" role="status">
-          Waiting for the model…
-        </p>
-      )}
+      {streaming && last?.role === 'user' && <WaitingForModel />}
       <div ref={end} />
     </div>
   );
@@ -46,3 +42,19 @@ function AssistantMessage({ id, workbench }: { id: string; workbench: Workbench 
 const Prose = memo(function Prose({ text }: { text: string }) {
   return <Markdown>{text}</Markdown>;
 });
+
+/** Shown until the first words arrive, with how long it has been. */
+function WaitingForModel() {
+  const [started] = useState(() => Date.now());
+  const [now, setNow] = useState(started);
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  const seconds = Math.floor((now - started) / 1000);
+  return (
+    <p className="muted text-sm" role="status" aria-label="Model">
+      Waiting for the model…{seconds >= 1 ? ` ${seconds}s` : ''}
+    </p>
+  );
+}

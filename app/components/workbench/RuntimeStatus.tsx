@@ -5,14 +5,15 @@ import type { Workbench } from '~/lib/stores/workbench';
 
 function describe(routing: Routing, state: RuntimeState, now: number): { text: string; tone: 'muted' | 'ok' | 'error' } {
   const where = routing.target === 'cloud' ? 'Cloud sandbox' : 'Browser (WebContainer)';
-  const why = routing.note ?? routing.reasons[0] ?? '';
+  // A fallback's note says where and why in one sentence.
+  const line = routing.note ?? `${where}: ${routing.reasons[0] ?? ''}`;
   switch (state.state) {
     case 'idle':
-      return { text: `${where}: ${why}`, tone: 'muted' };
+      return { text: line, tone: 'muted' };
     case 'booting':
-      return { text: `${where}: ${why} · starting… ${Math.floor((now - state.since) / 1000)}s`, tone: 'muted' };
+      return { text: `${line} · starting… ${Math.floor((now - state.since) / 1000)}s`, tone: 'muted' };
     case 'ready':
-      return { text: `${where}: ${why}`, tone: 'ok' };
+      return { text: line, tone: 'ok' };
     case 'unavailable':
       return { text: state.message, tone: 'error' };
   }

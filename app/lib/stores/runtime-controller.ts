@@ -11,6 +11,8 @@ export interface RuntimeRecord {
   sandboxId?: string;
   /** The automatic fallback to the cloud happens once per chat. */
   fallbackUsed?: boolean;
+  /** Why it happened, for the Runtime status after a reload. */
+  fallbackReason?: string;
 }
 
 export type RuntimeState =
@@ -73,8 +75,8 @@ export class RuntimeController {
     if (this.#record.choice) {
       this.routing.set({ ...decision, source: 'user' });
     } else if (this.#record.fallbackUsed) {
-      const current = this.routing.get();
-      this.routing.set({ ...decision, target: 'cloud', reasons: current.source === 'fallback' ? current.reasons : decision.reasons, source: 'fallback', note: current.note });
+      const reason = this.#record.fallbackReason ?? 'the in-browser runtime could not run it';
+      this.routing.set({ ...decision, target: 'cloud', reasons: [reason], source: 'fallback', note: `Moved to a cloud sandbox because ${reason}.` });
     } else {
       this.routing.set({ ...decision, source: 'router' });
     }
@@ -158,11 +160,10 @@ export class RuntimeController {
 
   #fallback(reason: string, replay: boolean): boolean {
     if (this.#record.fallbackUsed || this.#record.choice === 'browser') return false;
-    this.#record = { ...this.#record, fallbackUsed: true };
+    this.#record = { ...this.#record, fallbackUsed: true, fallbackReason: reason };
     this.#deps.save(this.record);
-    const note = `Moved to a cloud sandbox because ${reason}.`;
-    this.#deps.terminal(`\x1b[33m${note}\x1b[0m\r\n`);
-    this.routing.set({ target: 'cloud', reasons: [reason], hard: this.routing.get().hard, source: 'fallback', note });
+    this.#route();
+    this.#deps.terminal(`\x1b[33m${this.routing.get().note}\x1b[0m\r\n`);
     this.#switch('cloud', replay);
     return true;
   }

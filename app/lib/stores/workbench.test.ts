@@ -61,7 +61,10 @@ describe('Workbench', () => {
     await settle();
     expect(cloud.log).toEqual(['write src/a.js', 'exec npm test', 'done npm test']);
     expect(wb.runtime.routing.get()).toMatchObject({ target: 'cloud', source: 'fallback', note: expect.stringMatching(/because the in-browser runtime could not start \(no network\)/) });
-    expect(saved.at(-1)).toMatchObject({ fallbackUsed: true });
+    expect(saved.at(-1)).toMatchObject({ fallbackUsed: true, fallbackReason: 'the in-browser runtime could not start (no network)' });
+    // After a reload the status still says why.
+    const again = setup({ record: saved.at(-1) });
+    expect(again.wb.runtime.routing.get()).toMatchObject({ target: 'cloud', source: 'fallback', note: 'Moved to a cloud sandbox because the in-browser runtime could not start (no network).' });
     expect(wb.terminal.chunks.get().join('')).toMatch(/Moved to a cloud sandbox/);
   });
 
