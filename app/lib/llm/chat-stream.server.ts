@@ -24,13 +24,24 @@ export interface ChatStreamOptions {
  * message, so a long project is not cut. Faults end the stream with a user-facing error chunk;
  * whatever was streamed before the fault has already reached the client.
  */
+let providerCache: { env: ServerEnv; provider: ReturnType<typeof createOpenRouter> } | undefined;
+
+/** One provider per configuration, not per request. */
+function providerFor(env: ServerEnv) {
+  if (providerCache?.env !== env) {
+    const provider = createOpenRouter({
+      baseURL: env.OPENROUTER_BASE_URL,
+      apiKey: env.OPENROUTER_API_KEY || 'not-needed',
+      compatibility: env.usesOpenRouter ? 'strict' : 'compatible',
+      appName: 'AppForge',
+    });
+    providerCache = { env, provider };
+  }
+  return providerCache.provider;
+}
+
 export function streamChat({ env, messages, model, signal }: ChatStreamOptions): Response {
-  const provider = createOpenRouter({
-    baseURL: env.OPENROUTER_BASE_URL,
-    apiKey: env.OPENROUTER_API_KEY || 'not-needed',
-    compatibility: env.usesOpenRouter ? 'strict' : 'compatible',
-    appName: 'AppForge',
-  });
+  const provider = providerFor(env);
   const describe = (error: unknown) => describeModelError(error, env);
 
   const stream = createUIMessageStream({
