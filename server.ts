@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { ConfigError, configWarnings, parseServerEnv } from './app/lib/env.server';
 import { SECURITY_HEADERS } from './app/lib/http/security-headers.server';
 import { RateLimits } from './app/lib/http/rate-limits.server';
+import { WorkerChatStreamer } from './app/lib/llm/chat-streamer.server';
 import { resolveSessionSecret, Sessions } from './app/lib/http/session.server';
 import { createSandboxService } from './app/lib/sandbox/create-sandbox-service.server';
 import { createPreviewProxy } from './app/lib/sandbox/preview-proxy.server';
@@ -36,6 +37,7 @@ const sessions = new Sessions(secret, production && !!env.PREVIEW_HOST);
 const { service: sandboxes, previewHost } = await createSandboxService(env, secret);
 const preview = createPreviewProxy(sandboxes, { previewHost, sessionCookieName: sessions.cookieName });
 sandboxes.startReaper();
+const chat = new WorkerChatStreamer();
 const limits = new RateLimits({
   chatPerSession: env.CHAT_RATE_PER_MINUTE,
   chatPerIp: env.CHAT_RATE_PER_MINUTE_PER_IP,
@@ -78,7 +80,7 @@ if (vite) {
 const build = vite
   ? () => vite.ssrLoadModule('virtual:remix/server-build') as Promise<ServerBuild>
   : ((await import(new URL('./build/server/index.js', import.meta.url).href)) as ServerBuild);
-app.all('*', createRequestHandler({ build, mode: production ? 'production' : 'development', getLoadContext: (req) => ({ sandboxes, sessions, limits, clientIp: req.ip ?? req.socket.remoteAddress ?? 'unknown' }) }));
+app.all('*', createRequestHandler({ build, mode: production ? 'production' : 'development', getLoadContext: (req) => ({ sandboxes, sessions, limits, chat, clientIp: req.ip ?? req.socket.remoteAddress ?? 'unknown' }) }));
 
 const onListening = () => console.log(`AppForge is running at http://localhost:${env.PORT}`);
 // "localhost" listens on every loopback address (IPv4 and IPv6), as browsers may use either.
@@ -93,7 +95,7 @@ async function shutdown(signal: string) {
   setTimeout(() => process.exit(0), 5000).unref();
   server.close();
   sandboxes.stopReaper();
-  await Promise.allSettled([sandboxes.shutdown(), vite?.close()]);
+  await Promise.allSettled([sandboxes.shutdown(), chat.close(), vite?.close()]);
   process.exit(0);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,4 +1,5 @@
 import type { RateLimits } from './lib/http/rate-limits.server';
+import type { ChatStreamer } from './lib/llm/chat-streamer.server';
 import type { Sessions } from './lib/http/session.server';
 import type { SandboxService } from './lib/sandbox/sandbox-service.server';
 
@@ -8,6 +9,8 @@ declare module '@remix-run/node' {
     sandboxes: SandboxService;
     sessions: Sessions;
     limits: RateLimits;
+    /** Streams the model's answers (on a worker thread in the server). */
+    chat: ChatStreamer;
     /** The client's IP address (from the socket, or X-Forwarded-For when TRUST_PROXY says so). */
     clientIp: string;
   }

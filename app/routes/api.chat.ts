@@ -3,7 +3,6 @@ import type { UIMessage } from 'ai';
 import { serverEnv } from '~/lib/env.server';
 import { errorResponse, HttpError, readJsonBody } from '~/lib/http/json-body.server';
 import { chatRequestSchema } from '~/lib/llm/chat-request';
-import { streamChat } from '~/lib/llm/chat-stream.server';
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const session = await context.sessions.get(request);
@@ -24,7 +23,7 @@ async function respond(request: Request, context: ActionFunctionArgs['context'],
         'No model API key is configured on the server. Set OPENROUTER_API_KEY in .env (or point OPENROUTER_BASE_URL at a local model server such as Ollama) and restart the app.',
       );
     }
-    return streamChat({ env, messages: body.messages as unknown as UIMessage[], model: body.model, signal: request.signal });
+    return await context.chat.stream({ messages: body.messages as unknown as UIMessage[], model: body.model, signal: request.signal });
   } catch (error) {
     return errorResponse(error);
   }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RateLimits } from '~/lib/http/rate-limits.server';
 import { Sessions } from '~/lib/http/session.server';
+import { InProcessChatStreamer } from '~/lib/llm/chat-streamer.server';
 import { FakeOpenAI } from '../fakes/fake-openai';
 import { readUIStream } from '../helpers/ui-stream';
 
@@ -11,7 +12,7 @@ let context = testContext();
 const action = ({ request }: { request: Request }) => route({ request, context });
 
 function testContext(chatPerSession = 1000) {
-  return { sessions: new Sessions('integration-test-secret-0123456789abcdef', false), limits: new RateLimits({ chatPerSession, chatPerIp: 10_000, createsPerSession: 10, createsPerIp: 10 }), clientIp: '127.0.0.1' };
+  return { sessions: new Sessions('integration-test-secret-0123456789abcdef', false), limits: new RateLimits({ chatPerSession, chatPerIp: 10_000, createsPerSession: 10, createsPerIp: 10 }), clientIp: '127.0.0.1', chat: new InProcessChatStreamer() };
 }
 
 function chatRequest(body: unknown, init: RequestInit = {}) {

@@ -1,0 +1,40 @@
+// The worker thread of WorkerChatStreamer: runs streamChat and sends the response's bytes back.
+import { parentPort } from 'node:worker_threads';
+import { parseServerEnv } from '../env.server';
+import { streamChat } from './chat-stream.server';
+
+const env = parseServerEnv(process.env);
+const controllers = new Map<number, AbortController>();
+const port = parentPort!;
+
+port.on('message', (message: { type: 'start' | 'abort'; id: number; messages?: never; model?: string }) => {
+  if (message.type === 'abort') {
+    controllers.get(message.id)?.abort();
+    return;
+  }
+  void run(message.id, message.messages!, message.model!);
+});
+
+async function run(id: number, messages: never, model: string) {
+  const controller = new AbortController();
+  controllers.set(id, controller);
+  try {
+    const response = streamChat({ env, messages, model, signal: controller.signal });
+    port.postMessage({ type: 'head', id, status: response.status, headers: [...response.headers] });
+    const reader = response.body!.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (controller.signal.aborted) {
+        await reader.cancel();
+        break;
+      }
+      port.postMessage({ type: 'chunk', id, chunk: value });
+    }
+    port.postMessage({ type: 'end', id });
+  } catch (error) {
+    port.postMessage({ type: 'error', id, message: error instanceof Error ? error.message : String(error) });
+  } finally {
+    controllers.delete(id);
+  }
+}
