@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,14 +82,19 @@ describe('LocalProvider', () => {
     expect((await run(id, 'touch /usr/evil')).exitCode).not.toBe(0);
   });
 
-  it('refuses to write through a symlink the sandbox made', async () => {
+  it('never lets a symlink the sandbox made lead the server to host files', async () => {
     const id = await newSandbox();
-    await run(id, 'ln -s /tmp escape');
-    symlinkSync('/etc', join(dataDir, 'sandboxes', id, 'project', 'etc-link'));
-    await expect(provider.writeFiles(id, [{ path: 'etc-link/owned', content: 'x' }])).rejects.toThrow(/symbolic link/);
-    await expect(provider.writeFiles(id, [{ path: 'escape/x', content: 'x' }])).rejects.toThrow(/symbolic link/);
+    // Files are read and written from inside the sandbox, where host paths do not exist.
+    const secretFile = join(REPO, 'package.json');
+    await run(id, `ln -s /etc etc-link && ln -s ${secretFile} leak && mkdir -p d && ln -s ${REPO} d/repo`);
+    await provider.writeFiles(id, [{ path: 'etc-link/owned', content: 'x' }]).catch(() => {});
+    await provider.writeFiles(id, [{ path: 'd/repo/owned', content: 'x' }]).catch(() => {});
     expect(existsSync('/etc/owned')).toBe(false);
+    expect(existsSync(join(REPO, 'owned'))).toBe(false);
+    const tree = await provider.readTree(id);
+    expect(JSON.stringify(tree)).not.toContain('"name":"appforge"');
     await expect(provider.writeFiles(id, [{ path: '../outside', content: 'x' }])).rejects.toThrow(/leaves the project root/);
+    await expect(provider.removePaths(id, ['/etc'])).rejects.toThrow(/absolute path/);
   });
 
   it('kills a command that runs past its timeout, and caps output', async () => {

@@ -16,7 +16,9 @@ import {
 } from '../sandbox-provider.server';
 import { bwrapArgs, bwrapAvailable, NPM_CACHE_DIR, PROJECT_DIR } from './bwrap.server';
 import { killTree, listeningPorts } from './process-tree.server';
+import { checkProjectPath } from '../../artifact/file-path';
 import { readProjectTree, removeProjectPaths, writeProjectFiles } from './project-files.server';
+import { nodeInSandbox, readTreeInSandbox, removeInSandbox, writeInSandbox } from './sandboxed-files.server';
 
 export interface LocalProviderOptions {
   dataDir: string;
@@ -114,13 +116,22 @@ export class LocalProvider implements SandboxProvider {
   }
 
   async writeFiles(id: string, files: FileToWrite[]) {
-    await this.#metaOrThrow(id);
-    await writeProjectFiles(this.#projectDir(id), files);
+    const meta = await this.#metaOrThrow(id);
+    const checked = files.map((f) => ({ ...f, path: checkedPath(f.path) }));
+    if (this.isolated) await writeInSandbox(this.#files(meta), checked);
+    else await writeProjectFiles(this.#projectDir(id), checked);
   }
 
   async removePaths(id: string, paths: string[]) {
-    await this.#metaOrThrow(id);
-    await removeProjectPaths(this.#projectDir(id), paths);
+    const meta = await this.#metaOrThrow(id);
+    const checked = paths.map(checkedPath);
+    if (this.isolated) await removeInSandbox(this.#files(meta), checked);
+    else await removeProjectPaths(this.#projectDir(id), checked);
+  }
+
+  /** File access from inside the sandbox (see sandboxed-files.server.ts). */
+  #files(meta: Meta) {
+    return nodeInSandbox(bwrapArgs(this.#projectDir(meta.id), this.#npmCache(), this.#env(meta)));
   }
 
   async exec(id: string, command: string, options: ExecOptions = {}): Promise<ExecResult> {
@@ -196,7 +207,8 @@ export class LocalProvider implements SandboxProvider {
   }
 
   async readTree(id: string, options?: { maxFileBytes?: number; maxFiles?: number }) {
-    await this.#metaOrThrow(id);
+    const meta = await this.#metaOrThrow(id);
+    if (this.isolated) return readTreeInSandbox(this.#files(meta), options);
     return readProjectTree(this.#projectDir(id), options);
   }
 
@@ -225,11 +237,10 @@ export class LocalProvider implements SandboxProvider {
     await Promise.all([...this.#live.keys()].map((id) => this.stop(id)));
   }
 
-  #spawn(meta: Meta, command: string): ChildProcess {
-    const { memoryMb, passEnv = {} } = this.#options;
+  #env(meta: Meta): Record<string, string> {
     const projectDir = this.#projectDir(meta.id);
-    const env: Record<string, string> = {
-      ...passEnv,
+    return {
+      ...(this.#options.passEnv ?? {}),
       PATH: '/usr/local/bin:/usr/bin:/bin',
       HOME: this.isolated ? PROJECT_DIR : projectDir,
       PORT: String(meta.port),
@@ -244,6 +255,12 @@ export class LocalProvider implements SandboxProvider {
       npm_config_fund: 'false',
       npm_config_audit: 'false',
     };
+  }
+
+  #spawn(meta: Meta, command: string): ChildProcess {
+    const { memoryMb } = this.#options;
+    const projectDir = this.#projectDir(meta.id);
+    const env = this.#env(meta);
     // ulimit -d caps the memory each process can write to (heap and private mappings). Not -v:
     // V8 reserves gigabytes of address space for WebAssembly, so an address-space cap breaks Vite.
     const script = `ulimit -d ${memoryMb * 1024} 2>/dev/null; exec sh -c "$1"`;
@@ -297,6 +314,12 @@ export class LocalProvider implements SandboxProvider {
   async #saveMeta(meta: Meta) {
     await writeFile(join(this.#root(), meta.id, 'meta.json'), JSON.stringify(meta));
   }
+}
+
+function checkedPath(path: string) {
+  const check = checkProjectPath(path);
+  if (!check.ok) throw new SandboxError(`Refused path: ${check.reason}`, 400);
+  return check.path;
 }
 
 const exitCodes = new WeakMap<ChildProcess, Promise<number>>();

@@ -1,0 +1,86 @@
+import { spawn } from 'node:child_process';
+import { SandboxError, type FileToWrite, type TreeEntry } from '../sandbox-provider.server';
+
+/**
+ * File access to a sandbox's project done *inside* the sandbox, by node under the same bwrap as
+ * its commands. A program in the sandbox can swap any path for a symlink at any moment; on the
+ * host that would reach the host's files, but inside the sandbox a symlink can only lead to what
+ * the sandbox itself may see. Paths are checked by the caller before they get here.
+ */
+
+const WRITE = `
+const fs = require('fs'), path = require('path');
+const files = JSON.parse(fs.readFileSync(0, 'utf8'));
+for (const f of files) {
+  fs.mkdirSync(path.dirname(f.path), { recursive: true });
+  fs.writeFileSync(f.path, Buffer.from(f.data, 'base64'));
+}`;
+
+const REMOVE = `
+const fs = require('fs');
+for (const p of JSON.parse(fs.readFileSync(0, 'utf8'))) fs.rmSync(p, { recursive: true, force: true });`;
+
+const READ = `
+const fs = require('fs'), path = require('path');
+const { maxFileBytes, maxFiles, maxTotal } = JSON.parse(fs.readFileSync(0, 'utf8'));
+const skip = new Set(['node_modules', '.git', '.cache', '.npm']);
+const out = []; let total = 0;
+(function walk(dir, prefix) {
+  let entries = [];
+  try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch { return; }
+  entries.sort((a, b) => a.name.localeCompare(b.name));
+  for (const e of entries) {
+    if (out.length >= maxFiles) return;
+    if (skip.has(e.name) || e.isSymbolicLink()) continue;
+    const rel = prefix ? prefix + '/' + e.name : e.name;
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) walk(full, rel);
+    else if (e.isFile()) {
+      const size = fs.lstatSync(full).size;
+      const entry = { path: rel, size };
+      if (size <= maxFileBytes && total + size <= maxTotal) {
+        const bytes = fs.readFileSync(full);
+        if (!bytes.includes(0)) { entry.content = bytes.toString('utf8'); total += size; }
+      }
+      out.push(entry);
+    }
+  }
+})('.', '');
+process.stdout.write(JSON.stringify(out));`;
+
+export type SandboxRunner = (args: string[], input: string) => Promise<{ code: number; stdout: string; stderr: string }>;
+
+/** Runs `node -e script` through `wrap` (the sandbox's bwrap arguments), feeding `input` on stdin. */
+export function nodeInSandbox(wrap: string[]): SandboxRunner {
+  return (args, input) =>
+    new Promise((resolve, reject) => {
+      const child = spawn('bwrap', [...wrap, 'node', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const stdout: Buffer[] = [];
+      const stderr: Buffer[] = [];
+      child.stdout.on('data', (c: Buffer) => stdout.push(c));
+      child.stderr.on('data', (c: Buffer) => stderr.push(c));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') }));
+      child.stdin.on('error', () => {});
+      child.stdin.end(input);
+    });
+}
+
+async function run(runner: SandboxRunner, script: string, input: unknown, what: string) {
+  const { code, stdout, stderr } = await runner(['-e', script], JSON.stringify(input));
+  if (code !== 0) throw new SandboxError(`Could not ${what} in the sandbox: ${stderr.trim().split('\n').slice(-1)[0] ?? `exit code ${code}`}`, 500);
+  return stdout;
+}
+
+export async function writeInSandbox(runner: SandboxRunner, files: FileToWrite[]) {
+  const batch = files.map((f) => ({ path: f.path, data: (Buffer.isBuffer(f.content) ? f.content : Buffer.from(f.content)).toString('base64') }));
+  await run(runner, WRITE, batch, 'write files');
+}
+
+export async function removeInSandbox(runner: SandboxRunner, paths: string[]) {
+  await run(runner, REMOVE, paths, 'remove files');
+}
+
+export async function readTreeInSandbox(runner: SandboxRunner, { maxFileBytes = 256 * 1024, maxFiles = 2000, maxTotal = 20 * 1024 * 1024 } = {}): Promise<TreeEntry[]> {
+  return JSON.parse(await run(runner, READ, { maxFileBytes, maxFiles, maxTotal }, 'read the files')) as TreeEntry[];
+}
