@@ -87,7 +87,9 @@ const onListening = () => console.log(`AppForge is running at http://localhost:$
 const server = env.HOST === 'localhost' ? app.listen(env.PORT, onListening) : app.listen(env.PORT, env.HOST, onListening);
 
 server.on('upgrade', (req, socket, head) => {
-  preview.upgrade(req, socket, head);
+  // Node removes its own error handler before 'upgrade': without one, a reset socket would crash the server.
+  socket.on('error', () => socket.destroy());
+  if (!preview.upgrade(req, socket, head)) socket.destroy();
 });
 
 async function shutdown(signal: string) {

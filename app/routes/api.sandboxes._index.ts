@@ -45,7 +45,7 @@ export function action({ request, context }: ActionFunctionArgs) {
         const process = await step('starting', () => service.start(session.owner, sandbox.id, input.start!));
         send({ type: 'process', processId: process.id });
         // Waiting for a port ends early if the command exits first.
-        const exited = process.exit.then((code) => ({ code }));
+        const exited = process.exit.then((code) => ({ code }), () => ({ code: 137 }));
         const port = await step('preview ready', () => Promise.race([service.findPort(session.owner, sandbox.id, PREVIEW_WAIT_MS), exited]));
         if (typeof port === 'object' && port !== null) throw new SandboxError(`\`${input.start}\` exited with code ${port.code} before it opened a port.`, 422);
         if (port === null) throw new SandboxError(`Nothing listened on a port within ${PREVIEW_WAIT_MS / 1000} s of \`${input.start}\`.`, 504);

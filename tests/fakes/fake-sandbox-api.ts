@@ -9,6 +9,7 @@ export class FakeSandboxApi {
   port: number | null = null;
   gone = false;
   installDelayMs = 0;
+  putDelayMs = 0;
 
   fetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
     const path = String(input);
@@ -23,6 +24,7 @@ export class FakeSandboxApi {
     if (method === 'GET' && path.startsWith('/api/sandboxes/sb1?')) return json({ sandbox, port: this.port });
     if (method === 'GET' && path === '/api/sandboxes/sb1') return json({ sandbox, port: this.port });
     if (method === 'PUT' && path === '/api/sandboxes/sb1/files') {
+      if (this.putDelayMs) await new Promise((r) => setTimeout(r, this.putDelayMs));
       for (const file of body.files) this.files.set(file.path, file.content);
       return json({ written: body.files.length, removed: body.remove.length });
     }

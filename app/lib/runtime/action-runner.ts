@@ -189,7 +189,7 @@ export class ActionRunner {
     const runtime = await this.#deps.awaitRuntime();
     this.#deps.terminal(`\x1b[1;34m$ ${command}\x1b[0m  \x1b[2m(running in the background)\x1b[0m\r\n`);
     const server = await runtime.start(command, { onOutput: this.#deps.terminal });
-    void server.exit.then((code) => {
+    void server.exit.catch(() => 137).then((code) => {
       if (code !== 0) {
         this.#deps.terminal(`\x1b[31m${command} exited with code ${code}\x1b[0m\r\n`);
         this.#finish(key, { state: 'failed', error: `\`${command}\` exited with code ${code}` });

@@ -78,4 +78,24 @@ describe('CloudRuntime', () => {
     api.files.set('package-lock.json', '{}');
     expect(await runtime.readTree()).toEqual({ 'package-lock.json': '{}' });
   });
+
+  it('sends an edit made while a batch is in flight, even one back to the earlier content', async () => {
+    api.putDelayMs = 50;
+    const runtime = new CloudRuntime({ project: 'chat1', debounceMs: 5 });
+    await runtime.ready();
+    await runtime.writeFiles({ 'a.js': 'old' });
+    const first = runtime.writeFiles({ 'a.js': 'new' });
+    await new Promise((r) => setTimeout(r, 20)); // the PUT with "new" is in flight
+    await Promise.all([first, runtime.writeFiles({ 'a.js': 'old' })]);
+    expect(api.files.get('a.js')).toBe('old');
+  });
+
+  it('settles pending writes when disposed, so nothing waits on a runtime that is gone', async () => {
+    const runtime = new CloudRuntime({ project: 'chat1', debounceMs: 10_000 });
+    await runtime.ready();
+    const pending = runtime.writeFiles({ 'a.js': '1' });
+    await runtime.dispose();
+    await expect(pending).resolves.toBeUndefined();
+    await expect(runtime.writeFiles({ 'b.js': '2' })).resolves.toBeUndefined();
+  });
 });

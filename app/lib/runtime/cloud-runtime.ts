@@ -121,6 +121,8 @@ export class CloudRuntime implements Runtime {
   }
 
   #schedule(): Promise<void> {
+    // A disposed runtime sends nothing more: the next runtime gets the whole project anyway.
+    if (this.#disposed) return Promise.resolve();
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => void this.flush(), this.#options.debounceMs ?? 150);
     return new Promise((resolve, reject) => this.#flushWaiters.push({ resolve, reject }));
@@ -139,15 +141,26 @@ export class CloudRuntime implements Runtime {
       const first = this.steps.get()['writing files'].state === 'pending';
       const started = Date.now();
       if (first) this.#step('writing files', { state: 'running', since: started });
+      // Counted as sent from now on, so that an edit made while this request is in flight is
+      // compared with what the sandbox will have, not with what it had.
+      const before = new Map(files.map((f) => [f.path, this.#sent.get(f.path)]));
+      for (const file of files) this.#sent.set(file.path, file.content);
       try {
         await callJson('PUT', `/api/sandboxes/${await this.#id()}/files`, { files, remove });
       } catch (error) {
         // Keep them for the next flush unless something newer replaced them.
-        for (const file of files) if (!this.#pending.has(file.path)) this.#pending.set(file.path, file.content);
+        for (const file of files) {
+          if (this.#sent.get(file.path) === file.content) {
+            const previous = before.get(file.path);
+            if (previous === undefined) this.#sent.delete(file.path);
+            else this.#sent.set(file.path, previous);
+          }
+          if (!this.#pending.has(file.path)) this.#pending.set(file.path, file.content);
+        }
+        for (const path of remove) if (!this.#pending.has(path)) this.#removals.add(path);
         if (first) this.#step('writing files', { state: 'failed', error: (error as Error).message, ms: Date.now() - started });
         throw error;
       }
-      for (const file of files) this.#sent.set(file.path, file.content);
       if (first) this.#step('writing files', { state: 'done', ms: Date.now() - started });
     });
     const done = this.#flushing;
@@ -298,6 +311,7 @@ export class CloudRuntime implements Runtime {
   async dispose() {
     this.#disposed = true;
     clearTimeout(this.#timer);
+    for (const waiter of this.#flushWaiters.splice(0)) waiter.resolve();
     for (const controller of this.#controllers) controller.abort();
     this.#controllers.clear();
     this.#listeners.clear();

@@ -45,6 +45,9 @@ const APP_LABEL = { app: 'appforge' };
 const REVOKED = 'revoked';
 /** After this long, any list of the provider shows a sandbox that was created. */
 const RECENT_MS = 60_000;
+/** How long a found preview target (or the lack of one) is reused. */
+const TARGET_CACHE_MS = 5_000;
+const MISS_CACHE_MS = 500;
 const LIST_CACHE_MS = 2000;
 const LOG_LIMIT = 200_000;
 
@@ -58,6 +61,8 @@ export class SandboxService {
   #now: () => number;
   #activity = new Map<string, number>();
   #creating = new Map<string, number>();
+  #labelQueue = new Map<string, Promise<void>>();
+  #targets = new Map<string, { at: number; target: PreviewTarget | null }>();
   #creatingTotal = 0;
   /** Sandboxes this process created recently, counted against the caps until lists show them. */
   #created = new Map<string, { owner: string; at: number }>();
@@ -156,10 +161,12 @@ export class SandboxService {
       },
     });
     this.#logs.set(`${id}/${process.id}`, log);
-    void process.exit.then((code) => {
+    const ended = (code: number) => {
       log.exitCode = code;
       for (const listener of log.listeners) listener('');
-    });
+    };
+    // A process we can no longer follow (the provider failed) counts as ended.
+    process.exit.then(ended, () => ended(137));
     return process;
   }
 
@@ -195,7 +202,7 @@ export class SandboxService {
     const token = newShareToken();
     const key = shareLabelKey(token);
     const expiresAt = this.#now() + ttlHours * 3_600_000;
-    await this.provider.setLabels(id, { [key]: String(expiresAt) });
+    await this.#setLabels(id, { [key]: String(expiresAt) });
     this.#listCache = undefined;
     return { id: key.slice('share-'.length), url: this.#previewUrl(token), expiresAt };
   }
@@ -213,7 +220,7 @@ export class SandboxService {
     const key = `share-${shareId}`;
     if (!(key in info.labels)) throw new SandboxNotFoundError('No such share link.');
     // Kept as "revoked" (not removed) so the link answers 410 Gone rather than an unknown 404.
-    await this.provider.setLabels(id, { [key]: REVOKED });
+    await this.#setLabels(id, { [key]: REVOKED });
     this.#listCache = undefined;
   }
 
@@ -234,10 +241,21 @@ export class SandboxService {
     return { ok: true, sandboxId: shared.id, kind: 'share' };
   }
 
+  /**
+   * Where the proxy sends a preview request. Cached briefly: a page load makes hundreds of
+   * requests, and finding the port costs a /proc scan (Local) or two API calls (Daytona).
+   * Only requests that reach a running app count as activity.
+   */
   async previewTarget(sandboxId: string): Promise<PreviewTarget | null> {
-    this.touch(sandboxId);
-    const port = await this.provider.findPort(sandboxId, 0);
-    return port === null ? null : this.provider.previewTarget(sandboxId, port);
+    const cached = this.#targets.get(sandboxId);
+    let target = cached && this.#now() - cached.at < (cached.target ? TARGET_CACHE_MS : MISS_CACHE_MS) ? cached.target : undefined;
+    if (target === undefined) {
+      const port = await this.provider.findPort(sandboxId, 0);
+      target = port === null ? null : await this.provider.previewTarget(sandboxId, port);
+      this.#targets.set(sandboxId, { at: this.#now(), target });
+    }
+    if (target) this.touch(sandboxId);
+    return target;
   }
 
   // --- lifecycle -------------------------------------------------------------------------------
@@ -264,7 +282,9 @@ export class SandboxService {
   }
 
   startReaper(intervalMs = 60_000) {
-    this.#reaper = setInterval(() => void this.reap(), intervalMs);
+    this.#reaper = setInterval(() => {
+      this.reap().catch((error: unknown) => console.warn(`reaper: ${error instanceof Error ? error.message : String(error)}`));
+    }, intervalMs);
     this.#reaper.unref();
   }
 
@@ -280,6 +300,17 @@ export class SandboxService {
   }
 
   // --- internals -------------------------------------------------------------------------------
+
+  /** Providers replace the whole label set: updates to one sandbox go one at a time. */
+  #setLabels(id: string, labels: Record<string, string>): Promise<void> {
+    const previous = this.#labelQueue.get(id) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(() => this.provider.setLabels(id, labels));
+    this.#labelQueue.set(id, next);
+    void next.finally(() => {
+      if (this.#labelQueue.get(id) === next) this.#labelQueue.delete(id);
+    }).catch(() => {});
+    return next;
+  }
 
   async #owned(owner: string, id: string): Promise<SandboxInfo> {
     const info = await this.provider.get(id).catch((error: unknown) => {
@@ -301,6 +332,7 @@ export class SandboxService {
 
   #forget(id: string) {
     this.#activity.delete(id);
+    this.#targets.delete(id);
     this.#created.delete(id);
     this.#listCache = undefined;
     for (const key of this.#logs.keys()) if (key.startsWith(`${id}/`)) this.#logs.delete(key);

@@ -28,7 +28,7 @@ export interface RuntimeControllerDeps {
   snapshot: () => Record<string, string>;
   terminal: (text: string) => void;
   /** Installs and the start command seen so far, to replay in a new runtime. */
-  commands: () => { installs: string[]; start?: string };
+  commands: () => { installs: string[]; start?: string; startQueued?: boolean };
   createBrowser: () => Runtime;
   createCloud: (options: CloudRuntimeOptions) => Runtime;
   save: (record: RuntimeRecord) => void;
@@ -51,6 +51,8 @@ export class RuntimeController {
   #ready: Promise<Runtime> | null = null;
   #unsubscribe: Array<() => void> = [];
   #speculativeInstall?: Promise<unknown>;
+  /** Install and start being replayed into a new runtime: the runner's commands wait for it. */
+  #replaying?: Promise<void>;
 
   constructor(deps: RuntimeControllerDeps, record: RuntimeRecord = {}) {
     this.#deps = deps;
@@ -98,6 +100,7 @@ export class RuntimeController {
       const runtime = this.ensure();
       try {
         const ready = await this.#ready!;
+        await this.#replaying;
         if (ready !== this.#runtime) continue;
         return ready;
       } catch (error) {
@@ -178,16 +181,20 @@ export class RuntimeController {
     this.#speculativeInstall = undefined;
     this.previews.set([]);
     const runtime = this.#create(target);
-    if (replay) void this.#replay(runtime, true).catch(() => {});
+    if (replay) {
+      this.#replaying = this.#replay(runtime, true).catch(() => {});
+    }
   }
 
   #create(target: RuntimeTarget): Runtime {
-    const runtime =
+    const runtime: Runtime =
       target === 'cloud'
         ? this.#deps.createCloud({
             project: this.#deps.project,
             sandboxId: this.#record.sandboxId,
             onSandbox: (sandbox) => {
+              // A runtime replaced while it was still creating its sandbox does not claim the chat.
+              if (this.#runtime !== runtime) return;
               this.#record = { ...this.#record, sandboxId: sandbox.id };
               this.#deps.save(this.record);
             },
@@ -197,19 +204,24 @@ export class RuntimeController {
     this.cloud.set(runtime instanceof CloudRuntime ? runtime : null);
     this.state.set({ state: 'booting', kind: runtime.kind, since: Date.now() });
     this.#unsubscribe.push(runtime.onPreview((preview) => this.previews.set([...this.previews.get().filter((p) => p.port !== preview.port), preview])));
-    const ready = runtime.ready().then(
-      async () => {
-        await runtime.writeFiles(this.#deps.snapshot());
+    const ready = runtime
+      .ready()
+      .then(async () => {
+        const snapshot = this.#deps.snapshot();
+        await runtime.writeFiles(snapshot);
         if (this.#runtime === runtime) this.state.set({ state: 'ready', kind: runtime.kind });
+        // Files that changed while the snapshot was being written (file actions skip a runtime that is not ready yet).
+        const now = this.#deps.snapshot();
+        const changed = Object.fromEntries(Object.entries(now).filter(([path, content]) => snapshot[path] !== content));
+        if (Object.keys(changed).length) await runtime.writeFiles(changed);
         return runtime;
-      },
-      (error: unknown) => {
+      })
+      .catch((error: unknown) => {
         const reason = error instanceof Error ? error.message : String(error);
         const gone = error instanceof SandboxGoneError;
         if (this.#runtime === runtime) this.state.set({ state: 'unavailable', kind: runtime.kind, message: this.#unavailableMessage(runtime.kind, reason, gone), gone });
         throw error;
-      },
-    );
+      });
     ready.catch(() => {});
     this.#ready = ready;
     if (target === 'cloud') this.#maybeInstallEarly();
@@ -231,9 +243,10 @@ export class RuntimeController {
 
   async #replay(runtime: Runtime, install: boolean) {
     await this.#ready;
-    const { installs, start } = this.#deps.commands();
+    const { installs, start, startQueued } = this.#deps.commands();
     if (install) {
       for (const command of installs) {
+        if (runtime !== this.#runtime) return;
         this.#deps.terminal(`\x1b[1;34m$ ${command}\x1b[0m\r\n`);
         const { exitCode } = await runtime.exec(command, { onOutput: this.#deps.terminal });
         if (exitCode !== 0) {
@@ -242,7 +255,7 @@ export class RuntimeController {
         }
       }
     }
-    if (start && runtime === this.#runtime) {
+    if (start && !startQueued && runtime === this.#runtime) {
       this.#deps.terminal(`\x1b[1;34m$ ${start}\x1b[0m  \x1b[2m(running in the background)\x1b[0m\r\n`);
       await runtime.start(start, { onOutput: this.#deps.terminal });
     }

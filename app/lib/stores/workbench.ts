@@ -141,10 +141,13 @@ export class Workbench {
     const cloud = this.runtime.cloud.get();
     if (!cloud || this.runtime.readyRuntime() !== cloud) return;
     try {
+      const since = this.files.version;
       const remote = await cloud.readTree();
       const local = this.files.files.get();
       for (const [path, content] of Object.entries(remote)) {
-        if (local[path] !== content && path !== this.files.streamingPath && !cloud.hasPending(path)) this.files.set(path, content);
+        // Files written or edited while the tree was being read are newer than what it shows.
+        if (this.files.changedSince(since, path) || path === this.files.streamingPath || cloud.hasPending(path)) continue;
+        if (local[path] !== content) this.files.set(path, content);
       }
     } catch {
       // The tree is refreshed after the next command.
@@ -189,12 +192,14 @@ export class Workbench {
   #commands() {
     const actions = Object.values(this.runner.actions.get());
     const installs = [...new Set(actions.filter((a) => a.type === 'shell' && a.command && INSTALL_COMMAND.test(a.command)).map((a) => a.command!))];
+    // A start the runner has yet to run will start the app itself.
+    const startQueued = actions.some((a) => a.type === 'start' && a.status.state === 'pending');
     let start = actions.filter((a) => a.type === 'start' && a.command).at(-1)?.command;
     const pkg = safeJson(this.files.files.get()['package.json']) as { scripts?: Record<string, string> } | null;
     if (installs.length === 0 && pkg) installs.push('npm install');
     if (!start && pkg?.scripts?.dev) start = 'npm run dev';
     else if (!start && pkg?.scripts?.start) start = 'npm start';
-    return { installs, start };
+    return { installs, start, startQueued };
   }
 
   dispose() {
