@@ -4,6 +4,7 @@
 // peak memory (RSS), /api/health latency during the load, and errors.
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
+import { readLines } from '../app/lib/runtime/sandbox-client';
 import { FakeOpenAI } from '../tests/fakes/fake-openai';
 import { ApiClient, startApp, TEST_KEY } from '../tests/support/app-server';
 
@@ -20,25 +21,9 @@ function stamps(text: string, now: number, into: number[]) {
   for (const match of text.matchAll(/@(\d{13})/g)) into.push(now - Number(match[1]));
 }
 
-/** Reads a response body as lines as they arrive, calling `onLine` with each. */
-async function lines(response: Response, onLine: (line: string) => void) {
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    buffer += value;
-    let i: number;
-    while ((i = buffer.indexOf('\n')) >= 0) {
-      onLine(buffer.slice(0, i));
-      buffer = buffer.slice(i + 1);
-    }
-  }
-}
-
 async function direct(fake: FakeOpenAI, latencies: number[]) {
   const response = await fetch(`${fake.url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'fake/coder', stream: true, messages: [{ role: 'user', content: 'go' }] }) });
-  await lines(response, (line) => {
+  await readLines(response, (line) => {
     if (!line.startsWith('data: {')) return;
     const content = (JSON.parse(line.slice(6)) as { choices: Array<{ delta?: { content?: string } }> }).choices[0]?.delta?.content;
     if (content) stamps(content, Date.now(), latencies);
@@ -49,7 +34,7 @@ async function throughApp(url: string, latencies: number[]) {
   const response = await new ApiClient(url).request('POST', '/api/chat', { model: 'fake/coder', messages: [{ id: 'u', role: 'user', parts: [{ type: 'text', text: 'go' }] }] });
   let error: string | undefined;
   if (response.status !== 200) return `HTTP ${response.status}`;
-  await lines(response, (line) => {
+  await readLines(response, (line) => {
     if (!line.startsWith('data: {')) return;
     const chunk = JSON.parse(line.slice(6)) as { type: string; delta?: string; errorText?: string };
     if (chunk.type === 'text-delta' && chunk.delta) stamps(chunk.delta, Date.now(), latencies);

@@ -1,7 +1,8 @@
 import type { ActionFunctionArgs } from '@remix-run/node';
 import type { UIMessage } from 'ai';
 import { serverEnv } from '~/lib/env.server';
-import { errorResponse, HttpError, readJsonBody } from '~/lib/http/json-body.server';
+import { errorJson } from '~/lib/http/api.server';
+import { HttpError, readJsonBody } from '~/lib/http/json-body.server';
 import { chatRequestSchema } from '~/lib/llm/chat-request';
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -25,7 +26,7 @@ async function respond(request: Request, context: ActionFunctionArgs['context'],
     }
     return await context.chat.stream({ messages: body.messages as unknown as UIMessage[], model: body.model, signal: request.signal });
   } catch (error) {
-    return errorResponse(error);
+    return errorJson(error);
   }
 }
 

@@ -52,9 +52,3 @@ export async function readJsonBody<T extends z.ZodType>(request: Request, schema
   }
   return parsed.data;
 }
-
-export function errorResponse(error: unknown): Response {
-  const exposed = exposedError(error);
-  if (exposed) return Response.json({ error: exposed.message }, { status: exposed.status, headers: exposed.headers });
-  throw error;
-}

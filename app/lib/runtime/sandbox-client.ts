@@ -26,6 +26,16 @@ export async function callJson<T>(method: string, path: string, body?: unknown, 
 /** Calls a streaming endpoint and hands each JSON line to `onEvent`; a trailing error line is thrown. */
 export async function callStream(method: string, path: string, body: unknown, onEvent: (event: StreamEvent) => void, signal?: AbortSignal): Promise<void> {
   const response = await request(method, path, body, signal);
+  await readLines(response, (line) => {
+    if (!line.trim()) return;
+    const event = JSON.parse(line) as StreamEvent;
+    if (event.type === 'error') throw new SandboxApiError(String(event.message), Number(event.status) || 500);
+    onEvent(event);
+  });
+}
+
+/** Reads a response body line by line as it arrives. */
+export async function readLines(response: Response, onLine: (line: string) => void): Promise<void> {
   const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
   for (;;) {
@@ -36,10 +46,7 @@ export async function callStream(method: string, path: string, body: unknown, on
     while ((newline = buffer.indexOf('\n')) >= 0) {
       const line = buffer.slice(0, newline);
       buffer = buffer.slice(newline + 1);
-      if (!line.trim()) continue;
-      const event = JSON.parse(line) as StreamEvent;
-      if (event.type === 'error') throw new SandboxApiError(String(event.message), Number(event.status) || 500);
-      onEvent(event);
+      onLine(line);
     }
   }
 }
