@@ -62,9 +62,13 @@ describe('StreamingArtifactParser', () => {
     const parser = new StreamingArtifactParser();
     parser.push('<boltArtifact id="a" title="A"><boltAction type="file" filePath="big.txt">hello ');
     const events = parser.push('world');
-    expect(events).toEqual([{ type: 'file-delta', actionId: 0, text: 'world' }]);
+    // The space is held back until it is known not to be trailing white space.
+    expect(events).toEqual([{ type: 'file-delta', actionId: 0, text: ' world' }]);
     const closing = parser.push('</boltAction>');
-    expect(closing).toMatchObject([{ type: 'action-close', action: { type: 'file', filePath: 'big.txt', content: 'hello world' }, complete: true }]);
+    expect(closing).toMatchObject([
+      { type: 'file-delta', actionId: 0, text: '\n' },
+      { type: 'action-close', action: { type: 'file', filePath: 'big.txt', content: 'hello world\n' }, complete: true },
+    ]);
   });
 
   it('holds back a possible closing tag split across chunks without emitting it as content', () => {
@@ -72,8 +76,8 @@ describe('StreamingArtifactParser', () => {
     parser.push('<boltArtifact id="a" title="A"><boltAction type="file" filePath="f">abc</bolt');
     const more = parser.push('Action>');
     const deltas = more.filter((e) => e.type === 'file-delta');
-    expect(deltas).toEqual([]);
-    expect(more.find((e) => e.type === 'action-close')).toMatchObject({ action: { content: 'abc' } });
+    expect(deltas).toEqual([{ type: 'file-delta', actionId: 0, text: '\n' }]);
+    expect(more.find((e) => e.type === 'action-close')).toMatchObject({ action: { content: 'abc\n' } });
   });
 
   it('decodes entities in attributes and allows > inside quoted attribute values', () => {
@@ -104,7 +108,7 @@ describe('StreamingArtifactParser', () => {
     expect(actions[0].error).toMatch(/leaves the project root/);
     expect(actions[0]).not.toHaveProperty('content');
     expect(actions[1].error).toMatch(/absolute path/);
-    expect(actions[2]).toEqual({ type: 'file', filePath: 'ok/fine.txt', content: 'ok' });
+    expect(actions[2]).toEqual({ type: 'file', filePath: 'ok/fine.txt', content: 'ok\n' });
   });
 
   it('fails actions of an unknown type with a reason and goes on', () => {
@@ -127,6 +131,24 @@ describe('StreamingArtifactParser', () => {
     }
   });
 
+  it('writes files as bolt does: no line break after the opening tag, no trailing blank lines, one final newline', () => {
+    const answer = '<boltArtifact id="e" title="E"><boltAction type="file" filePath="bin/www">\n#!/usr/bin/env node\n\n  var app = 1;\n\n\n  </boltAction><boltAction type="file" filePath="a.txt">\n\n    indented\r\n</boltAction><boltAction type="file" filePath="empty">\n \n</boltAction></boltArtifact>';
+    for (const chunk of [1, 2, 3, 7, answer.length]) {
+      const { actions } = actionsOf(answer, chunk);
+      expect(actions.map((a) => (a as { content: string }).content)).toEqual(['#!/usr/bin/env node\n\n  var app = 1;\n', '    indented\n', '']);
+    }
+  });
+
+  it('streams file content as it arrives, holding back only possible leading or trailing white space', () => {
+    const parser = new StreamingArtifactParser();
+    const deltas = (events: ParserEvent[]) => events.filter((e) => e.type === 'file-delta').map((e) => (e as { text: string }).text).join('');
+    expect(deltas(parser.push('<boltArtifact id="a" title="A"><boltAction type="file" filePath="x.js">\n'))).toBe('');
+    expect(deltas(parser.push('#!/usr/bin/env node\n'))).toBe('#!/usr/bin/env node');
+    expect(deltas(parser.push('const a'))).toBe('\nconst a');
+    expect(deltas(parser.push(' = 1;\n\n'))).toBe(' = 1;');
+    expect(deltas(parser.push('</boltAction>'))).toBe('\n');
+  });
+
   it('ignores input after end() and a second end()', () => {
     const parser = new StreamingArtifactParser();
     expect(parser.push('hello <')).toEqual([{ type: 'text', text: 'hello ' }]);
@@ -139,7 +161,7 @@ describe('StreamingArtifactParser', () => {
     const ratios: number[] = [];
     for (const size of [128 * 1024, 512 * 1024]) {
       const line = 'const value = a < b ? "<div>" : `</span>`; // <bolt not a tag\n';
-      const content = line.repeat(Math.ceil(size / line.length)).slice(0, size);
+      const content = line.repeat(Math.ceil(size / line.length)).slice(0, size - 1) + '\n';
       const text = `Intro\n<boltArtifact id="big" title="Big"><boltAction type="file" filePath="big.js">${content}</boltAction></boltArtifact>`;
       const { events, charsScanned } = parseAnswer(text, 16);
       const file = summarizeEvents(events).actions[0] as { content: string };

@@ -1,3 +1,4 @@
+import { FileContentShaper } from './file-content';
 import { checkProjectPath } from './file-path';
 
 /**
@@ -47,6 +48,8 @@ interface OpenAction {
   filePath?: string;
   rejected?: string;
   content: string[];
+  /** File actions only: drops the leading line break and trailing blank lines as they stream. */
+  shaper?: FileContentShaper;
 }
 
 export class StreamingArtifactParser {
@@ -195,6 +198,7 @@ export class StreamingArtifactParser {
     // ACTION_OPEN (only a candidate in artifact mode)
     const type = attrs.type;
     const action: OpenAction = { id: this.#nextActionId++, type: isActionType(type) ? type : 'unknown', content: [] };
+    if (action.type === 'file') action.shaper = new FileContentShaper();
     if (action.type === 'unknown') {
       action.rejected = `unknown action type "${type ?? ''}"; expected file, shell or start`;
     } else if (action.type === 'file') {
@@ -220,12 +224,18 @@ export class StreamingArtifactParser {
   #appendContent(text: string) {
     const action = this.#action!;
     if (action.rejected) return;
-    action.content.push(text);
-    if (action.type === 'file') this.#pendingDelta += text;
+    const kept = action.shaper ? action.shaper.push(text) : text;
+    action.content.push(kept);
+    if (action.type === 'file') this.#pendingDelta += kept;
   }
 
   #closeAction(complete: boolean) {
     const action = this.#action!;
+    if (action.shaper && !action.rejected) {
+      const tail = action.shaper.end(complete);
+      action.content.push(tail);
+      this.#pendingDelta += tail;
+    }
     this.#emitPendingDelta();
     const content = action.content.join('');
     let parsed: ParsedAction | null = null;

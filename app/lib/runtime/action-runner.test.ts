@@ -39,7 +39,7 @@ describe('ActionRunner', () => {
     feed(artifact(file('package.json', '{}') + shell('npm install') + file('src/a.js', 'a') + shell('npm test')));
     await runner.idle();
     expect(runtime.log).toEqual(['write package.json', 'exec npm install', 'done npm install', 'write src/a.js', 'exec npm test', 'done npm test']);
-    expect(files).toEqual({ 'package.json': '{}', 'src/a.js': 'a' });
+    expect(files).toEqual({ 'package.json': '{}\n', 'src/a.js': 'a\n' });
     expect(states().every((s) => s.state === 'complete')).toBe(true);
   });
 
@@ -96,7 +96,7 @@ describe('ActionRunner', () => {
     feed(artifact(file('index.html', '<h1>hi</h1>') + shell('npm install')));
     await runner.idle();
     const [write, install] = Object.values(runner.actions.get());
-    expect(files['index.html']).toBe('<h1>hi</h1>');
+    expect(files['index.html']).toBe('<h1>hi</h1>\n');
     expect(write.status.state).toBe('complete');
     expect(install.status).toEqual({ state: 'failed', error: 'The in-browser runtime could not start: offline.' });
   });

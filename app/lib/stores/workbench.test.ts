@@ -30,9 +30,9 @@ describe('Workbench', () => {
     for (let n = 1; n <= answer.length; n += 9) wb.update([user(), assistant('a1', answer.slice(0, n))], true);
     wb.update([user(), assistant('a1', answer, 3)], false);
     await wb.runner.idle();
-    expect(wb.files.files.get()).toEqual({ 'src/a.js': 'let a = 1;' });
+    expect(wb.files.files.get()).toEqual({ 'src/a.js': 'let a = 1;\n' });
     expect(wb.selectedFile.get()).toBe('src/a.js');
-    expect(browser.files['src/a.js']).toBe('let a = 1;');
+    expect(browser.files['src/a.js']).toBe('let a = 1;\n');
     expect(browser.log).toContain('exec npm test');
     const blocks = wb.blocks.get().a1;
     expect(blocks.map((b) => b.type)).toEqual(['text', 'artifact', 'text']);
@@ -74,7 +74,7 @@ describe('Workbench', () => {
     await wb.runner.idle();
     expect(cloud.log).toEqual([]);
     expect(wb.runtime.state.get()).toMatchObject({ state: 'unavailable', message: expect.stringMatching(/^The in-browser runtime could not start: no network\./) });
-    expect(wb.files.files.get()['src/a.js']).toBe('let a = 1;');
+    expect(wb.files.files.get()['src/a.js']).toBe('let a = 1;\n');
     const shell = Object.values(wb.runner.actions.get()).find((a) => a.type === 'shell')!;
     expect(shell.status).toMatchObject({ state: 'failed', error: expect.stringMatching(/could not start: no network/) });
   });
@@ -111,7 +111,7 @@ describe('Workbench', () => {
       const pkg = '<boltArtifact id="s" title="S"><boltAction type="file" filePath="package.json">{"dependencies":{"bcrypt":"^5.1.1"}}</boltAction><boltAction type="file" filePath="server.js">';
       wb.update([user('a signup API with bcrypt'), assistant('a1', pkg)], true);
       await vi.waitFor(() => expect(api.requests.some((r) => r.path.endsWith('/exec'))).toBe(true));
-      expect(api.files.get('package.json')).toBe('{"dependencies":{"bcrypt":"^5.1.1"}}');
+      expect(api.files.get('package.json')).toBe('{"dependencies":{"bcrypt":"^5.1.1"}}\n');
       expect(wb.terminal.chunks.get().join('')).toMatch(/started early, while the answer streams/);
     } finally {
       vi.unstubAllGlobals();
@@ -146,7 +146,7 @@ describe('Workbench', () => {
     await settle();
     expect(saved.at(-1)).toMatchObject({ choice: 'cloud' });
     expect(wb.runtime.routing.get()).toMatchObject({ target: 'cloud', source: 'user' });
-    expect(cloud.files['src/a.js']).toBe('let a = 1;');
+    expect(cloud.files['src/a.js']).toBe('let a = 1;\n');
   });
 
   it('writes user edits through to a ready runtime', async () => {
