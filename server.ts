@@ -4,8 +4,9 @@ import { createRequestHandler } from '@remix-run/express';
 import type { ServerBuild } from '@remix-run/node';
 import compression from 'compression';
 import express from 'express';
+import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { ConfigError, configWarnings, parseServerEnv } from './app/lib/env.server';
 import { SECURITY_HEADERS } from './app/lib/http/security-headers.server';
 import { RateLimits } from './app/lib/http/rate-limits.server';
@@ -13,6 +14,7 @@ import { WorkerChatStreamer } from './app/lib/llm/chat-streamer.server';
 import { resolveSessionSecret, Sessions } from './app/lib/http/session.server';
 import { createSandboxService } from './app/lib/sandbox/create-sandbox-service.server';
 import { createPreviewProxy } from './app/lib/sandbox/preview-proxy.server';
+import { logConnectionError } from './app/lib/http/connection-errors.server';
 import './app/load-context';
 
 // .env fills in what the environment does not set (ENV_FILE names another file; empty: none).
@@ -32,7 +34,7 @@ try {
 for (const warning of configWarnings(env)) console.warn(`warning: ${warning}`);
 
 const production = process.env.NODE_ENV === 'production';
-const secret = resolveSessionSecret(env.SESSION_SECRET, resolve(env.SANDBOX_DATA_DIR));
+const secret = resolveSessionSecret(env.SESSION_SECRET, env.SANDBOX_DATA_DIR);
 const sessions = new Sessions(secret, production && !!env.PREVIEW_HOST);
 const { service: sandboxes, previewHost } = await createSandboxService(env, secret);
 const preview = createPreviewProxy(sandboxes, { previewHost, sessionCookieName: sessions.cookieName });
@@ -45,11 +47,28 @@ const limits = new RateLimits({
   createsPerIp: env.SANDBOX_CREATES_PER_MINUTE_PER_IP,
 });
 console.log(`sandboxes: ${sandboxes.provider.name} provider; previews at http://<token>.${previewHost}/`);
-const vite = production
-  ? undefined
-  : await import('vite').then((v) => v.createServer({ server: { middlewareMode: true }, appType: 'custom' }));
 
 const app = express();
+const server = createServer(app);
+// Vite's HMR WebSocket rides on this server (no second port to collide with another instance).
+// It only sees the upgrades routed to it below, never a preview's own HMR socket.
+const viteUpgrades = new EventEmitter();
+const vite = production
+  ? undefined
+  : await import('vite').then((v) =>
+      v.createServer({
+        appType: 'custom',
+        server: {
+          middlewareMode: true,
+          hmr: { server: viteUpgrades as unknown as Server },
+          cors: false,
+          // Sandbox data is never served or watched, wherever SANDBOX_DATA_DIR points.
+          fs: { deny: ['.env', '.env.*', '*.{crt,pem}', '**/.git/**', `${env.SANDBOX_DATA_DIR}/**`] },
+          watch: { ignored: [`${env.SANDBOX_DATA_DIR}/**`] },
+        },
+      }),
+    );
+
 app.disable('x-powered-by');
 if (env.TRUST_PROXY) app.set('trust proxy', /^\d+$/.test(env.TRUST_PROXY) ? Number(env.TRUST_PROXY) : env.TRUST_PROXY);
 // Preview hosts (<token>.<preview host>) go to the sandbox, before anything of the app's own.
@@ -84,13 +103,28 @@ app.all('*', createRequestHandler({ build, mode: production ? 'production' : 'de
 
 const onListening = () => console.log(`AppForge is running at http://localhost:${env.PORT}`);
 // "localhost" listens on every loopback address (IPv4 and IPv6), as browsers may use either.
-const server = env.HOST === 'localhost' ? app.listen(env.PORT, onListening) : app.listen(env.PORT, env.HOST, onListening);
+if (env.HOST === 'localhost') server.listen(env.PORT, onListening);
+else server.listen(env.PORT, env.HOST, onListening);
+server.on('clientError', (error, socket) => {
+  logConnectionError('http client', error);
+  socket.destroy();
+});
 
 server.on('upgrade', (req, socket, head) => {
   // Node removes its own error handler before 'upgrade': without one, a reset socket would crash the server.
-  socket.on('error', () => socket.destroy());
-  if (!preview.upgrade(req, socket, head)) socket.destroy();
+  socket.on('error', (error) => {
+    logConnectionError('websocket', error);
+    socket.destroy();
+  });
+  if (preview.upgrade(req, socket, head)) return;
+  if (vite && isViteHmr(req)) viteUpgrades.emit('upgrade', req, socket, head);
+  else socket.destroy();
 });
+
+function isViteHmr(req: IncomingMessage) {
+  const protocol = req.headers['sec-websocket-protocol'];
+  return (protocol === 'vite-hmr' || protocol === 'vite-ping') && new URL(req.url ?? '/', 'http://x').pathname === '/';
+}
 
 async function shutdown(signal: string) {
   console.log(`${signal}: shutting down`);

@@ -18,6 +18,16 @@ describe('server configuration', () => {
     expect(configWarnings(env)).toEqual([]);
   });
 
+  it('keeps sandbox data in the per-user data directory, outside the app source tree, unless told otherwise', () => {
+    const repo = new URL('../..', import.meta.url).pathname;
+    const byDefault = parseServerEnv({ HOME: '/home/ada' }).SANDBOX_DATA_DIR;
+    expect(byDefault).toBe('/home/ada/.local/share/appforge');
+    expect(parseServerEnv({ HOME: '/home/ada', XDG_DATA_HOME: '/data/xdg' }).SANDBOX_DATA_DIR).toBe('/data/xdg/appforge');
+    expect(parseServerEnv({}).SANDBOX_DATA_DIR.startsWith(repo)).toBe(false);
+    // A relative setting is made absolute, so every part of the server agrees on it.
+    expect(parseServerEnv({ SANDBOX_DATA_DIR: 'rel/dir' }).SANDBOX_DATA_DIR).toBe(`${process.cwd()}/rel/dir`);
+  });
+
   it('lists every invalid variable in one readable error', () => {
     expect(() => parseServerEnv({ PORT: '99999', LLM_STALL_TIMEOUT_S: 'soon', OPENROUTER_BASE_URL: 'x' })).toThrow(ConfigError);
     try {

@@ -1,3 +1,5 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -38,8 +40,11 @@ const schema = z.object({
   DAYTONA_TARGET: z.string().trim().optional(),
   /** A snapshot with common dependencies preinstalled, so installs in new sandboxes are fast. */
   DAYTONA_SNAPSHOT: z.string().trim().optional(),
-  /** Where the local provider keeps sandboxes, the shared npm cache and its records. */
-  SANDBOX_DATA_DIR: z.string().min(1).default('.data'),
+  /**
+   * Where the local provider keeps sandboxes, the shared npm cache and its records. Outside the
+   * app's source tree by default, so nothing a sandbox writes can reach the app's dev server.
+   */
+  SANDBOX_DATA_DIR: z.string().min(1).optional(),
   /** The npm cache all Local sandboxes share (default: inside SANDBOX_DATA_DIR). */
   SANDBOX_NPM_CACHE_DIR: z.string().min(1).optional(),
   SANDBOX_PORT_BASE: int(42000, 1024, 64000),
@@ -64,7 +69,9 @@ const schema = z.object({
     .optional(),
 });
 
-export type ServerEnv = z.infer<typeof schema> & { usesOpenRouter: boolean; sandboxProvider: 'local' | 'daytona' };
+export type ServerEnv = z.infer<typeof schema> & {
+  /** Absolute. */
+  SANDBOX_DATA_DIR: string; usesOpenRouter: boolean; sandboxProvider: 'local' | 'daytona' };
 
 export class ConfigError extends Error {}
 
@@ -86,10 +93,19 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
   }
   return {
     ...env,
+    SANDBOX_DATA_DIR: resolve(env.SANDBOX_DATA_DIR ?? defaultDataDir(source)),
     OPENROUTER_BASE_URL: env.OPENROUTER_BASE_URL.replace(/\/+$/, ''),
     usesOpenRouter: new URL(env.OPENROUTER_BASE_URL).hostname === 'openrouter.ai',
     sandboxProvider,
   };
+}
+
+/** The per-user data directory of the OS: $XDG_DATA_HOME/appforge, ~/.local/share/appforge, or macOS's and Windows' equivalents. */
+export function defaultDataDir(source: Record<string, string | undefined> = process.env): string {
+  const home = source.HOME || homedir();
+  if (process.platform === 'darwin') return join(home, 'Library', 'Application Support', 'appforge');
+  if (process.platform === 'win32') return join(source.LOCALAPPDATA || join(home, 'AppData', 'Local'), 'appforge');
+  return join(source.XDG_DATA_HOME || join(home, '.local', 'share'), 'appforge');
 }
 
 let cached: ServerEnv | undefined;

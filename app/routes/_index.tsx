@@ -39,7 +39,7 @@ export default function Landing() {
           <h1 className="text-3xl font-bold tracking-tight">What should we build?</h1>
           <p className="muted mt-1">Describe an app. You will watch it being written, run and previewed.</p>
         </div>
-        <PromptBox onSend={(text) => void start(text)} large placeholder="Build me a …">
+        <PromptBox onSend={(text) => void start(text)} large placeholder="Build me a …" draftKey="landing">
           <ModelPicker value={chosen} onChange={setModel} models={models} />
         </PromptBox>
         {error && (

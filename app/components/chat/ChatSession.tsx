@@ -109,7 +109,7 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
           )}
         </div>
         <div className="p-3">
-          <PromptBox onSend={send} onStop={onStop} busy={streaming} placeholder="Ask for a change…">
+          <PromptBox onSend={send} onStop={onStop} busy={streaming} placeholder="Ask for a change…" draftKey={chat.id}>
             <ModelPicker value={model} onChange={changeModel} models={models} />
           </PromptBox>
         </div>

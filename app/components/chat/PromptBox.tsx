@@ -1,4 +1,5 @@
-import { useState, type ReactNode } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { loadDraft, saveDraft } from '~/lib/persistence/drafts';
 
 interface PromptBoxProps {
   onSend: (text: string) => void;
@@ -8,16 +9,35 @@ interface PromptBoxProps {
   large?: boolean;
   /** Controls shown beside the buttons (the model picker). */
   children?: ReactNode;
-  initial?: string;
+  /** Where the unsent text is kept across reloads: "landing" or the chat's id. */
+  draftKey: string;
 }
 
+// Layout effects do not run on the server; this one must run before the first paint in the browser.
+const useIsomorphicLayoutEffect = typeof window === 'undefined' ? useEffect : useLayoutEffect;
+
 /** Enter sends, Shift+Enter adds a line. While an answer streams, Stop replaces Send. */
-export function PromptBox({ onSend, onStop, busy, placeholder, large, children, initial = '' }: PromptBoxProps) {
-  const [text, setText] = useState(initial);
+export function PromptBox({ onSend, onStop, busy, placeholder, large, children, draftKey }: PromptBoxProps) {
+  const [text, setText] = useState('');
+  const box = useRef<HTMLTextAreaElement>(null);
+
+  // Text typed before the page became interactive is in the DOM but not in state; adopt it (it is
+  // the newest), else restore the saved draft. Otherwise the next render would wipe the box.
+  useIsomorphicLayoutEffect(() => {
+    const typed = box.current?.value ?? '';
+    const restored = typed || loadDraft(draftKey);
+    setText(restored);
+    if (typed) saveDraft(draftKey, typed);
+  }, [draftKey]);
+
+  const change = (value: string) => {
+    setText(value);
+    saveDraft(draftKey, value);
+  };
   const send = () => {
     if (!text.trim() || busy) return;
     onSend(text.trim());
-    setText('');
+    change('');
   };
   return (
     <form
@@ -28,11 +48,12 @@ export function PromptBox({ onSend, onStop, busy, placeholder, large, children, 
       }}
     >
       <textarea
+        ref={box}
         aria-label="Prompt"
         className={`w-full resize-none bg-transparent p-2 outline-none ${large ? 'h-28 text-base' : 'h-16 text-sm'}`}
         placeholder={placeholder ?? 'Describe what to build…'}
         value={text}
-        onChange={(event) => setText(event.target.value)}
+        onChange={(event) => change(event.target.value)}
         onKeyDown={(event) => {
           if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
             event.preventDefault();

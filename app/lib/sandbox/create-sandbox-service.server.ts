@@ -12,7 +12,7 @@ export async function createSandboxService(env: ServerEnv, secret: string) {
     provider = new DaytonaProvider({ apiKey: env.DAYTONA_API_KEY!, apiUrl: env.DAYTONA_API_URL, target: env.DAYTONA_TARGET, snapshot: env.DAYTONA_SNAPSHOT, idleTtlMin: env.SANDBOX_IDLE_TTL_MIN });
   } else {
     provider = new LocalProvider({
-      dataDir: resolve(env.SANDBOX_DATA_DIR),
+      dataDir: env.SANDBOX_DATA_DIR,
       npmCacheDir: env.SANDBOX_NPM_CACHE_DIR ? resolve(env.SANDBOX_NPM_CACHE_DIR) : undefined,
       portBase: env.SANDBOX_PORT_BASE,
       commandTimeoutMs: env.SANDBOX_COMMAND_TIMEOUT_S * 1000,

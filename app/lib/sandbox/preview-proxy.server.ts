@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
+import { describeError, logConnectionError } from '../http/connection-errors.server';
 import type { SandboxService } from './sandbox-service.server';
 
 /**
@@ -23,6 +24,17 @@ const FRAMEABLE_HEADERS: Record<string, string> = {
 export function createPreviewProxy(service: SandboxService, options: PreviewProxyOptions) {
   const suffix = `.${options.previewHost.toLowerCase()}`;
   const proxy = createProxyServer({ changeOrigin: true, ws: true, proxyTimeout: 120_000 });
+
+  // Without a listener of ours, http-proxy-3 rethrows socket errors (a reset WebSocket) and the
+  // server dies. An error costs only its own connection.
+  proxy.on('error', (error, _req, res) => {
+    logConnectionError('preview proxy', error);
+    if (res && 'writeHead' in res) {
+      if (!res.headersSent) page(res, notRunning());
+      else res.destroy();
+    } else res?.destroy();
+  });
+  proxy.on('econnreset', (error) => logConnectionError('preview proxy', error));
 
   proxy.on('proxyRes', (proxyRes) => {
     // The workbench must be able to frame the preview; the app's own framing rules would forbid it.
@@ -60,12 +72,13 @@ export function createPreviewProxy(service: SandboxService, options: PreviewProx
     try {
       const found = await target(token);
       if ('error' in found) return page(res, found.error!);
-      proxy.web(req, res, { target: found.preview.url, headers: forwardHeaders(req, found.preview.headers) }, () => {
+      proxy.web(req, res, { target: found.preview.url, headers: forwardHeaders(req, found.preview.headers) }, (error) => {
+        logConnectionError('preview proxy', error);
         if (!res.headersSent) page(res, notRunning());
-        else res.end();
+        else res.destroy();
       });
     } catch (error) {
-      console.warn(`preview proxy: ${error instanceof Error ? error.message : String(error)}`);
+      console.warn(`preview proxy: ${describeError(error)}`);
       page(res, { status: 502, title: 'Preview unavailable', body: 'The sandbox could not be reached. Try again in a moment.' });
     }
   }
@@ -76,10 +89,16 @@ export function createPreviewProxy(service: SandboxService, options: PreviewProx
     if (token === null) return false;
     void target(token).then(
       (found) => {
-        if ('error' in found) return socket.destroy();
-        proxy.ws(req, socket, head, { target: found.preview.url, headers: forwardHeaders(req, found.preview.headers) }, () => socket.destroy());
+        if ('error' in found || socket.destroyed) return socket.destroy();
+        proxy.ws(req, socket, head, { target: found.preview.url, headers: forwardHeaders(req, found.preview.headers) }, (error) => {
+          logConnectionError('preview websocket', error);
+          socket.destroy();
+        });
       },
-      () => socket.destroy(),
+      (error) => {
+        logConnectionError('preview websocket', error);
+        socket.destroy();
+      },
     );
     return true;
   }
