@@ -14,6 +14,7 @@ import { WorkerChatStreamer } from './app/lib/llm/chat-streamer.server';
 import { resolveSessionSecret, Sessions } from './app/lib/http/session.server';
 import { createSandboxService } from './app/lib/sandbox/create-sandbox-service.server';
 import { createPreviewProxy } from './app/lib/sandbox/preview-proxy.server';
+import { RegistryLookup } from './app/lib/routing/registry-lookup.server';
 import { logConnectionError } from './app/lib/http/connection-errors.server';
 import './app/load-context';
 
@@ -40,6 +41,7 @@ const { service: sandboxes, previewHost } = await createSandboxService(env, secr
 const preview = createPreviewProxy(sandboxes, { previewHost, sessionCookieName: sessions.cookieName });
 sandboxes.startReaper();
 const chat = new WorkerChatStreamer();
+const registry = new RegistryLookup({ registryUrl: env.NPM_REGISTRY_URL });
 const limits = new RateLimits({
   chatPerSession: env.CHAT_RATE_PER_MINUTE,
   chatPerIp: env.CHAT_RATE_PER_MINUTE_PER_IP,
@@ -99,7 +101,7 @@ if (vite) {
 const build = vite
   ? () => vite.ssrLoadModule('virtual:remix/server-build') as Promise<ServerBuild>
   : ((await import(new URL('./build/server/index.js', import.meta.url).href)) as ServerBuild);
-app.all('*', createRequestHandler({ build, mode: production ? 'production' : 'development', getLoadContext: (req) => ({ sandboxes, sessions, limits, chat, clientIp: req.ip ?? req.socket.remoteAddress ?? 'unknown' }) }));
+app.all('*', createRequestHandler({ build, mode: production ? 'production' : 'development', getLoadContext: (req) => ({ sandboxes, sessions, limits, chat, registry, clientIp: req.ip ?? req.socket.remoteAddress ?? 'unknown' }) }));
 
 const onListening = () => console.log(`AppForge is running at http://localhost:${env.PORT}`);
 // "localhost" listens on every loopback address (IPv4 and IPv6), as browsers may use either.

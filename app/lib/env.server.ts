@@ -29,6 +29,8 @@ const schema = z.object({
   /** Chat requests allowed per minute, per browser session and per client IP address. */
   CHAT_RATE_PER_MINUTE: int(20, 1, 100_000),
   CHAT_RATE_PER_MINUTE_PER_IP: int(60, 1, 1_000_000),
+  /** The npm registry whose package manifests routing reads (default: npm's own setting, else registry.npmjs.org). */
+  NPM_REGISTRY_URL: z.url().optional(),
   /** Behind a reverse proxy: Express's "trust proxy" setting (e.g. 1, or loopback), so the client IP is right. */
   TRUST_PROXY: z.string().trim().optional(),
 
@@ -71,7 +73,8 @@ const schema = z.object({
 
 export type ServerEnv = z.infer<typeof schema> & {
   /** Absolute. */
-  SANDBOX_DATA_DIR: string; usesOpenRouter: boolean; sandboxProvider: 'local' | 'daytona' };
+  SANDBOX_DATA_DIR: string;
+  NPM_REGISTRY_URL: string; usesOpenRouter: boolean; sandboxProvider: 'local' | 'daytona' };
 
 export class ConfigError extends Error {}
 
@@ -94,6 +97,7 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
   return {
     ...env,
     SANDBOX_DATA_DIR: resolve(env.SANDBOX_DATA_DIR ?? defaultDataDir(source)),
+    NPM_REGISTRY_URL: env.NPM_REGISTRY_URL ?? (source.npm_config_registry || 'https://registry.npmjs.org'),
     OPENROUTER_BASE_URL: env.OPENROUTER_BASE_URL.replace(/\/+$/, ''),
     usesOpenRouter: new URL(env.OPENROUTER_BASE_URL).hostname === 'openrouter.ai',
     sandboxProvider,

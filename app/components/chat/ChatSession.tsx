@@ -4,6 +4,7 @@ import { DefaultChatTransport, type UIMessage } from 'ai';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { saveFiles, saveMessages, updateChat, type ChatMeta } from '~/lib/persistence/chat-db';
 import type { ActionStatus } from '~/lib/runtime/action-runner';
+import { fetchPackageVerdicts } from '~/lib/routing/package-facts-client';
 import { WebContainerRuntime } from '~/lib/runtime/webcontainer-runtime';
 import { Workbench } from '~/lib/stores/workbench';
 import { Workbench as WorkbenchView } from '../workbench/Workbench';
@@ -31,6 +32,7 @@ export function ChatSession(props: ChatSessionProps) {
       createBrowserRuntime: () => new WebContainerRuntime(),
       runtimeRecord: chat.runtime,
       saveRuntimeRecord: (runtime) => void updateChat(chat.id, { runtime }),
+      lookupPackages: fetchPackageVerdicts,
     });
     wb.restore(initialMessages, initialFiles, actionStates);
     setWorkbench(wb);

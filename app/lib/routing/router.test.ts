@@ -1,25 +1,48 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
+import { FakeRegistry, recordedManifest } from '../../../tests/fakes/fake-registry';
 import { parseAnswer } from '../artifact/artifact-parser';
+import { judgeManifest, type PackageManifest, type PackageVerdict } from './package-facts';
 import { routeInputFromEvents } from './route-input';
-import { classify } from './router';
+import { classify, dependenciesToLookUp } from './router';
 
 const DIR = new URL('../../../tests/fixtures/routing/', import.meta.url);
 const cases = JSON.parse(readFileSync(new URL('cases.json', DIR), 'utf8')) as Array<{ file: string; prompt: string; target: 'browser' | 'cloud'; reason: string }>;
 
+/** The route input of a labelled answer, with registry facts from manifests recorded from the real registry. */
+function inputOf(file: string) {
+  const input = routeInputFromEvents(parseAnswer(readFileSync(new URL(file, DIR), 'utf8'), 16).events);
+  const packages: Record<string, PackageVerdict> = {};
+  for (const name of dependenciesToLookUp(input.files['package.json'])) {
+    const manifest = recordedManifest(name);
+    if (manifest) packages[name] = judgeManifest(manifest as unknown as PackageManifest);
+  }
+  return { ...input, packages };
+}
+
 describe('classify: labelled model answers', () => {
-  it('has at least 40 labelled answers, both ways', () => {
-    expect(cases.length).toBeGreaterThanOrEqual(40);
-    expect(cases.filter((c) => c.target === 'browser').length).toBeGreaterThanOrEqual(15);
-    expect(cases.filter((c) => c.target === 'cloud').length).toBeGreaterThanOrEqual(20);
+  it('has at least 70 labelled answers, both ways, 30 of them with packages on no list', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(70);
+    expect(cases.filter((c) => c.target === 'browser').length).toBeGreaterThanOrEqual(25);
+    expect(cases.filter((c) => c.target === 'cloud').length).toBeGreaterThanOrEqual(40);
+    expect(cases.filter((c) => /^[nt]\d/.test(c.file)).length).toBeGreaterThanOrEqual(30);
   });
 
   it.each(cases)('$file → $target ($reason)', ({ file, prompt, target, reason }) => {
-    const answer = readFileSync(new URL(file, DIR), 'utf8');
-    const decision = classify({ prompt, ...routeInputFromEvents(parseAnswer(answer, 16).events) });
+    const decision = classify({ prompt, ...inputOf(file) });
     expect(decision.target).toBe(target);
     expect(decision.reasons.join(' | ')).toContain(reason);
+  });
+
+  it('decides from the registry facts, not from a list: without them the unlisted native packages stay in the browser', () => {
+    const unlisted = cases.filter((c) => c.file.startsWith('n') && !/downloads and runs/.test(c.reason));
+    expect(unlisted.length).toBeGreaterThanOrEqual(15);
+    for (const { file, prompt } of unlisted) {
+      expect(classify({ prompt, ...inputOf(file), packages: {} }).target, file).toBe('browser');
+    }
   });
 });
 
@@ -51,10 +74,37 @@ describe('classify: rules', () => {
     expect(classify({ prompt: 'A todo list' })).toMatchObject({ target: 'browser', reasons: ['a light app runs in the browser'] });
   });
 
-  it('prints the decision from the CLI', () => {
-    const root = new URL('../../../', import.meta.url).pathname;
-    const out = spawnSync('npm', ['run', '-s', 'route', '--', 'tests/fixtures/routing/c04-better-sqlite3.txt', '--prompt', 'notes with sqlite'], { cwd: root, encoding: 'utf8' });
-    expect(out.status).toBe(0);
+});
+
+describe('npm run route', () => {
+  const root = new URL('../../../', import.meta.url).pathname;
+  const registry = new FakeRegistry();
+  let registryUrl = '';
+  beforeAll(async () => {
+    registryUrl = await registry.start();
+  });
+  afterAll(() => registry.stop());
+  // Asynchronously: the fake registry answers from this process.
+  const route = (args: string[]) => promisify(execFile)('npm', ['run', '-s', 'route', '--', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, NPM_REGISTRY_URL: registryUrl } });
+
+  it('prints the decision from the lists', async () => {
+    const out = await route(['tests/fixtures/routing/c04-better-sqlite3.txt', '--prompt', 'notes with sqlite']);
     expect(JSON.parse(out.stdout)).toEqual({ target: 'cloud', reasons: ['better-sqlite3 is a native addon, which the browser runtime cannot load'] });
+  });
+
+  it('judges unlisted packages from the registry, as the app does', async () => {
+    const out = await route(['tests/fixtures/routing/n01-zeromq.txt']);
+    expect(JSON.parse(out.stdout)).toEqual({ target: 'cloud', reasons: ['zeromq compiles a native addon when it installs'] });
+    expect(registry.requests).toContain('/zeromq/latest');
+    expect(JSON.parse((await route(['tests/fixtures/routing/n01-zeromq.txt', '--offline'])).stdout).target).toBe('browser');
+  });
+
+  it('falls back to the lists when the registry stalls, within its time limit', async () => {
+    registry.delayMs = Infinity;
+    const began = Date.now();
+    const out = await route(['tests/fixtures/routing/n01-zeromq.txt']);
+    registry.delayMs = 0;
+    expect(JSON.parse(out.stdout).target).toBe('browser');
+    expect(Date.now() - began).toBeLessThan(15_000);
   });
 });

@@ -4,6 +4,8 @@
  * user's explicit choice; then hard signals (anything the browser runtime cannot do → cloud);
  * then a soft score from the prompt; else the browser. Reasons are sentences for the user.
  */
+import { isBrowserToolchain, type PackageVerdict } from './package-facts';
+
 export type RuntimeTarget = 'browser' | 'cloud';
 
 export interface RouteInput {
@@ -13,6 +15,8 @@ export interface RouteInput {
   /** Shell and start commands of the answer so far. */
   commands?: string[];
   userChoice?: RuntimeTarget;
+  /** What the registry says of the project's dependencies, as far as it has answered yet. */
+  packages?: Record<string, PackageVerdict>;
   /** What the browser can do: not cross-origin isolated, or WebContainer failed to boot. */
   browser?: { crossOriginIsolated?: boolean; bootError?: string };
 }
@@ -41,6 +45,18 @@ const NATIVE_ADDONS: Record<string, string> = {
   duckdb: 'duckdb',
   'node-canvas': 'node-canvas',
   'lmdb': 'lmdb',
+};
+
+/** Packages that download and drive a real browser or desktop binary (their manifests may not show it). */
+const BROWSER_BINARIES: Record<string, string> = {
+  puppeteer: 'Chrome',
+  playwright: 'browser builds',
+  'playwright-core': 'browser builds',
+  '@playwright/test': 'browser builds',
+  cypress: 'the Cypress app',
+  electron: 'Electron',
+  chromedriver: 'ChromeDriver',
+  'selenium-webdriver': 'browser drivers',
 };
 
 const TCP_CLIENTS: Record<string, string> = {
@@ -132,7 +148,9 @@ export function classify(input: RouteInput): RouteDecision {
       if (NATIVE_ADDONS[name]) hard.add(`${NATIVE_ADDONS[name]} is a native addon, which the browser runtime cannot load`);
       else if (TCP_CLIENTS[name]) hard.add(`${name} connects to ${TCP_CLIENTS[name]} over raw TCP, which the browser runtime cannot open`);
       else if (name === 'prisma' || name === '@prisma/client') hard.add('Prisma runs a native query engine, which the browser runtime cannot load');
+      else if (BROWSER_BINARIES[name]) hard.add(`${name} downloads and runs ${BROWSER_BINARIES[name]}, which the browser runtime cannot run`);
       else if (HTTP_SERVICES[name]) browserNotes.add(`${HTTP_SERVICES[name]} is reached over HTTP, which works in the browser`);
+      else if (!isBrowserToolchain(name) && input.packages?.[name]?.needsServer) hard.add(input.packages[name].needsServer!);
     }
     for (const script of ['preinstall', 'install', 'postinstall']) {
       if (pkg.scripts?.[script]) soft.add(`package.json runs an ${script} script, which may need a real machine`);
@@ -185,6 +203,18 @@ export function classify(input: RouteInput): RouteDecision {
   if (pkg && Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).some((d) => d === 'vite' || d.startsWith('@vitejs/'))) reasons.push('a Vite front end runs in the browser');
   if (reasons.length === 0) reasons.push(paths.length ? 'nothing in the project needs a server the browser cannot run' : 'a light app runs in the browser');
   return { target: 'browser', reasons, hard: false };
+}
+
+/**
+ * The project's dependency names that no list here decides, once package.json is complete:
+ * what the registry is asked about.
+ */
+export function dependenciesToLookUp(packageJson: string | undefined): string[] {
+  const pkg = parsePackageJson(packageJson);
+  if (!pkg) return [];
+  const names = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies, ...pkg.optionalDependencies });
+  const listed = (name: string) => NATIVE_ADDONS[name] || TCP_CLIENTS[name] || BROWSER_BINARIES[name] || HTTP_SERVICES[name] || name === 'prisma' || name === '@prisma/client';
+  return names.filter((name) => !listed(name) && !isBrowserToolchain(name));
 }
 
 interface PackageJson {

@@ -1,6 +1,7 @@
 import { atom } from 'nanostores';
 import { browserFailureReason } from '../routing/browser-failures';
-import { classify, type RouteDecision, type RouteInput, type RuntimeTarget } from '../routing/router';
+import type { PackageVerdict } from '../routing/package-facts';
+import { classify, dependenciesToLookUp, type RouteDecision, type RouteInput, type RuntimeTarget } from '../routing/router';
 import { CloudRuntime, SandboxGoneError, type CloudRuntimeOptions } from '../runtime/cloud-runtime';
 import type { PreviewInfo, Runtime } from '../runtime/runtime';
 
@@ -32,6 +33,8 @@ export interface RuntimeControllerDeps {
   createBrowser: () => Runtime;
   createCloud: (options: CloudRuntimeOptions) => Runtime;
   save: (record: RuntimeRecord) => void;
+  /** What the registry says of dependencies (null: no answer in time). Absent: the lists alone decide. */
+  lookupPackages?: (names: string[]) => Promise<Record<string, PackageVerdict | null>>;
 }
 
 /**
@@ -53,6 +56,8 @@ export class RuntimeController {
   #speculativeInstall?: Promise<unknown>;
   /** Install and start being replayed into a new runtime: the runner's commands wait for it. */
   #replaying?: Promise<void>;
+  /** Dependencies already asked about; their verdicts join the route input as they arrive. */
+  #lookedUp = new Set<string>();
 
   constructor(deps: RuntimeControllerDeps, record: RuntimeRecord = {}) {
     this.#deps = deps;
@@ -67,9 +72,28 @@ export class RuntimeController {
   /** New signals from the answer: decide again, and follow a new decision at once. */
   update(input: RouteInput) {
     this.#input = { ...this.#input, ...input };
+    this.#lookUpDependencies();
     const target = this.#route();
     if (this.#runtime && this.#runtime.kind !== target) this.#switch(target, false);
     if (target === 'cloud' && this.#runtime) this.#maybeInstallEarly();
+  }
+
+  /**
+   * Asks the registry about new dependencies without waiting: the lists decide meanwhile, and
+   * the decision may move to the cloud when a fact arrives (the answer keeps streaming).
+   */
+  #lookUpDependencies() {
+    const lookup = this.#deps.lookupPackages;
+    const names = dependenciesToLookUp(this.#input.files?.['package.json']).filter((name) => !this.#lookedUp.has(name));
+    if (!lookup || names.length === 0) return;
+    for (const name of names) this.#lookedUp.add(name);
+    lookup(names).then(
+      (found) => {
+        const known = Object.fromEntries(Object.entries(found).filter((entry): entry is [string, PackageVerdict] => entry[1] !== null));
+        if (Object.keys(known).length) this.update({ packages: { ...this.#input.packages, ...known } });
+      },
+      () => {}, // no facts: the lists have decided
+    );
   }
 
   #route(): RuntimeTarget {

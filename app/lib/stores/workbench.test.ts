@@ -138,6 +138,37 @@ describe('Workbench', () => {
     }
   });
 
+  it('moves to the cloud while the answer streams when the registry says a dependency is native, and keeps the lists when it never answers', async () => {
+    const pkg = '<boltArtifact id="z" title="Z"><boltAction type="file" filePath="package.json">{"dependencies":{"zeromq":"^6.0.0","react":"^18.0.0"}}</boltAction><boltAction type="file" filePath="worker.js">const zmq';
+    let answerRegistry: (found: Record<string, { name: string; needsServer: string | null } | null>) => void = () => {};
+    const asked: string[][] = [];
+    const browser = new FakeRuntime();
+    const cloud = new FakeRuntime({ kind: 'cloud' });
+    const wb = new Workbench({
+      project: 'chat1',
+      createBrowserRuntime: () => browser,
+      createCloudRuntime: () => cloud,
+      lookupPackages: (names) => {
+        asked.push(names);
+        return new Promise((resolve) => (answerRegistry = resolve));
+      },
+    });
+    wb.update([user('a job queue worker'), assistant('a1', pkg)], true);
+    wb.update([user('a job queue worker'), assistant('a1', pkg + ' = 1;')], true);
+    // The lists decide while the registry is asked (once per package), and the stream goes on.
+    expect(asked).toEqual([['zeromq', 'react']]);
+    expect(wb.runtime.routing.get().target).toBe('browser');
+    answerRegistry({ zeromq: { name: 'zeromq', needsServer: 'zeromq compiles a native addon when it installs' }, react: null });
+    await settle();
+    expect(wb.runtime.routing.get()).toMatchObject({ target: 'cloud', reasons: ['zeromq compiles a native addon when it installs'], hard: true });
+    expect(wb.runtime.state.get()).toMatchObject({ kind: 'cloud' });
+
+    const silent = new Workbench({ project: 'chat2', createBrowserRuntime: () => new FakeRuntime(), lookupPackages: () => new Promise(() => {}) });
+    silent.update([user('a job queue worker'), assistant('a1', pkg + ' = 1;</boltAction></boltArtifact>')], false);
+    await silent.runner.idle();
+    expect(silent.runtime.routing.get().target).toBe('browser');
+  });
+
   it("follows the user's explicit choice", async () => {
     const { wb, cloud, saved } = setup();
     wb.update([user(), assistant('a1', answer)], false);

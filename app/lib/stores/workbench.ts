@@ -6,7 +6,7 @@ import { CloudRuntime, type CloudRuntimeOptions } from '../runtime/cloud-runtime
 import { INSTALL_COMMAND } from '../runtime/install-commands';
 import type { Runtime } from '../runtime/runtime';
 import { FilesStore } from './files';
-import { RuntimeController, type RuntimeRecord } from './runtime-controller';
+import { RuntimeController, type RuntimeControllerDeps, type RuntimeRecord } from './runtime-controller';
 import { TerminalStore } from './terminal';
 
 /** What an assistant message shows: its prose, with each artifact's card in its place. */
@@ -25,6 +25,8 @@ export interface WorkbenchOptions {
   createCloudRuntime?: (options: CloudRuntimeOptions) => Runtime;
   runtimeRecord?: RuntimeRecord;
   saveRuntimeRecord?: (record: RuntimeRecord) => void;
+  /** Registry facts for routing (the app asks its server); without it the router's lists decide. */
+  lookupPackages?: RuntimeControllerDeps['lookupPackages'];
 }
 
 
@@ -54,6 +56,7 @@ export class Workbench {
         createBrowser: options.createBrowserRuntime,
         createCloud: options.createCloudRuntime ?? ((o) => new CloudRuntime(o)),
         save: options.saveRuntimeRecord ?? (() => {}),
+        lookupPackages: options.lookupPackages,
       },
       options.runtimeRecord,
     );
