@@ -53,6 +53,8 @@ const schema = z.object({
   SANDBOX_COMMAND_TIMEOUT_S: int(900, 1, 86_400),
   SANDBOX_MAX_OUTPUT_BYTES: int(5_000_000, 10_000, 500_000_000),
   SANDBOX_MEMORY_MB: int(4096, 1024, 1_048_576),
+  /** Disk all Local sandboxes may take together; past it the oldest stopped ones are removed. */
+  SANDBOX_MAX_DISK_MB: int(20_480, 100, 100_000_000),
   SANDBOX_MAX_PER_SESSION: int(3, 1, 1000),
   SANDBOX_MAX_TOTAL: int(20, 1, 100_000),
   SANDBOX_CREATES_PER_MINUTE: int(5, 1, 10_000),

@@ -172,3 +172,37 @@ describe('LocalProvider', () => {
     await expect(provider.exec(id, 'true')).rejects.toThrow(/does not exist/);
   });
 });
+
+describe('LocalProvider after a restart', () => {
+  it('finds the sandboxes of an earlier run stopped, and bounds their disk use oldest first', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'appforge-restart-'));
+    const logs: string[] = [];
+    try {
+      const before = new LocalProvider({ dataDir: dir, portBase: 47300, commandTimeoutMs: 30_000, maxOutputBytes: 100_000, memoryMb: 2048 });
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const { id } = await before.create({ app: 'appforge', owner: 'o', project: `p${i}` });
+        // 1 MB each, written from inside the sandbox; creation times one apart so "oldest" is clear.
+        expect((await before.exec(id, 'head -c 1048576 /dev/zero > blob.bin')).exitCode).toBe(0);
+        ids.push(id);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      expect((await before.list({ app: 'appforge' })).every((s) => s.state === 'started')).toBe(true);
+
+      // The server restarts (its processes died with it): a new provider over the same directory.
+      const after = new LocalProvider({ dataDir: dir, portBase: 47300, commandTimeoutMs: 30_000, maxOutputBytes: 100_000, memoryMb: 2048, maxDiskMb: 3, log: (l) => logs.push(l) });
+      expect((await after.list({ app: 'appforge' })).map((s) => s.state)).toEqual(['stopped', 'stopped', 'stopped', 'stopped']);
+      // One of them is used again: it runs, and is never removed for disk space.
+      expect((await after.exec(ids[0], 'true')).exitCode).toBe(0);
+      await after.reconcile();
+      const left = (await after.list({ app: 'appforge' })).map((s) => s.id).sort();
+      expect(left).toEqual([ids[0], ids[3]].sort());
+      expect(logs).toHaveLength(2);
+      expect(logs[0]).toMatch(new RegExp(`removed stopped sandbox ${ids[1]} \\(1 MB`));
+      expect(logs[1]).toMatch(new RegExp(`removed stopped sandbox ${ids[2]}`));
+      await after.stopAll();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

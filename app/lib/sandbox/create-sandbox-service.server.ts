@@ -18,6 +18,7 @@ export async function createSandboxService(env: ServerEnv, secret: string) {
       commandTimeoutMs: env.SANDBOX_COMMAND_TIMEOUT_S * 1000,
       maxOutputBytes: env.SANDBOX_MAX_OUTPUT_BYTES,
       memoryMb: env.SANDBOX_MEMORY_MB,
+      maxDiskMb: env.SANDBOX_MAX_DISK_MB,
       passEnv: pick(process.env, ['npm_config_registry', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY']),
     });
   }

@@ -76,6 +76,8 @@ export interface SandboxProvider {
   delete(id: string): Promise<void>;
   /** Stops every sandbox's processes on this machine (server shutdown), where that applies. */
   stopAll?(): Promise<void>;
+  /** Brings records in line with what really runs, and frees what is over the provider's bounds (periodic). */
+  reconcile?(): Promise<void>;
   /** Releases the provider's own connections (server shutdown). */
   close?(): Promise<void>;
 }

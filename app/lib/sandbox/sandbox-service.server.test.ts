@@ -44,6 +44,20 @@ describe('SandboxService', () => {
     await expect(service.create('alice', 'd')).resolves.toMatchObject({ project: 'd' });
   });
 
+  it('counts only running sandboxes against the caps: stopped leftovers lock nobody out', async () => {
+    const { service, provider } = setup({ maxPerSession: 2, maxTotal: 3 });
+    for (let i = 0; i < 20; i++) await provider.create({ app: 'appforge', owner: i < 10 ? 'alice' : `old${i}`, project: 'p' });
+    for (const sandbox of provider.sandboxes.values()) sandbox.state = 'stopped';
+    const made = await service.create('alice', 'new');
+    await service.create('alice', 'new2');
+    await expect(service.create('alice', 'new3')).rejects.toMatchObject({ status: 429 });
+    await service.create('bob', 'p');
+    await expect(service.create('carol', 'p')).rejects.toMatchObject({ status: 429, message: expect.stringMatching(/as many sandboxes/) });
+    // A running sandbox that is stopped later frees its place.
+    provider.sandboxes.get(made.id)!.state = 'stopped';
+    await expect(service.create('carol', 'p')).resolves.toMatchObject({ project: 'p' });
+  });
+
   it('holds the caps when a list is older than creations that finished meanwhile', async () => {
     const { service, provider } = setup({ maxPerSession: 100, maxTotal: 2 });
     await service.create('a', 'p');

@@ -55,6 +55,8 @@ const LOG_LIMIT = 200_000;
  * The provider-independent rules: who owns what (owner labels), caps and creation rate, preview
  * and share tokens, activity and the idle reaper, and background process logs.
  */
+const isRunning = (sandbox: SandboxInfo) => sandbox.state === 'started' || sandbox.state === 'starting';
+
 export class SandboxService {
   readonly provider: SandboxProvider;
   #options: SandboxServiceOptions;
@@ -83,12 +85,15 @@ export class SandboxService {
   /** `admit` runs after the count caps pass (a rate limit), so a refused attempt is not also counted there. */
   async create(owner: string, project: string, admit?: () => Promise<void>): Promise<SandboxView> {
     const [mine, all] = await Promise.all([this.provider.list({ ...APP_LABEL, owner }), this.#all(true)]);
-    // A list may be older than creations that finished meanwhile, and creations may still be
-    // under way: both count too, so concurrent requests cannot slip past a cap.
-    const mineIds = new Set(mine.map((s) => s.id));
-    const allIds = new Set(all.map((s) => s.id));
+    // Only running sandboxes count: stopped leftovers (of an earlier server run, say) cost nothing
+    // and must not lock anyone out. A list may be older than creations that finished meanwhile,
+    // and creations may still be under way: both count too, so concurrent requests cannot slip past a cap.
+    const mineIds = new Set(mine.filter(isRunning).map((s) => s.id));
+    const allIds = new Set(all.filter(isRunning).map((s) => s.id));
+    const listedIds = new Set(all.map((s) => s.id));
     for (const [id, created] of this.#created) {
-      if (!allIds.has(id) && this.#now() - created.at > RECENT_MS) {
+      if (listedIds.has(id)) continue; // the list knows it, and whether it runs
+      if (this.#now() - created.at > RECENT_MS) {
         this.#created.delete(id); // long enough for any list to show it: it is gone
         continue;
       }
@@ -281,10 +286,18 @@ export class SandboxService {
     return deleted;
   }
 
+  /**
+   * At start and then every interval: deletes idle sandboxes, and lets the provider reconcile what
+   * it holds with what runs (Local: leftovers of earlier runs are stopped, disk use is bounded).
+   */
   startReaper(intervalMs = 60_000) {
-    this.#reaper = setInterval(() => {
-      this.reap().catch((error: unknown) => console.warn(`reaper: ${error instanceof Error ? error.message : String(error)}`));
-    }, intervalMs);
+    const cycle = async () => {
+      await this.provider.reconcile?.();
+      await this.reap();
+    };
+    const run = () => void cycle().catch((error: unknown) => console.warn(`reaper: ${error instanceof Error ? error.message : String(error)}`));
+    run();
+    this.#reaper = setInterval(run, intervalMs);
     this.#reaper.unref();
   }
 

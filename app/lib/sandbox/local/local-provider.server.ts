@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -29,6 +29,8 @@ export interface LocalProviderOptions {
   commandTimeoutMs: number;
   maxOutputBytes: number;
   memoryMb: number;
+  /** Disk the sandboxes may take together; past it, the oldest stopped sandboxes are removed. */
+  maxDiskMb?: number;
   /** null: use bwrap when installed. */
   useBwrap?: boolean | null;
   /** Harmless settings passed into sandboxes (a registry mirror, a proxy); never secrets. */
@@ -221,7 +223,8 @@ export class LocalProvider implements SandboxProvider {
       return done;
     });
     await Promise.all(exits);
-    live.processes.clear();
+    // Stopped until a command runs in it again: it no longer counts against the caps.
+    this.#live.delete(id);
   }
 
   async delete(id: string) {
@@ -230,6 +233,27 @@ export class LocalProvider implements SandboxProvider {
     this.#live.delete(id);
     this.#usedPorts.delete(meta.port);
     await rm(join(this.#root(), id), { recursive: true, force: true });
+  }
+
+  /**
+   * Sandboxes found on disk from an earlier run are stopped (their processes died with that
+   * server); this bounds the disk they use: past `maxDiskMb`, the oldest stopped ones go first.
+   */
+  async reconcile() {
+    const limitKb = (this.#options.maxDiskMb ?? 0) * 1024;
+    if (!limitKb) return;
+    const ids = (await readdir(this.#root()).catch(() => [] as string[])).filter((id) => /^local-[0-9a-f]{16}$/.test(id));
+    const sandboxes = await Promise.all(ids.map(async (id) => ({ id, meta: await this.#meta(id).catch(() => null), kb: await diskUsageKb(join(this.#root(), id)) })));
+    let totalKb = sandboxes.reduce((sum, s) => sum + s.kb, 0);
+    const stopped = sandboxes.filter((s) => s.meta && !this.#live.has(s.id)).sort((a, b) => a.meta!.createdAt - b.meta!.createdAt);
+    for (const sandbox of stopped) {
+      if (totalKb <= limitKb) break;
+      await this.delete(sandbox.id);
+      totalKb -= sandbox.kb;
+      (this.#options.log ?? console.warn)(
+        `sandboxes: removed stopped sandbox ${sandbox.id} (${Math.round(sandbox.kb / 1024)} MB, created ${new Date(sandbox.meta!.createdAt).toISOString()}) to keep sandboxes under SANDBOX_MAX_DISK_MB=${this.#options.maxDiskMb}`,
+      );
+    }
   }
 
   /** Stops every sandbox's processes (server shutdown). Files stay until the reaper removes them. */
@@ -314,6 +338,13 @@ export class LocalProvider implements SandboxProvider {
   async #saveMeta(meta: Meta) {
     await writeFile(join(this.#root(), meta.id, 'meta.json'), JSON.stringify(meta));
   }
+}
+
+/** `du -sk` in a child process: sizing thousands of node_modules files stays off the event loop. */
+function diskUsageKb(dir: string): Promise<number> {
+  return new Promise((resolve) => {
+    execFile('du', ['-sk', dir], { timeout: 60_000 }, (error, stdout) => resolve(error ? 0 : Number.parseInt(stdout, 10) || 0));
+  });
 }
 
 function checkedPath(path: string) {
