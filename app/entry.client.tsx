@@ -7,7 +7,8 @@ import { hydrateRoot } from 'react-dom/client';
 // document, wiping what the person typed. Until hydration commits, such events are kept from
 // React (their default actions, like typing into the box, still happen); the prompt box then
 // adopts what was typed.
-const HELD_EVENTS = ['keydown', 'keypress', 'keyup', 'beforeinput', 'input', 'change', 'compositionstart', 'compositionupdate', 'compositionend', 'paste', 'cut', 'copy', 'pointerdown', 'pointerup', 'mousedown', 'mouseup', 'click', 'auxclick', 'dblclick', 'contextmenu', 'touchstart', 'touchend', 'focusin', 'focusout', 'submit', 'select', 'dragstart', 'drop'];
+// React 18's discrete events (getEventPriority in react-dom): each can force a synchronous hydration.
+const HELD_EVENTS = ['auxclick', 'beforeinput', 'blur', 'cancel', 'change', 'click', 'close', 'compositionend', 'compositionstart', 'compositionupdate', 'contextmenu', 'copy', 'cut', 'dblclick', 'dragend', 'dragstart', 'drop', 'focus', 'focusin', 'focusout', 'input', 'invalid', 'keydown', 'keypress', 'keyup', 'mousedown', 'mouseup', 'paste', 'pointercancel', 'pointerdown', 'pointerup', 'reset', 'resize', 'selectionchange', 'submit', 'textInput', 'touchcancel', 'touchend', 'touchstart'];
 const holdFromReact = (event: Event) => event.stopPropagation();
 for (const type of HELD_EVENTS) window.addEventListener(type, holdFromReact, true);
 

@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { inject } from 'vitest';
 import { FakeOpenAI } from '../fakes/fake-openai';
 import { launchChromium } from '../support/browser';
-import { startApp, TEST_KEY } from '../support/app-server';
+import { startApp, TEST_KEY, type StartOptions } from '../support/app-server';
 
 export * from '../support/app-server';
 
@@ -11,10 +11,10 @@ export function launchBrowser(): Promise<Browser> {
 }
 
 /** A fake model, the app pointed at it, and a browser: what most end-to-end tests need. */
-export async function startStack(env: Record<string, string | undefined> = {}) {
+export async function startStack(env: Record<string, string | undefined> = {}, options: StartOptions = {}) {
   const fake = new FakeOpenAI();
   const baseUrl = await fake.start();
-  const app = await startApp({ OPENROUTER_BASE_URL: baseUrl, OPENROUTER_API_KEY: TEST_KEY, DEFAULT_MODEL: 'fake/coder', LLM_MAX_RETRIES: '0', ...env });
+  const app = await startApp({ OPENROUTER_BASE_URL: baseUrl, OPENROUTER_API_KEY: TEST_KEY, DEFAULT_MODEL: 'fake/coder', LLM_MAX_RETRIES: '0', ...env }, options);
   const browser = await launchBrowser();
   return {
     fake,

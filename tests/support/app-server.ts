@@ -33,16 +33,28 @@ export interface App {
   stop(): Promise<void>;
 }
 
-/** Starts the production server (as `npm start` does) against the given environment. */
-export async function startApp(env: Record<string, string | undefined>): Promise<App> {
+export interface StartOptions {
+  /**
+   * 'production' runs the built app as `npm start` does; 'dev' runs `npm run dev` (Vite
+   * middleware, HMR) with the default data dir under a temporary XDG_DATA_HOME, as a new user gets it.
+   */
+  mode?: 'production' | 'dev';
+}
+
+/** Starts the app's server against the given environment. */
+export async function startApp(env: Record<string, string | undefined>, options: StartOptions = {}): Promise<App> {
   const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'appforge-e2e-'));
+  const dev = options.mode === 'dev';
+  const home = mkdtempSync(join(tmpdir(), 'appforge-e2e-'));
+  // In dev mode the data dir is the default one: <XDG_DATA_HOME>/appforge, outside the source tree.
+  const dataDir = dev ? join(home, 'appforge') : home;
   const logs: string[] = [];
   // APP_NODE_ARGS passes extra Node flags to the app (e.g. --cpu-prof when profiling a benchmark).
   const nodeArgs = process.env.APP_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const modeEnv: Record<string, string> = dev ? { XDG_DATA_HOME: home } : { SESSION_SECRET: 'e2e-session-secret-0123456789abcdef0123', SANDBOX_DATA_DIR: dataDir };
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'server.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: String(port), ENV_FILE: '', SESSION_SECRET: 'e2e-session-secret-0123456789abcdef0123', SANDBOX_DATA_DIR: dataDir, SANDBOX_NPM_CACHE_DIR: SHARED_NPM_CACHE, ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: dev ? 'development' : 'production', PORT: String(port), ENV_FILE: '', SANDBOX_NPM_CACHE_DIR: SHARED_NPM_CACHE, ...modeEnv, ...env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -76,7 +88,7 @@ export async function startApp(env: Record<string, string | undefined>): Promise
       }
       await Promise.race([exited, new Promise((r) => setTimeout(r, 6000))]);
       if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
-      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(home, { recursive: true, force: true });
     },
   };
 }
