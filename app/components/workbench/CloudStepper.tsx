@@ -5,6 +5,19 @@ import type { Workbench } from '~/lib/stores/workbench';
 
 const LABELS = { creating: 'Creating the sandbox', 'writing files': 'Writing files', installing: 'Installing dependencies', starting: 'Starting the app', ready: 'Waiting for the app to listen' } as const;
 
+/** Once the app is up: one line with the launch's total time; the steps, each with its time, on click. */
+export function CloudLaunchSummary({ workbench, cloud }: { workbench: Workbench; cloud: CloudRuntime }) {
+  const steps = useStore(cloud.steps);
+  const finished = CLOUD_STEPS.every((s) => steps[s].state === 'done' || steps[s].state === 'pending');
+  const totalMs = CLOUD_STEPS.reduce((sum, s) => sum + (steps[s].state === 'done' ? (steps[s] as { ms: number }).ms : 0), 0);
+  return (
+    <details className="border-b border-gray-200 px-2 py-1 text-xs dark:border-gray-800">
+      <summary className="muted cursor-pointer">{finished ? `Sandbox ready in ${(totalMs / 1000).toFixed(1)} s` : 'Sandbox launch'}</summary>
+      <CloudStepper workbench={workbench} cloud={cloud} />
+    </details>
+  );
+}
+
 /** The cloud sandbox's progress, each step with the time it took; a failure in place with Retry. */
 export function CloudStepper({ workbench, cloud }: { workbench: Workbench; cloud: CloudRuntime }) {
   const steps = useStore(cloud.steps);

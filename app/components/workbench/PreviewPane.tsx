@@ -1,7 +1,7 @@
 import { useStore } from '@nanostores/react';
 import { useState } from 'react';
 import type { Workbench } from '~/lib/stores/workbench';
-import { CloudStepper } from './CloudStepper';
+import { CloudLaunchSummary, CloudStepper } from './CloudStepper';
 
 /** The running app in an iframe named "Preview", with a URL bar and reload; the sandbox's progress until it is up. */
 export function PreviewPane({ workbench }: { workbench: Workbench }) {
@@ -26,7 +26,7 @@ export function PreviewPane({ workbench }: { workbench: Workbench }) {
           </a>
         )}
       </div>
-      {!preview && cloud && <CloudStepper workbench={workbench} cloud={cloud} />}
+      {cloud && (preview ? <CloudLaunchSummary workbench={workbench} cloud={cloud} /> : <CloudStepper workbench={workbench} cloud={cloud} />)}
       <iframe
         key={`${src ?? 'empty'}#${nonce}`}
         title="Preview"
