@@ -54,6 +54,7 @@ export default defineConfig({
     exclude: ['@daytonaio/sdk'],
   },
   build: { target: 'es2022' },
-  // Sandboxes live in .data by default: their files changing must not reload the app itself.
+  // Sandbox data lives outside the source tree (server.ts also denies and unwatches SANDBOX_DATA_DIR
+  // wherever it is); an old in-tree .data is ignored too, so it can never reload the app.
   server: { watch: { ignored: ['**/.data/**', '**/test-results/**', '**/build/**'] } },
 });

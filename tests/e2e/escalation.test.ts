@@ -77,7 +77,10 @@ describe('routing and escalation to a cloud sandbox (Local provider)', () => {
     await counter.getByRole('treeitem', { name: 'src' }).getByRole('treeitem', { name: 'App.tsx' }).click();
     await expect.poll(() => counter.locator('.cm-content').innerText()).toContain("const TITLE = 'Vite counter';");
     await counter.locator('.cm-content').click();
+    // The last line of the file (which ends with a newline, as written files do).
     await counter.keyboard.press('Control+End');
+    await counter.keyboard.press('ArrowUp');
+    await counter.keyboard.press('End');
     await counter.keyboard.press('Shift+Home');
     await counter.keyboard.type("const TITLE = 'Edited live';");
     await counter.getByRole('tab', { name: 'Preview' }).click();
