@@ -37,7 +37,11 @@ for (const warning of configWarnings(env)) console.warn(`warning: ${warning}`);
 const production = process.env.NODE_ENV === 'production';
 const secret = resolveSessionSecret(env.SESSION_SECRET, env.SANDBOX_DATA_DIR);
 const sessions = new Sessions(secret, production && !!env.PREVIEW_HOST);
-const { service: sandboxes, previewHost } = await createSandboxService(env, secret);
+const { service: sandboxes, previewHost } = await createSandboxService(env, secret).catch((error: unknown) => {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+});
 const preview = createPreviewProxy(sandboxes, { previewHost, sessionCookieName: sessions.cookieName });
 sandboxes.startReaper();
 const chat = new WorkerChatStreamer();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configWarnings, ConfigError, parseServerEnv } from './env.server';
+import { configWarnings, ConfigError, defaultDataDir, parseServerEnv } from './env.server';
 
 describe('server configuration', () => {
   it('applies defaults and treats empty values as unset', () => {
@@ -20,8 +20,9 @@ describe('server configuration', () => {
 
   it('keeps sandbox data in the per-user data directory, outside the app source tree, unless told otherwise', () => {
     const repo = new URL('../..', import.meta.url).pathname;
-    const byDefault = parseServerEnv({ HOME: '/home/ada' }).SANDBOX_DATA_DIR;
-    expect(byDefault).toBe('/home/ada/.local/share/appforge');
+    expect(defaultDataDir({ HOME: '/home/ada' }, false)).toBe('/home/ada/.local/share/appforge');
+    // Root's home is closed to the unprivileged sandbox user: a service's data dir instead.
+    expect(defaultDataDir({ HOME: '/root' }, true)).toBe('/var/lib/appforge');
     expect(parseServerEnv({ HOME: '/home/ada', XDG_DATA_HOME: '/data/xdg' }).SANDBOX_DATA_DIR).toBe('/data/xdg/appforge');
     expect(parseServerEnv({}).SANDBOX_DATA_DIR.startsWith(repo)).toBe(false);
     // A relative setting is made absolute, so every part of the server agrees on it.

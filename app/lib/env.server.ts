@@ -55,6 +55,8 @@ const schema = z.object({
   SANDBOX_MEMORY_MB: int(4096, 1024, 1_048_576),
   /** Disk all Local sandboxes may take together; past it the oldest stopped ones are removed. */
   SANDBOX_MAX_DISK_MB: int(20_480, 100, 100_000_000),
+  /** Size of each Local sandbox's /tmp (kept in memory). */
+  SANDBOX_TMP_MB: int(512, 16, 65_536),
   SANDBOX_MAX_PER_SESSION: int(3, 1, 1000),
   SANDBOX_MAX_TOTAL: int(20, 1, 100_000),
   SANDBOX_CREATES_PER_MINUTE: int(5, 1, 10_000),
@@ -106,12 +108,17 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
   };
 }
 
-/** The per-user data directory of the OS: $XDG_DATA_HOME/appforge, ~/.local/share/appforge, or macOS's and Windows' equivalents. */
-export function defaultDataDir(source: Record<string, string | undefined> = process.env): string {
+/**
+ * The OS data directory: $XDG_DATA_HOME/appforge, else /var/lib/appforge for root (a service's
+ * place, which the unprivileged sandbox user can reach, unlike /root), else ~/.local/share/appforge;
+ * macOS's and Windows' equivalents there.
+ */
+export function defaultDataDir(source: Record<string, string | undefined> = process.env, isRoot = process.getuid?.() === 0): string {
   const home = source.HOME || homedir();
   if (process.platform === 'darwin') return join(home, 'Library', 'Application Support', 'appforge');
   if (process.platform === 'win32') return join(source.LOCALAPPDATA || join(home, 'AppData', 'Local'), 'appforge');
-  return join(source.XDG_DATA_HOME || join(home, '.local', 'share'), 'appforge');
+  if (source.XDG_DATA_HOME) return join(source.XDG_DATA_HOME, 'appforge');
+  return isRoot ? '/var/lib/appforge' : join(home, '.local', 'share', 'appforge');
 }
 
 let cached: ServerEnv | undefined;

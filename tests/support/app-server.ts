@@ -1,7 +1,7 @@
 // Starting the app as `npm start` does, and talking to it: shared by the end-to-end tests and the benchmarks.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +46,8 @@ export async function startApp(env: Record<string, string | undefined>, options:
   const port = await freePort();
   const dev = options.mode === 'dev';
   const home = mkdtempSync(join(tmpdir(), 'appforge-e2e-'));
+  // Sandboxes run as an unprivileged user, which must be able to pass through to the data dir.
+  chmodSync(home, 0o711);
   // In dev mode the data dir is the default one: <XDG_DATA_HOME>/appforge, outside the source tree.
   const dataDir = dev ? join(home, 'appforge') : home;
   const logs: string[] = [];

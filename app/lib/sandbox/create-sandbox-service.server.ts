@@ -1,5 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { ServerEnv } from '../env.server';
+import { ConfigError, type ServerEnv } from '../env.server';
 import { LocalProvider } from './local/local-provider.server';
 import type { SandboxProvider } from './sandbox-provider.server';
 import { SandboxService } from './sandbox-service.server';
@@ -19,8 +20,13 @@ export async function createSandboxService(env: ServerEnv, secret: string) {
       maxOutputBytes: env.SANDBOX_MAX_OUTPUT_BYTES,
       memoryMb: env.SANDBOX_MEMORY_MB,
       maxDiskMb: env.SANDBOX_MAX_DISK_MB,
-      passEnv: pick(process.env, ['npm_config_registry', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY']),
+      tmpMb: env.SANDBOX_TMP_MB,
+      // Only the registry and how to trust it: never the host's npm tokens or proxy credentials.
+      passEnv: { npm_config_registry: env.NPM_REGISTRY_URL, ...safeNpmSettings() },
     });
+    if (env.NODE_ENV === 'production' && !(provider as LocalProvider).isolated) {
+      throw new ConfigError('Refusing to run Local sandboxes without isolation in production: install bubblewrap (apt-get install bubblewrap), or use Daytona (DAYTONA_API_KEY).');
+    }
   }
   const previewHost = env.PREVIEW_HOST ?? `localhost:${env.PORT}`;
   const service = new SandboxService(provider, {
@@ -31,10 +37,18 @@ export async function createSandboxService(env: ServerEnv, secret: string) {
     maxTotal: env.SANDBOX_MAX_TOTAL,
     idleTtlMs: env.SANDBOX_IDLE_TTL_MIN * 60_000,
     defaultShareTtlHours: env.SHARE_DEFAULT_TTL_HOURS,
+    maxCommandMs: env.SANDBOX_COMMAND_TIMEOUT_S * 1000,
   });
   return { service, previewHost };
 }
 
-function pick(source: NodeJS.ProcessEnv, names: string[]) {
-  return Object.fromEntries(names.filter((n) => source[n]).map((n) => [n, source[n]!]));
+/** The host's npm TLS settings (a custom CA bundle, say), from /etc/npmrc; nothing else of it. */
+function safeNpmSettings(): Record<string, string> {
+  const settings: Record<string, string> = {};
+  const text = existsSync('/etc/npmrc') ? readFileSync('/etc/npmrc', 'utf8') : '';
+  for (const line of text.split('\n')) {
+    const match = /^\s*(cafile|strict-ssl)\s*=\s*(.+?)\s*$/.exec(line);
+    if (match) settings[`npm_config_${match[1].replace('-', '_')}`] = match[2];
+  }
+  return settings;
 }

@@ -18,6 +18,8 @@ export interface SandboxServiceOptions {
   maxTotal: number;
   idleTtlMs: number;
   defaultShareTtlHours: number;
+  /** The longest a command may run, whatever a caller asks for. */
+  maxCommandMs?: number;
   now?: () => number;
 }
 
@@ -151,7 +153,9 @@ export class SandboxService {
   async exec(owner: string, id: string, command: string, options: ExecOptions) {
     await this.#owned(owner, id);
     this.touch(id);
-    return this.provider.exec(id, command, options);
+    const max = this.#options.maxCommandMs;
+    const timeoutMs = max ? Math.min(options.timeoutMs ?? max, max) : options.timeoutMs;
+    return this.provider.exec(id, command, { ...options, timeoutMs });
   }
 
   /** Starts a background command; its output is kept (bounded) for `logs()`. */

@@ -1,5 +1,6 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, readlinkSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { existsSync, lstatSync, readlinkSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /** Paths inside the sandbox. */
 export const PROJECT_DIR = '/project';
@@ -9,18 +10,39 @@ export const NPM_CACHE_DIR = '/npm-cache';
 // Everything else there (shadow, ssh keys, the host's secrets) stays invisible.
 const ETC_ENTRIES = [
   'resolv.conf', 'hosts', 'nsswitch.conf', 'host.conf', 'passwd', 'group', 'ssl', 'ca-certificates',
-  'ca-certificates.conf', 'npmrc', 'alternatives', 'localtime', 'timezone', 'mime.types', 'gai.conf', 'ld.so.cache', 'ld.so.conf', 'ld.so.conf.d',
+  'ca-certificates.conf', 'alternatives', 'localtime', 'timezone', 'mime.types', 'gai.conf', 'ld.so.cache', 'ld.so.conf', 'ld.so.conf.d',
 ];
 
 let available: boolean | undefined;
 
 export function bwrapAvailable(): boolean {
-  available ??= spawnSync('bwrap', ['--ro-bind', '/', '/', '--unshare-pid', 'true'], { stdio: 'ignore' }).status === 0;
+  available ??= spawnSync('bwrap', ['--ro-bind', '/', '/', '--unshare-user', '--disable-userns', '--unshare-pid', 'true'], { stdio: 'ignore' }).status === 0;
   return available;
 }
 
-/** bwrap arguments: a read-only system, the project and the shared npm cache writable, nothing else of the host. */
-export function bwrapArgs(projectDir: string, npmCacheDir: string, env: Record<string, string>): string[] {
+/** The sandbox's user inside its own user namespace. */
+const SANDBOX_UID = '1000';
+
+/**
+ * The unprivileged host user sandboxes run as when the server runs as root (here, in CI, in most
+ * containers). bwrap maps the sandbox's user to whoever starts it: started by root, sandbox code
+ * would be host root to the kernel (it could write /proc/sys, for one). Started by this uid, it is
+ * nobody in particular. null when the server is not root: it is then unprivileged itself.
+ */
+export function sandboxHostUser(uid: number): { uid: number; gid: number } | null {
+  return process.getuid?.() === 0 ? { uid, gid: uid } : null;
+}
+
+/** /tmp in a sandbox is memory: its size is bounded. */
+export interface BwrapLimits {
+  tmpBytes: number;
+}
+
+/**
+ * bwrap arguments: an own user namespace (all capabilities dropped, no further namespaces), a
+ * read-only system, the project and the npm cache writable, a bounded /tmp, nothing else of the host.
+ */
+export function bwrapArgs(projectDir: string, npmCacheDir: string, env: Record<string, string>, limits: BwrapLimits): string[] {
   const args = ['--ro-bind', '/usr', '/usr'];
   for (const top of ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32']) {
     if (!existsSync(top)) continue;
@@ -33,7 +55,8 @@ export function bwrapArgs(projectDir: string, npmCacheDir: string, env: Record<s
     '--bind', npmCacheDir, NPM_CACHE_DIR,
     '--proc', '/proc',
     '--dev', '/dev',
-    '--tmpfs', '/tmp',
+    '--size', String(limits.tmpBytes), '--tmpfs', '/tmp',
+    '--unshare-user', '--uid', SANDBOX_UID, '--gid', SANDBOX_UID, '--cap-drop', 'ALL', '--disable-userns',
     '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--share-net',
     '--die-with-parent', '--new-session',
     '--clearenv',
@@ -41,4 +64,25 @@ export function bwrapArgs(projectDir: string, npmCacheDir: string, env: Record<s
   );
   for (const [name, value] of Object.entries(env)) args.push('--setenv', name, value);
   return args;
+}
+
+/** Starts `bwrap <args> <command…>`, as `user` when given (bwrap then runs unprivileged on the host). */
+export function spawnBwrap(args: string[], command: string[], options: SpawnOptions, user: { uid: number; gid: number } | null): ChildProcess {
+  return spawn('bwrap', [...args, ...command], { ...options, ...(user ?? {}) });
+}
+
+/**
+ * bwrap, running as the sandbox user, must reach the directories it binds: every directory on
+ * the way must let that user through. Returns the first that does not, or null.
+ */
+export function unreachableFor(uid: number, path: string): string | null {
+  let dir = path;
+  for (;;) {
+    const info = statSync(dir);
+    const passable = info.uid === uid ? (info.mode & 0o100) !== 0 : (info.mode & 0o001) !== 0;
+    if (!passable) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
 }

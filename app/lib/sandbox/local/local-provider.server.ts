@@ -1,7 +1,7 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { chown, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   SandboxError,
@@ -14,9 +14,10 @@ import {
   type SandboxInfo,
   type SandboxProvider,
 } from '../sandbox-provider.server';
-import { bwrapArgs, bwrapAvailable, NPM_CACHE_DIR, PROJECT_DIR } from './bwrap.server';
+import { bwrapArgs, bwrapAvailable, NPM_CACHE_DIR, PROJECT_DIR, sandboxHostUser, spawnBwrap, unreachableFor } from './bwrap.server';
 import { killTree, listeningPorts } from './process-tree.server';
 import { checkProjectPath } from '../../artifact/file-path';
+import { ConfigError } from '../../env.server';
 import { readProjectTree, removeProjectPaths, writeProjectFiles } from './project-files.server';
 import { nodeInSandbox, readTreeInSandbox, removeInSandbox, writeInSandbox } from './sandboxed-files.server';
 
@@ -31,12 +32,20 @@ export interface LocalProviderOptions {
   memoryMb: number;
   /** Disk the sandboxes may take together; past it, the oldest stopped sandboxes are removed. */
   maxDiskMb?: number;
+  /** Size of each sandbox's /tmp (memory). */
+  tmpMb?: number;
+  /** The unprivileged host uid sandboxes run as when the server runs as root. */
+  hostUid?: number;
+  /** The longest a server-side file operation in a sandbox may take (default 30 s). */
+  helperTimeoutMs?: number;
   /** null: use bwrap when installed. */
   useBwrap?: boolean | null;
   /** Harmless settings passed into sandboxes (a registry mirror, a proxy); never secrets. */
   passEnv?: Record<string, string>;
   log?: (line: string) => void;
 }
+
+const DEFAULT_HOST_UID = 200_000;
 
 interface Meta {
   id: string;
@@ -59,18 +68,41 @@ export class LocalProvider implements SandboxProvider {
   readonly name = 'local' as const;
   readonly isolated: boolean;
   #options: LocalProviderOptions;
+  /** Who sandbox processes run as on the host (null: as the server, which is then not root). */
+  #user: { uid: number; gid: number } | null;
   #live = new Map<string, Live>();
+  #owned = new Set<string>();
   #usedPorts = new Set<number>();
 
   constructor(options: LocalProviderOptions) {
     this.#options = options;
     this.isolated = options.useBwrap ?? bwrapAvailable();
+    this.#user = this.isolated ? sandboxHostUser(options.hostUid ?? DEFAULT_HOST_UID) : null;
     mkdirSync(this.#root(), { recursive: true });
     mkdirSync(this.#npmCache(), { recursive: true });
+    if (this.#user) this.#prepareForSandboxUser(this.#user);
     if (!this.isolated) {
       (options.log ?? console.warn)(
         'WARNING: bubblewrap (bwrap) is not installed: sandbox commands run WITHOUT isolation, as the server user. Install it with: apt-get install bubblewrap',
       );
+    }
+  }
+
+  /**
+   * bwrap runs as the sandbox user: it must be able to pass through to the sandboxes (not list
+   * them), and the npm cache is written from inside sandboxes (handed over once, if made before).
+   */
+  #prepareForSandboxUser(user: { uid: number; gid: number }) {
+    chmodSync(this.#options.dataDir, 0o711);
+    chmodSync(this.#root(), 0o711);
+    if (statSync(this.#npmCache()).uid !== user.uid) execFileSync('chown', ['-R', '-P', `${user.uid}:${user.gid}`, this.#npmCache()]);
+    for (const dir of [this.#root(), this.#npmCache()]) {
+      const blocked = unreachableFor(user.uid, dir);
+      if (blocked) {
+        throw new ConfigError(
+          `Sandboxes run as the unprivileged user ${user.uid}, which cannot reach ${dir} (${blocked} lets no one else through). Set SANDBOX_DATA_DIR (and SANDBOX_NPM_CACHE_DIR) to a directory outside it, such as /var/lib/appforge.`,
+        );
+      }
     }
   }
 
@@ -90,6 +122,7 @@ export class LocalProvider implements SandboxProvider {
     const id = `local-${randomBytes(8).toString('hex')}`;
     const meta: Meta = { id, labels: { ...labels }, createdAt: Date.now(), port: this.#allocatePort() };
     await mkdir(this.#projectDir(id), { recursive: true });
+    if (this.#user) await chown(this.#projectDir(id), this.#user.uid, this.#user.gid);
     await this.#saveMeta(meta);
     this.#live.set(id, { meta, processes: new Map() });
     return this.#info(meta);
@@ -120,6 +153,7 @@ export class LocalProvider implements SandboxProvider {
   async writeFiles(id: string, files: FileToWrite[]) {
     const meta = await this.#metaOrThrow(id);
     const checked = files.map((f) => ({ ...f, path: checkedPath(f.path) }));
+    await this.#ensureOwned(meta);
     if (this.isolated) await writeInSandbox(this.#files(meta), checked);
     else await writeProjectFiles(this.#projectDir(id), checked);
   }
@@ -127,18 +161,20 @@ export class LocalProvider implements SandboxProvider {
   async removePaths(id: string, paths: string[]) {
     const meta = await this.#metaOrThrow(id);
     const checked = paths.map(checkedPath);
+    await this.#ensureOwned(meta);
     if (this.isolated) await removeInSandbox(this.#files(meta), checked);
     else await removeProjectPaths(this.#projectDir(id), checked);
   }
 
   /** File access from inside the sandbox (see sandboxed-files.server.ts). */
   #files(meta: Meta) {
-    return nodeInSandbox(bwrapArgs(this.#projectDir(meta.id), this.#npmCache(), this.#env(meta)));
+    return nodeInSandbox((args, options) => spawnBwrap(this.#bwrap(meta), args, options, this.#user) as ChildProcessWithoutNullStreams, this.#options.helperTimeoutMs);
   }
 
   async exec(id: string, command: string, options: ExecOptions = {}): Promise<ExecResult> {
     const { child, output } = await this.#launch(id, command, 'exec', options.onOutput);
-    const timeoutMs = options.timeoutMs ?? this.#options.commandTimeoutMs;
+    // A caller may ask for less time than the server allows, never more.
+    const timeoutMs = Math.min(options.timeoutMs ?? this.#options.commandTimeoutMs, this.#options.commandTimeoutMs);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -162,6 +198,7 @@ export class LocalProvider implements SandboxProvider {
   /** Spawns a command in the sandbox, tracked for stop, with its output forwarded up to the cap. */
   async #launch(id: string, command: string, kind: 'exec' | 'proc', onOutput?: (chunk: string) => void) {
     const meta = await this.#metaOrThrow(id);
+    await this.#ensureOwned(meta);
     const child = this.#spawn(meta, command);
     const processId = `${kind}-${randomBytes(4).toString('hex')}`;
     this.#track(meta, processId, child);
@@ -289,10 +326,24 @@ export class LocalProvider implements SandboxProvider {
     // V8 reserves gigabytes of address space for WebAssembly, so an address-space cap breaks Vite.
     const script = `ulimit -d ${memoryMb * 1024} 2>/dev/null; exec sh -c "$1"`;
     if (this.isolated) {
-      const args = bwrapArgs(projectDir, this.#npmCache(), env);
-      return spawn('bwrap', [...args, 'sh', '-c', script, 'sh', command], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      return spawnBwrap(this.#bwrap(meta), ['sh', '-c', script, 'sh', command], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] }, this.#user);
     }
     return spawn('sh', ['-c', script, 'sh', command], { cwd: projectDir, env: env as NodeJS.ProcessEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+
+  /** Project dirs made before sandboxes ran as their own user are handed to that user once. */
+  async #ensureOwned(meta: Meta) {
+    const user = this.#user;
+    if (!user || this.#owned.has(meta.id)) return;
+    const dir = this.#projectDir(meta.id);
+    if ((await stat(dir)).uid !== user.uid) {
+      await new Promise<void>((resolve, reject) => execFile('chown', ['-R', '-P', `${user.uid}:${user.gid}`, dir], (error) => (error ? reject(error) : resolve())));
+    }
+    this.#owned.add(meta.id);
+  }
+
+  #bwrap(meta: Meta) {
+    return bwrapArgs(this.#projectDir(meta.id), this.#npmCache(), this.#env(meta), { tmpBytes: (this.#options.tmpMb ?? 512) * 1024 * 1024 });
   }
 
   #track(meta: Meta, processId: string, child: ChildProcess) {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams, SpawnOptions } from 'node:child_process';
 import { SandboxError, type FileToWrite, type TreeEntry } from '../sandbox-provider.server';
 
 /**
@@ -50,11 +50,17 @@ process.stdout.write(JSON.stringify(out));`;
 
 export type SandboxRunner = (args: string[], input: string) => Promise<{ code: number; stdout: string; stderr: string }>;
 
-/** Runs `node -e script` through `wrap` (the sandbox's bwrap arguments), feeding `input` on stdin. */
-export function nodeInSandbox(wrap: string[]): SandboxRunner {
+/** A file operation never takes longer: a FIFO or a huge tree cannot hold a helper forever. */
+const HELPER_TIMEOUT_MS = 30_000;
+
+/** Starts a command in the sandbox (its bwrap, its user) with the given spawn options. */
+export type SandboxSpawner = (command: string[], options: SpawnOptions) => ChildProcessWithoutNullStreams;
+
+/** Runs `node -e script` in the sandbox, feeding `input` on stdin. */
+export function nodeInSandbox(spawnIn: SandboxSpawner, timeoutMs = HELPER_TIMEOUT_MS): SandboxRunner {
   return (args, input) =>
     new Promise((resolve, reject) => {
-      const child = spawn('bwrap', [...wrap, 'node', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawnIn(['node', ...args], { stdio: ['pipe', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];
       child.stdout.on('data', (c: Buffer) => stdout.push(c));
