@@ -36,7 +36,7 @@ for (const warning of configWarnings(env)) console.warn(`warning: ${warning}`);
 
 const production = process.env.NODE_ENV === 'production';
 const secret = resolveSessionSecret(env.SESSION_SECRET, env.SANDBOX_DATA_DIR);
-const sessions = new Sessions(secret, production && !!env.PREVIEW_HOST);
+const sessions = new Sessions(secret, production);
 const { service: sandboxes, previewHost } = await createSandboxService(env, secret).catch((error: unknown) => {
   if (!(error instanceof ConfigError)) throw error;
   console.error(error.message);
@@ -108,9 +108,10 @@ const build = vite
 app.all('*', createRequestHandler({ build, mode: production ? 'production' : 'development', getLoadContext: (req) => ({ sandboxes, sessions, limits, chat, registry, clientIp: req.ip ?? req.socket.remoteAddress ?? 'unknown' }) }));
 
 const onListening = () => console.log(`AppForge is running at http://localhost:${env.PORT}`);
-// "localhost" listens on every loopback address (IPv4 and IPv6), as browsers may use either.
-if (env.HOST === 'localhost') server.listen(env.PORT, onListening);
-else server.listen(env.PORT, env.HOST, onListening);
+// Loopback only, unless HOST says otherwise: the app runs code for whoever reaches it.
+const loopback = env.HOST === 'localhost' || env.HOST === '127.0.0.1' || env.HOST === '::1';
+if (!loopback) console.warn(`warning: listening on ${env.HOST}: anyone who can reach it can run code in sandboxes. Put it behind authentication.`);
+server.listen(env.PORT, env.HOST === 'localhost' ? '127.0.0.1' : env.HOST, onListening);
 server.on('clientError', (error, socket) => {
   logConnectionError('http client', error);
   socket.destroy();

@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { getDomain } from 'tldts';
 import { z } from 'zod';
 
 /**
@@ -23,7 +24,11 @@ const schema = z.object({
   /** Retries of a failed model request (429 and 5xx), with the SDK's backoff. */
   LLM_MAX_RETRIES: int(2, 0, 10),
   /** How many times an answer cut at the model's output limit is continued. */
-  LLM_MAX_CONTINUATIONS: int(4, 0, 20),
+  LLM_MAX_CONTINUATIONS: int(2, 0, 8),
+  /** Output tokens one model request may produce (each continuation is another request). */
+  LLM_MAX_OUTPUT_TOKENS: int(16_000, 256, 200_000),
+  /** Comma-separated model ids the server offers (default: DEFAULT_MODEL and a short curated list; with a non-OpenRouter endpoint also what its /models lists). */
+  MODELS: z.string().trim().optional(),
   /** Largest accepted /api/chat request body, in bytes. */
   CHAT_MAX_BODY_BYTES: int(2_000_000, 10_000, 50_000_000),
   /** Chat requests allowed per minute, per browser session and per client IP address. */
@@ -59,6 +64,8 @@ const schema = z.object({
   SANDBOX_TMP_MB: int(512, 16, 65_536),
   SANDBOX_MAX_PER_SESSION: int(3, 1, 1000),
   SANDBOX_MAX_TOTAL: int(20, 1, 100_000),
+  /** Running sandboxes one client address may have, whatever its sessions (so one client cannot fill the total). */
+  SANDBOX_MAX_PER_IP: int(6, 1, 100_000),
   SANDBOX_CREATES_PER_MINUTE: int(5, 1, 10_000),
   SANDBOX_CREATES_PER_MINUTE_PER_IP: int(20, 1, 100_000),
   /** Minutes without use (API calls or preview traffic) before a sandbox is deleted. */
@@ -68,6 +75,15 @@ const schema = z.object({
    * Host under which previews are served as <token>.<PREVIEW_HOST>. Default: localhost (with the
    * app's port), which browsers resolve without DNS. In production use a wildcard domain of its own.
    */
+  /**
+   * The app's own public host name (e.g. app.example.com). With PREVIEW_HOST in production it is
+   * required: the server refuses a preview host on the same site as the app.
+   */
+  APP_HOST: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9.-]+(:\d+)?$/i, 'must be a host name such as app.example.com')
+    .optional(),
   PREVIEW_HOST: z
     .string()
     .trim()
@@ -91,6 +107,7 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
     throw new ConfigError(`Invalid configuration (see .env.example):\n${lines.join('\n')}`);
   }
   const env = result.data;
+  checkPreviewSite(env);
   const sandboxProvider = env.SANDBOX_PROVIDER ?? (env.DAYTONA_API_KEY ? 'daytona' : 'local');
   if (sandboxProvider === 'daytona' && !env.DAYTONA_API_KEY) {
     throw new ConfigError('Invalid configuration (see .env.example):\n  - DAYTONA_API_KEY: required when SANDBOX_PROVIDER=daytona');
@@ -119,6 +136,24 @@ export function defaultDataDir(source: Record<string, string | undefined> = proc
   if (process.platform === 'win32') return join(source.LOCALAPPDATA || join(home, 'AppData', 'Local'), 'appforge');
   if (source.XDG_DATA_HOME) return join(source.XDG_DATA_HOME, 'appforge');
   return isRoot ? '/var/lib/appforge' : join(home, '.local', 'share', 'appforge');
+}
+
+/**
+ * Previews are untrusted code: on the app's own registrable domain they could set cookies for
+ * it (session fixation) and count as same-site. So PREVIEW_HOST must be another site.
+ */
+function checkPreviewSite(env: z.infer<typeof schema>) {
+  if (!env.PREVIEW_HOST) return;
+  const site = (host: string) => getDomain(host.replace(/:\d+$/, ''), { allowPrivateDomains: true }) ?? host.replace(/:\d+$/, '');
+  if (!env.APP_HOST) {
+    if (env.NODE_ENV === 'production') throw new ConfigError('Invalid configuration (see .env.example):\n  - APP_HOST: required with PREVIEW_HOST in production (the app\'s own host name, so previews can be kept on another site)');
+    return;
+  }
+  if (site(env.APP_HOST) === site(env.PREVIEW_HOST)) {
+    throw new ConfigError(
+      `Invalid configuration (see .env.example):\n  - PREVIEW_HOST: ${env.PREVIEW_HOST} is on the same site (${site(env.PREVIEW_HOST)}) as the app (${env.APP_HOST}); previews would be same-site with the app and could set its cookies. Use a domain of its own, e.g. preview-${site(env.APP_HOST)}.`,
+    );
+  }
 }
 
 let cached: ServerEnv | undefined;

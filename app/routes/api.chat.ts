@@ -4,19 +4,23 @@ import { serverEnv } from '~/lib/env.server';
 import { errorJson } from '~/lib/http/api.server';
 import { HttpError, readJsonBody } from '~/lib/http/json-body.server';
 import { chatRequestSchema } from '~/lib/llm/chat-request';
+import { listModels } from '~/lib/llm/model-list.server';
+import { assertSameOriginJson } from '~/lib/http/same-origin.server';
+import { rateKey } from '~/lib/http/session.server';
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const session = await context.sessions.get(request);
-  const response = await respond(request, context, session.owner);
+  const response = await respond(request, context, rateKey(session, context.clientIp));
   if (session.setCookie) response.headers.append('Set-Cookie', session.setCookie);
   return response;
 }
 
-async function respond(request: Request, context: ActionFunctionArgs['context'], owner: string) {
+async function respond(request: Request, context: ActionFunctionArgs['context'], limitKey: string) {
   try {
     if (request.method !== 'POST') throw new HttpError(405, 'Use POST.');
+    assertSameOriginJson(request);
     const env = serverEnv();
-    await context.limits.take('chat', owner, context.clientIp);
+    await context.limits.take('chat', limitKey, context.clientIp);
     const body = await readJsonBody(request, chatRequestSchema, env.CHAT_MAX_BODY_BYTES);
     if (!env.OPENROUTER_API_KEY && env.usesOpenRouter) {
       throw new HttpError(
@@ -24,6 +28,9 @@ async function respond(request: Request, context: ActionFunctionArgs['context'],
         'No model API key is configured on the server. Set OPENROUTER_API_KEY in .env (or point OPENROUTER_BASE_URL at a local model server such as Ollama) and restart the app.',
       );
     }
+    // Only models the server offers: an id is never passed through as free text (cost, variants).
+    const { models } = await listModels(env);
+    if (!models.some((m) => m.id === body.model)) throw new HttpError(400, `This server does not offer the model "${body.model.slice(0, 100)}". Pick one from the list.`);
     return await context.chat.stream({ messages: body.messages as unknown as UIMessage[], model: body.model, signal: request.signal });
   } catch (error) {
     return errorJson(error);

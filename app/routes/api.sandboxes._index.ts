@@ -1,5 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node';
 import { api, body, ndjson, requireMethod } from '~/lib/http/api.server';
+import { rateKey } from '~/lib/http/session.server';
 import { createSandboxBody, toFiles } from '~/lib/sandbox/sandbox-api-schemas.server';
 import { SandboxError } from '~/lib/sandbox/sandbox-provider.server';
 import type { LaunchStep } from '~/lib/sandbox/sandbox-service.server';
@@ -21,7 +22,7 @@ export function action({ request, context }: ActionFunctionArgs) {
     const input = await body(request, createSandboxBody);
     const service = context.sandboxes;
     const began = Date.now();
-    const sandbox = await service.create(session.owner, input.project, () => context.limits.take('create', session.owner, context.clientIp));
+    const sandbox = await service.create(session.owner, input.project, () => context.limits.take('create', rateKey(session, context.clientIp), context.clientIp), context.clientIp);
     const createdMs = Date.now() - began;
 
     return ndjson(request.signal, async (send) => {

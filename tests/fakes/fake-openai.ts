@@ -31,6 +31,8 @@ export interface RecordedRequest {
   model: string;
   messages: Array<{ role: string; content: unknown }>;
   authorization?: string;
+  /** The output-token cap the request asked for. */
+  maxTokens?: number;
   /** When the last chunk of the answer was sent (ms since the epoch). */
   finishedAt?: number;
 }
@@ -89,8 +91,8 @@ export class FakeOpenAI {
   }
 
   async #complete(req: IncomingMessage, res: ServerResponse) {
-    const body = (await readJson(req)) as { model: string; messages: RecordedRequest['messages']; stream?: boolean };
-    const record: RecordedRequest = { model: body.model, messages: body.messages, authorization: req.headers.authorization };
+    const body = (await readJson(req)) as { model: string; messages: RecordedRequest['messages']; stream?: boolean; max_tokens?: number; max_completion_tokens?: number };
+    const record: RecordedRequest = { model: body.model, messages: body.messages, authorization: req.headers.authorization, maxTokens: body.max_tokens ?? body.max_completion_tokens };
     this.requests.push(record);
     const lastUser = [...body.messages].reverse().find((m) => m.role === 'user');
     const prompt = contentText(lastUser?.content);

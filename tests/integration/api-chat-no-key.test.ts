@@ -12,6 +12,7 @@ describe('/api/chat without a key', () => {
       context,
       request: new Request('http://localhost/api/chat', {
         method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ model: 'a/b', messages: [{ id: '1', role: 'user', parts: [{ type: 'text', text: 'hi' }] }] }),
       }),
     } as never);

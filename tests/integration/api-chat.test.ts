@@ -112,11 +112,29 @@ describe('/api/chat', () => {
       const cookie = first.headers.get('set-cookie')!.split(';')[0];
       await first.text();
       const withCookie = () => chatRequest(userMessage('again'), { headers: { 'content-type': 'application/json', cookie } });
+      // The first request had no cookie: it counted for the address, not for this session.
+      await (await route({ request: withCookie(), context })).text();
       await (await route({ request: withCookie(), context })).text();
       const limited = await route({ request: withCookie(), context });
       expect(limited.status).toBe(429);
       expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
       expect(((await limited.json()) as { error: string }).error).toMatch(/faster than this server allows/);
+    } finally {
+      context = testContext();
+    }
+  });
+
+  it('counts requests without a session cookie under the client address: dropping the cookie gains nothing', async () => {
+    context = testContext(2);
+    try {
+      fake.script({ reply: 'ok' });
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const response = await route({ request: chatRequest(userMessage(`cookieless ${i}`)), context });
+        statuses.push(response.status);
+        await response.text();
+      }
+      expect(statuses).toEqual([200, 200, 429]);
     } finally {
       context = testContext();
     }

@@ -2,6 +2,7 @@ import type { AppLoadContext } from '@remix-run/node';
 import type { z } from 'zod';
 import type { Session } from './session.server';
 import { exposedError, HttpError, readJsonBody } from './json-body.server';
+import { assertSameOriginJson } from './same-origin.server';
 
 /**
  * The edge of the sandbox API: the session, input validation, and the one place where typed
@@ -15,6 +16,7 @@ export async function api(
   const session = await context.sessions.get(request);
   let response: Response;
   try {
+    assertSameOriginJson(request);
     const result = await handler(session);
     response = result instanceof Response ? result : Response.json(result);
   } catch (error) {

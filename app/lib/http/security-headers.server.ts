@@ -8,4 +8,6 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Cross-Origin-Embedder-Policy': 'credentialless',
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'strict-origin-when-cross-origin',
+  // No other site may frame the app (clickjacking); previews are served by the proxy without it.
+  'Content-Security-Policy': "frame-ancestors 'self'",
 };

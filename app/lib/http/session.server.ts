@@ -18,8 +18,9 @@ export interface Session {
 export class Sessions {
   #cookie: Cookie;
 
+  /** `secure` (production): the cookie is Secure and `__Host-` prefixed, so no subdomain (a preview) can set or shadow it. */
   constructor(secret: string, secure: boolean) {
-    this.#cookie = createCookie('appforge_session', {
+    this.#cookie = createCookie(secure ? '__Host-appforge_session' : 'appforge_session', {
       httpOnly: true,
       sameSite: 'lax',
       secure,
@@ -40,6 +41,14 @@ export class Sessions {
   get cookieName() {
     return this.#cookie.name;
   }
+}
+
+/**
+ * The key per-session rate limits count under. A request without a session cookie gets a new
+ * session each time, so it is counted under its IP address: dropping the cookie gains nothing.
+ */
+export function rateKey(session: Session, clientIp: string) {
+  return session.setCookie ? `cookieless:${clientIp}` : session.owner;
 }
 
 function ownerOf(id: string) {

@@ -4,8 +4,10 @@ import { z } from 'zod';
 export const CHAT_LIMITS = { messages: 400, partChars: 1_000_000, modelChars: 200 } as const;
 
 const textPart = z.object({ type: z.literal('text'), text: z.string().max(CHAT_LIMITS.partChars) });
-// Other part kinds (step markers, reasoning) are accepted and passed through untouched.
-const otherPart = z.looseObject({ type: z.string().max(100).refine((t) => t !== 'text') });
+// Text only: file, image and URL parts would make the server download what they point at (SSRF).
+// Step markers and reasoning from earlier answers come back from the browser and carry text only.
+const stepPart = z.object({ type: z.literal('step-start') });
+const reasoningPart = z.object({ type: z.literal('reasoning'), text: z.string().max(CHAT_LIMITS.partChars) });
 
 export const chatRequestSchema = z.object({
   id: z.string().max(200).optional(),
@@ -15,7 +17,7 @@ export const chatRequestSchema = z.object({
       z.looseObject({
         id: z.string().max(200),
         role: z.enum(['user', 'assistant']),
-        parts: z.array(z.union([textPart, otherPart])).max(2000),
+        parts: z.array(z.union([textPart, stepPart, reasoningPart], { error: 'messages may carry text only' })).max(2000),
       }),
     )
     .min(1)

@@ -58,6 +58,7 @@ export function streamChat({ env, messages, model, signal }: ChatStreamOptions):
           messages: history,
           abortSignal: signal,
           maxRetries: env.LLM_MAX_RETRIES,
+          maxOutputTokens: env.LLM_MAX_OUTPUT_TOKENS,
           timeout: { chunkMs: env.LLM_STALL_TIMEOUT_S * 1000 },
           // One line for the server log instead of the SDK's dump of the whole request.
           onError: ({ error }) => console.warn(`chat: ${describe(error)}`),

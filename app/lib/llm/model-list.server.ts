@@ -6,12 +6,20 @@ const FETCH_TIMEOUT_MS = 3_000;
 let cache: { at: number; baseUrl: string; models: ModelOption[] } | undefined;
 
 /**
- * The curated list plus whatever the provider's `/models` lists (OpenRouter, Ollama and LM Studio
- * all serve it). An unreachable provider just leaves the curated list.
+ * The models this server offers, and so the only ones a chat may use. MODELS, when set, is the
+ * whole list. Otherwise DEFAULT_MODEL and the curated list; with an endpoint other than
+ * OpenRouter (Ollama, LM Studio: the operator's own models) also what its `/models` lists.
+ * OpenRouter's own list is not offered as a whole: it holds models that cost a great deal.
  */
 export async function listModels(env: ServerEnv): Promise<{ models: ModelOption[]; defaultModel: string; remote: boolean }> {
+  if (env.MODELS) {
+    const ids = [env.DEFAULT_MODEL, ...env.MODELS.split(',').map((id) => id.trim()).filter(Boolean)];
+    const models = [...new Set(ids)].map((id) => CURATED_MODELS.find((m) => m.id === id) ?? { id, label: id });
+    return { models, defaultModel: env.DEFAULT_MODEL, remote: false };
+  }
   const now = Date.now();
-  if (!cache || cache.baseUrl !== env.OPENROUTER_BASE_URL || now - cache.at > CACHE_MS) {
+  if (env.usesOpenRouter) cache = { at: now, baseUrl: env.OPENROUTER_BASE_URL, models: [] };
+  else if (!cache || cache.baseUrl !== env.OPENROUTER_BASE_URL || now - cache.at > CACHE_MS) {
     const remote = await fetchRemoteModels(env);
     cache = { at: now, baseUrl: env.OPENROUTER_BASE_URL, models: remote };
   }

@@ -35,6 +35,7 @@ export async function createSandboxService(env: ServerEnv, secret: string) {
     previewScheme: /(^|\.)localhost(:\d+)?$/.test(previewHost) ? 'http' : 'https',
     maxPerSession: env.SANDBOX_MAX_PER_SESSION,
     maxTotal: env.SANDBOX_MAX_TOTAL,
+    maxPerIp: env.SANDBOX_MAX_PER_IP,
     idleTtlMs: env.SANDBOX_IDLE_TTL_MIN * 60_000,
     defaultShareTtlHours: env.SHARE_DEFAULT_TTL_HOURS,
     maxCommandMs: env.SANDBOX_COMMAND_TIMEOUT_S * 1000,

@@ -37,6 +37,8 @@ export function createPreviewProxy(service: SandboxService, options: PreviewProx
   proxy.on('econnreset', (error) => logConnectionError('preview proxy', error));
 
   proxy.on('proxyRes', (proxyRes) => {
+    const cookies = proxyRes.headers['set-cookie'];
+    if (cookies) proxyRes.headers['set-cookie'] = previewCookies(cookies, options.sessionCookieName);
     // The workbench must be able to frame the preview; the app's own framing rules would forbid it.
     delete proxyRes.headers['x-frame-options'];
     delete proxyRes.headers['cross-origin-opener-policy'];
@@ -104,6 +106,25 @@ export function createPreviewProxy(service: SandboxService, options: PreviewProx
   }
 
   return { handle, upgrade, isPreviewRequest: (req: IncomingMessage) => tokenOf(req) !== null };
+}
+
+/**
+ * Cookies a preview sets stay its own: the Domain attribute is removed (host-only to the preview's
+ * host, never the app's or a parent domain's), and none may bear the app's session cookie name.
+ */
+export function previewCookies(cookies: string[], sessionCookieName: string): string[] {
+  const base = sessionCookieName.replace(/^__Host-/, '');
+  return cookies
+    .filter((cookie) => {
+      const name = cookie.split('=')[0].trim();
+      return name.replace(/^__(Host|Secure)-/, '') !== base;
+    })
+    .map((cookie) =>
+      cookie
+        .split(';')
+        .filter((attribute) => !/^\s*domain\s*=/i.test(attribute))
+        .join(';'),
+    );
 }
 
 function stripCookie(header: string | undefined, name: string) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   SandboxNotFoundError,
   SandboxQuotaError,
@@ -16,6 +17,8 @@ export interface SandboxServiceOptions {
   previewScheme: 'http' | 'https';
   maxPerSession: number;
   maxTotal: number;
+  /** Running sandboxes one client address may have, whatever its sessions. */
+  maxPerIp?: number;
   idleTtlMs: number;
   defaultShareTtlHours: number;
   /** The longest a command may run, whatever a caller asks for. */
@@ -69,7 +72,8 @@ export class SandboxService {
   #targets = new Map<string, { at: number; target: PreviewTarget | null }>();
   #creatingTotal = 0;
   /** Sandboxes this process created recently, counted against the caps until lists show them. */
-  #created = new Map<string, { owner: string; at: number }>();
+  #created = new Map<string, { owner: string; ip?: string; at: number }>();
+  #creatingIp = new Map<string, number>();
   #listCache?: { at: number; sandboxes: Promise<SandboxInfo[]> };
   #logs = new Map<string, { text: string; listeners: Set<(chunk: string) => void>; exitCode?: number }>();
   #reaper?: ReturnType<typeof setInterval>;
@@ -85,7 +89,10 @@ export class SandboxService {
   // --- ownership -----------------------------------------------------------------------------
 
   /** `admit` runs after the count caps pass (a rate limit), so a refused attempt is not also counted there. */
-  async create(owner: string, project: string, admit?: () => Promise<void>): Promise<SandboxView> {
+  async create(owner: string, project: string, admit?: () => Promise<void>, clientIp?: string): Promise<SandboxView> {
+    // Sandboxes are labelled with a hash of the client's address, so one client cannot fill the
+    // server's total with throwaway sessions.
+    const ip = clientIp ? createHash('sha256').update(`ip:${clientIp}`).digest('hex').slice(0, 16) : undefined;
     const [mine, all] = await Promise.all([this.provider.list({ ...APP_LABEL, owner }), this.#all(true)]);
     // Only running sandboxes count: stopped leftovers (of an earlier server run, say) cost nothing
     // and must not lock anyone out. A list may be older than creations that finished meanwhile,
@@ -93,6 +100,7 @@ export class SandboxService {
     const mineIds = new Set(mine.filter(isRunning).map((s) => s.id));
     const allIds = new Set(all.filter(isRunning).map((s) => s.id));
     const listedIds = new Set(all.map((s) => s.id));
+    const ipIds = new Set(all.filter((s) => isRunning(s) && ip !== undefined && s.labels.ip === ip).map((s) => s.id));
     for (const [id, created] of this.#created) {
       if (listedIds.has(id)) continue; // the list knows it, and whether it runs
       if (this.#now() - created.at > RECENT_MS) {
@@ -101,25 +109,36 @@ export class SandboxService {
       }
       allIds.add(id);
       if (created.owner === owner) mineIds.add(id);
+      if (ip && created.ip === ip) ipIds.add(id);
     }
     const pendingMine = this.#creating.get(owner) ?? 0;
     if (mineIds.size + pendingMine >= this.#options.maxPerSession) {
       throw new SandboxQuotaError(`You already have ${mineIds.size + pendingMine} cloud sandboxes, the most one session may have. Delete one (or wait for an idle one to expire) and try again.`);
     }
+    const pendingIp = ip ? (this.#creatingIp.get(ip) ?? 0) : 0;
+    if (ip && this.#options.maxPerIp && ipIds.size + pendingIp >= this.#options.maxPerIp) {
+      throw new SandboxQuotaError(`Your network already runs ${ipIds.size + pendingIp} sandboxes, the most one address may. Delete one (or wait for an idle one to expire) and try again.`);
+    }
     if (allIds.size + this.#creatingTotal >= this.#options.maxTotal) {
       throw new SandboxQuotaError('The server is running as many sandboxes as it allows right now. Try again in a few minutes.');
     }
     this.#creating.set(owner, pendingMine + 1);
+    if (ip) this.#creatingIp.set(ip, pendingIp + 1);
     this.#creatingTotal += 1;
     try {
       await admit?.();
-      const info = await this.provider.create({ ...APP_LABEL, owner, project });
-      this.#created.set(info.id, { owner, at: this.#now() });
+      const info = await this.provider.create({ ...APP_LABEL, owner, project, ...(ip ? { ip } : {}) });
+      this.#created.set(info.id, { owner, ip, at: this.#now() });
       this.#listCache = undefined;
       this.touch(info.id);
       return this.#view(info);
     } finally {
       this.#creatingTotal -= 1;
+      if (ip) {
+        const ipLeft = (this.#creatingIp.get(ip) ?? 1) - 1;
+        if (ipLeft > 0) this.#creatingIp.set(ip, ipLeft);
+        else this.#creatingIp.delete(ip);
+      }
       const left = (this.#creating.get(owner) ?? 1) - 1;
       if (left > 0) this.#creating.set(owner, left);
       else this.#creating.delete(owner);
