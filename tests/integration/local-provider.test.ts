@@ -200,7 +200,7 @@ describe('LocalProvider after a restart', () => {
       expect(logs).toHaveLength(2);
       expect(logs[0]).toMatch(new RegExp(`removed stopped sandbox ${ids[1]} \\(1 MB`));
       expect(logs[1]).toMatch(new RegExp(`removed stopped sandbox ${ids[2]}`));
-      await after.stopAll();
+      for (const sandbox of await after.list({ app: 'appforge' })) await after.delete(sandbox.id);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -50,7 +50,7 @@ int main(void) {
 
 beforeAll(async () => {
   expect(bwrapAvailable()).toBe(true);
-  provider = new LocalProvider({ dataDir, portBase: 47500, commandTimeoutMs: 20_000, maxOutputBytes: 200_000, memoryMb: 2048, tmpMb: 32, hostUid: HOST_UID, helperTimeoutMs: 3000 });
+  provider = new LocalProvider({ dataDir, portBase: 47500, commandTimeoutMs: 20_000, maxOutputBytes: 200_000, memoryMb: 2048, tmpMb: 32, hostUid: HOST_UID, helperTimeoutMs: 3000, maxPids: 64 });
   id = (await provider.create({ app: 'appforge', owner: 'attacker', project: 'p' })).id;
 });
 afterAll(async () => {
@@ -104,6 +104,20 @@ describe('a Local sandbox gives its code no host privilege, whoever runs the ser
     expect(output).not.toMatch(/^shadow$/m);
     expect(output).not.toMatch(/_PROXY=|_proxy=|_authToken/);
   });
+
+  it('cannot fork without bound, and leaves no process behind when deleted, however it detached', async () => {
+    if (!asRoot) return; // cgroups need root; the rlimits below still hold
+    // The loop runs in a subshell: a shell that cannot fork gives up, and this one reports it.
+    const bomb = await run('(i=0; while [ $i -lt 300 ]; do sleep 30 > /dev/null 2>&1 & i=$((i+1)); done) 2> forks.txt; tail -1 forks.txt');
+    expect(bomb.output).toMatch(/Resource temporarily unavailable|Cannot fork|can't fork/i);
+    // A background app whose children leave its process group and tree.
+    const other = await provider.create({ app: 'appforge', owner: 'attacker', project: 'q' });
+    await provider.start(other.id, 'setsid nohup sleep 300 > /dev/null 2>&1 & (sleep 301 > /dev/null 2>&1 &); exec sleep 302');
+    const sleepers = () => spawnSync('pgrep', ['-u', String(HOST_UID), '-x', 'sleep'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).length;
+    await expect.poll(sleepers).toBe(3);
+    await provider.delete(other.id);
+    expect(sleepers()).toBe(0);
+  }, 40_000);
 
   it('has a bounded /tmp', async () => {
     const { output } = await run('(head -c 100000000 /dev/zero > /tmp/fill) 2>&1; echo exit=$?; df -m /tmp | tail -1');

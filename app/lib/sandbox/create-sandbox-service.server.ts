@@ -21,6 +21,7 @@ export async function createSandboxService(env: ServerEnv, secret: string) {
       memoryMb: env.SANDBOX_MEMORY_MB,
       maxDiskMb: env.SANDBOX_MAX_DISK_MB,
       tmpMb: env.SANDBOX_TMP_MB,
+      maxPids: env.SANDBOX_MAX_PIDS,
       // Only the registry and how to trust it: never the host's npm tokens or proxy credentials.
       passEnv: { npm_config_registry: env.NPM_REGISTRY_URL, ...safeNpmSettings() },
     });

@@ -66,8 +66,17 @@ export function bwrapArgs(projectDir: string, npmCacheDir: string, env: Record<s
   return args;
 }
 
-/** Starts `bwrap <args> <command…>`, as `user` when given (bwrap then runs unprivileged on the host). */
-export function spawnBwrap(args: string[], command: string[], options: SpawnOptions, user: { uid: number; gid: number } | null): ChildProcess {
+/**
+ * Starts `bwrap <args> <command…>`, as `user` when given (bwrap then runs unprivileged on the
+ * host). With `cgroupProcs`, a root shell first moves itself into the sandbox's cgroups, then
+ * drops to `user` and becomes bwrap: every process of the sandbox is in them from the start.
+ */
+export function spawnBwrap(args: string[], command: string[], options: SpawnOptions, user: { uid: number; gid: number } | null, cgroupProcs?: string[]): ChildProcess {
+  if (user && cgroupProcs?.length) {
+    const join = 'for f in $APPFORGE_CGROUP_PROCS; do echo $$ > "$f" || exit 125; done; exec setpriv --reuid="$APPFORGE_UID" --regid="$APPFORGE_GID" --clear-groups bwrap "$@"';
+    const env = { PATH: '/usr/local/bin:/usr/bin:/bin', APPFORGE_CGROUP_PROCS: cgroupProcs.join(' '), APPFORGE_UID: String(user.uid), APPFORGE_GID: String(user.gid) };
+    return spawn('sh', ['-c', join, 'sh', ...args, ...command], { ...options, env: env as unknown as NodeJS.ProcessEnv });
+  }
   return spawn('bwrap', [...args, ...command], { ...options, ...(user ?? {}) });
 }
 

@@ -15,6 +15,7 @@ import {
   type SandboxProvider,
 } from '../sandbox-provider.server';
 import { bwrapArgs, bwrapAvailable, NPM_CACHE_DIR, PROJECT_DIR, sandboxHostUser, spawnBwrap, unreachableFor } from './bwrap.server';
+import { SandboxCgroups } from './cgroups.server';
 import { killTree, listeningPorts } from './process-tree.server';
 import { checkProjectPath } from '../../artifact/file-path';
 import { ConfigError } from '../../env.server';
@@ -38,6 +39,8 @@ export interface LocalProviderOptions {
   hostUid?: number;
   /** The longest a server-side file operation in a sandbox may take (default 30 s). */
   helperTimeoutMs?: number;
+  /** Processes (and threads) one sandbox may have at once, where cgroups are available. */
+  maxPids?: number;
   /** null: use bwrap when installed. */
   useBwrap?: boolean | null;
   /** Harmless settings passed into sandboxes (a registry mirror, a proxy); never secrets. */
@@ -72,12 +75,14 @@ export class LocalProvider implements SandboxProvider {
   #user: { uid: number; gid: number } | null;
   #live = new Map<string, Live>();
   #owned = new Set<string>();
+  #cgroups = new SandboxCgroups();
   #usedPorts = new Set<number>();
 
   constructor(options: LocalProviderOptions) {
     this.#options = options;
     this.isolated = options.useBwrap ?? bwrapAvailable();
     this.#user = this.isolated ? sandboxHostUser(options.hostUid ?? DEFAULT_HOST_UID) : null;
+    if (this.#user && !this.#cgroups.available) (options.log ?? console.warn)('sandboxes: cgroup v1 pids/memory not writable here: per-sandbox process and memory limits fall back to per-process rlimits.');
     mkdirSync(this.#root(), { recursive: true });
     mkdirSync(this.#npmCache(), { recursive: true });
     if (this.#user) this.#prepareForSandboxUser(this.#user);
@@ -168,7 +173,7 @@ export class LocalProvider implements SandboxProvider {
 
   /** File access from inside the sandbox (see sandboxed-files.server.ts). */
   #files(meta: Meta) {
-    return nodeInSandbox((args, options) => spawnBwrap(this.#bwrap(meta), args, options, this.#user) as ChildProcessWithoutNullStreams, this.#options.helperTimeoutMs);
+    return nodeInSandbox((args, options) => spawnBwrap(this.#bwrap(meta), args, options, this.#user, this.#cgroupProcs(meta)) as ChildProcessWithoutNullStreams, this.#options.helperTimeoutMs);
   }
 
   async exec(id: string, command: string, options: ExecOptions = {}): Promise<ExecResult> {
@@ -260,6 +265,8 @@ export class LocalProvider implements SandboxProvider {
       return done;
     });
     await Promise.all(exits);
+    // Whatever escaped the process tree (setsid, double forks) is still in the sandbox's cgroup.
+    if (this.#cgroups.available) for (const pid of await this.#cgroups.processes(id)) killTree(pid);
     // Stopped until a command runs in it again: it no longer counts against the caps.
     this.#live.delete(id);
   }
@@ -269,6 +276,11 @@ export class LocalProvider implements SandboxProvider {
     await this.stop(id);
     this.#live.delete(id);
     this.#usedPorts.delete(meta.port);
+    if (this.#cgroups.available) {
+      for (const pid of await this.#cgroups.processes(id)) killTree(pid);
+      await this.#cgroups.remove(id);
+    }
+    this.#owned.delete(id);
     await rm(join(this.#root(), id), { recursive: true, force: true });
   }
 
@@ -326,7 +338,7 @@ export class LocalProvider implements SandboxProvider {
     // V8 reserves gigabytes of address space for WebAssembly, so an address-space cap breaks Vite.
     const script = `ulimit -d ${memoryMb * 1024} 2>/dev/null; exec sh -c "$1"`;
     if (this.isolated) {
-      return spawnBwrap(this.#bwrap(meta), ['sh', '-c', script, 'sh', command], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] }, this.#user);
+      return spawnBwrap(this.#bwrap(meta), ['sh', '-c', script, 'sh', command], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] }, this.#user, this.#cgroupProcs(meta));
     }
     return spawn('sh', ['-c', script, 'sh', command], { cwd: projectDir, env: env as NodeJS.ProcessEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   }
@@ -335,11 +347,16 @@ export class LocalProvider implements SandboxProvider {
   async #ensureOwned(meta: Meta) {
     const user = this.#user;
     if (!user || this.#owned.has(meta.id)) return;
+    if (this.#cgroups.available) await this.#cgroups.ensure(meta.id, { maxPids: this.#options.maxPids ?? 512, memoryBytes: this.#options.memoryMb * 1024 * 1024 });
     const dir = this.#projectDir(meta.id);
     if ((await stat(dir)).uid !== user.uid) {
       await new Promise<void>((resolve, reject) => execFile('chown', ['-R', '-P', `${user.uid}:${user.gid}`, dir], (error) => (error ? reject(error) : resolve())));
     }
     this.#owned.add(meta.id);
+  }
+
+  #cgroupProcs(meta: Meta) {
+    return this.#user && this.#cgroups.available ? this.#cgroups.procsFiles(meta.id) : undefined;
   }
 
   #bwrap(meta: Meta) {
