@@ -43,6 +43,8 @@ export function createPreviewProxy(service: SandboxService, options: PreviewProx
     delete proxyRes.headers['x-frame-options'];
     delete proxyRes.headers['cross-origin-opener-policy'];
     Object.assign(proxyRes.headers, FRAMEABLE_HEADERS);
+    // The preview's host name is its token: never send it to the sites the preview calls.
+    proxyRes.headers['referrer-policy'] ??= 'no-referrer';
   });
 
   const tokenOf = (req: IncomingMessage): string | null => {

@@ -95,6 +95,24 @@ describe('SandboxService', () => {
     expect(await service.resolve('../etc')).toMatchObject({ ok: false, status: 404 });
   });
 
+  it('bounds active share links per sandbox, and forgets links dead for over a week', async () => {
+    const { service, clock, provider } = setup();
+    const box = await service.create('alice', 'p');
+    const first = await service.createShare('alice', box.id, 1);
+    await service.revokeShare('alice', box.id, first.id);
+    for (let i = 0; i < 19; i++) await service.createShare('alice', box.id, 1);
+    await service.createShare('alice', box.id, 24);
+    await expect(service.createShare('alice', box.id)).rejects.toMatchObject({ status: 429, message: expect.stringMatching(/already has 20 active share links/) });
+    const shareLabels = () => Object.keys(provider.sandboxes.get(box.id)!.labels).filter((k) => k.startsWith('share-')).length;
+    expect(shareLabels()).toBe(21);
+    // Eight days later: all of those have expired or been revoked for over a week.
+    clock.advance(8 * 24 * 3_600_000 + 3_600_000);
+    const fresh = await service.createShare('alice', box.id);
+    expect(shareLabels()).toBe(1);
+    expect(await service.resolve(tokenOf(fresh.url))).toMatchObject({ ok: true });
+    expect(await service.resolve(tokenOf(first.url))).toMatchObject({ ok: false, status: 404 });
+  });
+
   it('stores only a hash of each share token', async () => {
     const { service, provider } = setup();
     const box = await service.create('alice', 'p');

@@ -48,6 +48,9 @@ export type PreviewResolution =
 
 const APP_LABEL = { app: 'appforge' };
 const REVOKED = 'revoked';
+/** Share links one sandbox may have active at once. */
+const MAX_ACTIVE_SHARES = 20;
+const FORGET_SHARES_AFTER_MS = 7 * 24 * 3_600_000;
 /** After this long, any list of the provider shows a sandbox that was created. */
 const RECENT_MS = 60_000;
 /** How long a found preview target (or the lack of one) is reused. */
@@ -226,11 +229,18 @@ export class SandboxService {
   // --- sharing -------------------------------------------------------------------------------
 
   async createShare(owner: string, id: string, ttlHours = this.#options.defaultShareTtlHours) {
-    await this.#owned(owner, id);
+    const info = await this.#owned(owner, id);
+    const now = this.#now();
+    const shares = Object.entries(info.labels).filter(([key]) => key.startsWith('share-'));
+    if (shares.filter(([, value]) => Number(value) > now).length >= MAX_ACTIVE_SHARES) {
+      throw new SandboxQuotaError(`This sandbox already has ${MAX_ACTIVE_SHARES} active share links. Revoke one and try again.`);
+    }
+    // Links that expired or were revoked over a week ago are forgotten (they then answer 404, not 410).
+    const forgotten = shares.filter(([, value]) => (value.startsWith(REVOKED) ? Number(value.slice(REVOKED.length + 1)) || 0 : Number(value)) < now - FORGET_SHARES_AFTER_MS);
     const token = newShareToken();
     const key = shareLabelKey(token);
-    const expiresAt = this.#now() + ttlHours * 3_600_000;
-    await this.#setLabels(id, { [key]: String(expiresAt) });
+    const expiresAt = now + ttlHours * 3_600_000;
+    await this.#setLabels(id, { ...Object.fromEntries(forgotten.map(([k]) => [k, ''])), [key]: String(expiresAt) });
     this.#listCache = undefined;
     return { id: key.slice('share-'.length), url: this.#previewUrl(token), expiresAt };
   }
@@ -248,7 +258,7 @@ export class SandboxService {
     const key = `share-${shareId}`;
     if (!(key in info.labels)) throw new SandboxNotFoundError('No such share link.');
     // Kept as "revoked" (not removed) so the link answers 410 Gone rather than an unknown 404.
-    await this.#setLabels(id, { [key]: REVOKED });
+    await this.#setLabels(id, { [key]: `${REVOKED}:${this.#now()}` });
     this.#listCache = undefined;
   }
 
@@ -264,7 +274,7 @@ export class SandboxService {
     const shared = all.find((s) => key in s.labels);
     if (!shared) return { ok: false, status: 404, reason: 'unknown' };
     const expiresAt = Number(shared.labels[key]);
-    if (shared.labels[key] === REVOKED) return { ok: false, status: 410, reason: 'revoked' };
+    if (shared.labels[key].startsWith(REVOKED)) return { ok: false, status: 410, reason: 'revoked' };
     if (!(expiresAt > this.#now())) return { ok: false, status: 410, reason: 'expired' };
     return { ok: true, sandboxId: shared.id, kind: 'share' };
   }
