@@ -141,6 +141,29 @@ describe('sandbox slots', () => {
   });
 });
 
+describe('the event loop', () => {
+  it('stays responsive while many requests wait for the port of a sandbox with hundreds of processes', async () => {
+    const owner = new ApiClient(app.url);
+    const start = 'i=0; while [ $i -lt 400 ]; do sleep 60 & i=$((i+1)); done; exec sleep 60';
+    const { events } = await owner.lines('POST', '/api/sandboxes', { project: 'many', files: [{ path: 'x.txt', content: 'x' }] });
+    const id = (events.at(-1) as { sandbox: { id: string } }).sandbox.id;
+    expect((await owner.json('POST', `/api/sandboxes/${id}/start`, { command: start })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1500));
+    const waits = Array.from({ length: 12 }, () => owner.json('GET', `/api/sandboxes/${id}?waitForPortMs=4000`));
+    const latencies: number[] = [];
+    const until = Date.now() + 3500;
+    while (Date.now() < until) {
+      const began = Date.now();
+      expect((await fetch(`${app.url}/api/health`)).status).toBe(200);
+      latencies.push(Date.now() - began);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await Promise.all(waits);
+    expect(Math.max(...latencies), JSON.stringify(latencies)).toBeLessThan(1000);
+    await owner.request('DELETE', `/api/sandboxes/${id}`);
+  }, 60_000);
+});
+
 describe('cookies and hosts', () => {
   it('keeps the session cookie host-only and Secure, and keeps what a preview sets to the preview', async () => {
     const owner = new ApiClient(app.url);

@@ -16,7 +16,7 @@ import {
 } from '../sandbox-provider.server';
 import { bwrapArgs, bwrapAvailable, NPM_CACHE_DIR, PROJECT_DIR, sandboxHostUser, spawnBwrap, unreachableFor } from './bwrap.server';
 import { SandboxCgroups } from './cgroups.server';
-import { killTree, listeningPorts } from './process-tree.server';
+import { killTree, listeningPorts, listeningPortsOf } from './process-tree.server';
 import { checkProjectPath } from '../../artifact/file-path';
 import { ConfigError } from '../../env.server';
 import { readProjectTree, removeProjectPaths, writeProjectFiles } from './project-files.server';
@@ -238,7 +238,8 @@ export class LocalProvider implements SandboxProvider {
     for (;;) {
       const live = this.#live.get(id);
       const roots = live ? [...live.processes.values()].map((p) => p.pid!).filter(Boolean) : [];
-      const ports = roots.length ? listeningPorts(roots) : [];
+      // With cgroups, the sandbox's processes are listed by the kernel and read asynchronously.
+      const ports = !roots.length ? [] : this.#user && this.#cgroups.available ? await listeningPortsOf(await this.#cgroups.processes(id)) : listeningPorts(roots);
       if (ports.length) return ports.includes(meta.port) ? meta.port : ports[0];
       if (Date.now() >= deadline) return null;
       await new Promise((r) => setTimeout(r, 250));

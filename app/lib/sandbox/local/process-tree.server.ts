@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import { parseListeningPorts } from '../listening-ports';
 
 /** Linux /proc helpers: the processes below a root pid and the TCP ports they listen on. */
@@ -67,6 +68,27 @@ export function listeningPorts(roots: number[]): number[] {
       return '';
     }
   });
+  return parseListeningPorts(tables.join('\n'), inodes);
+}
+
+/**
+ * The same for a known set of processes (a sandbox's cgroup), with asynchronous reads: a sandbox
+ * with thousands of processes is scanned by the thread pool, not on the event loop.
+ */
+export async function listeningPortsOf(pids: number[]): Promise<number[]> {
+  const inodes = new Set<string>();
+  await Promise.all(
+    pids.map(async (pid) => {
+      const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+      for (const fd of fds) {
+        const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+        const match = /^socket:\[(\d+)\]$/.exec(target);
+        if (match) inodes.add(match[1]);
+      }
+    }),
+  );
+  if (inodes.size === 0) return [];
+  const tables = await Promise.all(['/proc/net/tcp', '/proc/net/tcp6'].map((table) => readFile(table, 'utf8').catch(() => '')));
   return parseListeningPorts(tables.join('\n'), inodes);
 }
 
