@@ -29,7 +29,7 @@ async function main() {
   const chrome = (ensureTestDeps as () => string)();
   if (!existsSync(`${ROOT}build/server/index.js`)) execFileSync('npx', ['remix', 'vite:build'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
   const fake = new FakeOpenAI();
-  const app = await startApp({ OPENROUTER_BASE_URL: await fake.start(), OPENROUTER_API_KEY: TEST_KEY, DEFAULT_MODEL: 'fake/coder', SANDBOX_PROVIDER: 'local', SANDBOX_MAX_PER_SESSION: '50', SANDBOX_MAX_TOTAL: '50', SANDBOX_CREATES_PER_MINUTE: '50' });
+  const app = await startApp({ OPENROUTER_BASE_URL: await fake.start(), OPENROUTER_API_KEY: TEST_KEY, DEFAULT_MODEL: 'fake/coder', SANDBOX_PROVIDER: 'local', SANDBOX_MAX_PER_SESSION: '50', SANDBOX_MAX_TOTAL: '50', SANDBOX_MAX_PER_IP: '50', SANDBOX_CREATES_PER_MINUTE: '50' });
   const browser = await launchChromium(chrome);
   const results = { speculative: { send: [] as number[], last: [] as number[] }, sequential: { send: [] as number[], last: [] as number[] } };
   try {

@@ -17,6 +17,8 @@ beforeAll(async () => {
     CHAT_RATE_PER_MINUTE: '1000',
     CHAT_RATE_PER_MINUTE_PER_IP: '1000',
     SANDBOX_MAX_TOTAL: '10',
+    // All twenty users come from this machine's one address here.
+    SANDBOX_MAX_PER_IP: '100',
     SANDBOX_MAX_PER_SESSION: '3',
     SANDBOX_CREATES_PER_MINUTE_PER_IP: '100',
   });
@@ -51,7 +53,8 @@ describe('under load', () => {
       const response = await new ApiClient(app.url).request('POST', '/api/chat', { model: 'fake/coder', messages: [{ id: 'u', role: 'user', parts: [{ type: 'text', text: `chat ${i}` }] }] });
       return { status: response.status, ...(await readUIStream(response)) };
     });
-    const clients = Array.from({ length: 20 }, () => new ApiClient(app.url));
+    // Twenty returning users (each with a session), all from this one address.
+    const clients = await Promise.all(Array.from({ length: 20 }, () => ApiClient.withSession(app.url)));
     const creations = clients.map(async (client, i) => {
       const { status, events } = await client.lines('POST', '/api/sandboxes', { project: `load-${i}` });
       return { client, status, last: events.at(-1)! };

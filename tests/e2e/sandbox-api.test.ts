@@ -19,14 +19,13 @@ server.listen(process.env.PORT, '0.0.0.0', () => console.log('listening'));`,
 ];
 
 let app: App;
-const alice = () => new ApiClient(app.url);
 let a: ApiClient;
 let sandboxId = '';
 let previewUrl = '';
 
 beforeAll(async () => {
   app = await startApp({ SANDBOX_PROVIDER: 'local', SANDBOX_MAX_PER_SESSION: '2', SANDBOX_MAX_TOTAL: '3', SANDBOX_CREATES_PER_MINUTE: '2', OPENROUTER_API_KEY: 'sk-or-sentinel-key', DAYTONA_API_KEY: '' });
-  a = alice();
+  a = await ApiClient.withSession(app.url);
 });
 
 afterAll(async () => {
@@ -152,9 +151,9 @@ describe('sandbox API with the Local provider', () => {
     expect(third.status).toBe(429);
     expect(third.body.error).toMatch(/already have 2 cloud sandboxes/);
 
-    const bob = new ApiClient(app.url);
+    const bob = await ApiClient.withSession(app.url);
     expect((await bob.lines('POST', '/api/sandboxes', { project: 'b1' })).status).toBe(200);
-    const carol = await new ApiClient(app.url).json<{ error: string }>('POST', '/api/sandboxes', { project: 'c1' });
+    const carol = await (await ApiClient.withSession(app.url)).json<{ error: string }>('POST', '/api/sandboxes', { project: 'c1' });
     expect(carol.status).toBe(429);
     expect(carol.body.error).toMatch(/as many sandboxes as it allows/);
 
@@ -174,7 +173,7 @@ describe('sandbox API with the Local provider', () => {
   });
 
   it('stops the Local sandboxes when the server gets SIGTERM', async () => {
-    const dave = new ApiClient(app.url);
+    const dave = await ApiClient.withSession(app.url);
     const marker = `appforge-sigterm-${Date.now()}`;
     const server = `node -e "require('http').createServer((q, s) => s.end('up')).listen(process.env.PORT)" ${marker}`;
     const { events } = await dave.lines('POST', '/api/sandboxes', { project: 'sig', start: server });

@@ -101,6 +101,13 @@ export class ApiClient {
   setCookie = '';
   constructor(readonly base: string) {}
 
+  /** A client that already holds a session cookie, as a returning browser does (cookieless requests count under the address). */
+  static async withSession(base: string): Promise<ApiClient> {
+    const client = new ApiClient(base);
+    await (await client.request('GET', '/api/sandboxes')).text();
+    return client;
+  }
+
   async request(method: string, path: string, body?: unknown): Promise<Response> {
     const response = await fetch(this.base + path, {
       method,
