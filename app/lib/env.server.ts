@@ -52,7 +52,7 @@ const schema = z.object({
    * app's source tree by default, so nothing a sandbox writes can reach the app's dev server.
    */
   SANDBOX_DATA_DIR: z.string().min(1).optional(),
-  /** The npm cache all Local sandboxes share (default: inside SANDBOX_DATA_DIR). */
+  /** Where Local sandboxes' npm caches live, one per session (default: inside SANDBOX_DATA_DIR). */
   SANDBOX_NPM_CACHE_DIR: z.string().min(1).optional(),
   SANDBOX_PORT_BASE: int(42000, 1024, 64000),
   SANDBOX_COMMAND_TIMEOUT_S: int(900, 1, 86_400),

@@ -119,6 +119,25 @@ describe('a Local sandbox gives its code no host privilege, whoever runs the ser
     expect(sleepers()).toBe(0);
   }, 40_000);
 
+  it("cannot change another session's npm cache; a session's own sandboxes share one (cache poisoning)", async () => {
+    const [victim, attacker] = ['a'.repeat(32), 'b'.repeat(32)];
+    const mine = (await provider.create({ app: 'appforge', owner: attacker, project: 'x' })).id;
+    const theirs = (await provider.create({ app: 'appforge', owner: victim, project: 'y' })).id;
+    const mineAgain = (await provider.create({ app: 'appforge', owner: attacker, project: 'z' })).id;
+    try {
+      const poison = await provider.exec(mine, 'mkdir -p /npm-cache/_cacache && echo attacker > /npm-cache/_cacache/poisoned && echo written');
+      expect(poison.exitCode).toBe(0);
+      let seen = '';
+      await provider.exec(theirs, 'cat /npm-cache/_cacache/poisoned 2>&1 || echo absent', { onOutput: (c) => (seen += c) });
+      expect(seen).toMatch(/absent/);
+      let shared = '';
+      await provider.exec(mineAgain, 'cat /npm-cache/_cacache/poisoned', { onOutput: (c) => (shared += c) });
+      expect(shared).toBe('attacker\n');
+    } finally {
+      for (const sandbox of [mine, theirs, mineAgain]) await provider.delete(sandbox);
+    }
+  });
+
   it('has a bounded /tmp', async () => {
     const { output } = await run('(head -c 100000000 /dev/zero > /tmp/fill) 2>&1; echo exit=$?; df -m /tmp | tail -1');
     expect(output).toMatch(/No space left on device/);

@@ -84,7 +84,7 @@ export class LocalProvider implements SandboxProvider {
     this.#user = this.isolated ? sandboxHostUser(options.hostUid ?? DEFAULT_HOST_UID) : null;
     if (this.#user && !this.#cgroups.available) (options.log ?? console.warn)('sandboxes: cgroup v1 pids/memory not writable here: per-sandbox process and memory limits fall back to per-process rlimits.');
     mkdirSync(this.#root(), { recursive: true });
-    mkdirSync(this.#npmCache(), { recursive: true });
+    mkdirSync(this.#npmCacheRoot(), { recursive: true });
     if (this.#user) this.#prepareForSandboxUser(this.#user);
     if (!this.isolated) {
       (options.log ?? console.warn)(
@@ -100,8 +100,10 @@ export class LocalProvider implements SandboxProvider {
   #prepareForSandboxUser(user: { uid: number; gid: number }) {
     chmodSync(this.#options.dataDir, 0o711);
     chmodSync(this.#root(), 0o711);
-    if (statSync(this.#npmCache()).uid !== user.uid) execFileSync('chown', ['-R', '-P', `${user.uid}:${user.gid}`, this.#npmCache()]);
-    for (const dir of [this.#root(), this.#npmCache()]) {
+    // Each session's cache below it belongs to the sandbox user; the root itself stays the server's.
+    if (statSync(this.#npmCacheRoot()).uid !== 0) execFileSync('chown', ['0:0', this.#npmCacheRoot()]);
+    chmodSync(this.#npmCacheRoot(), 0o711);
+    for (const dir of [this.#root(), this.#npmCacheRoot()]) {
       const blocked = unreachableFor(user.uid, dir);
       if (blocked) {
         throw new ConfigError(
@@ -115,8 +117,17 @@ export class LocalProvider implements SandboxProvider {
     return join(this.#options.dataDir, 'sandboxes');
   }
 
-  #npmCache() {
+  #npmCacheRoot() {
     return this.#options.npmCacheDir ?? join(this.#options.dataDir, 'npm-cache');
+  }
+
+  /**
+   * One npm cache per session (owner label): a session's sandboxes share it, so a second install
+   * is warm, but no sandbox can change what another session's installs read (cache poisoning).
+   */
+  #npmCache(meta: Meta) {
+    const owner = meta.labels.owner ?? '';
+    return join(this.#npmCacheRoot(), /^[0-9a-f]{32}$/.test(owner) ? owner : 'shared');
   }
 
   #projectDir(id: string) {
@@ -158,7 +169,7 @@ export class LocalProvider implements SandboxProvider {
   async writeFiles(id: string, files: FileToWrite[]) {
     const meta = await this.#metaOrThrow(id);
     const checked = files.map((f) => ({ ...f, path: checkedPath(f.path) }));
-    await this.#ensureOwned(meta);
+    await this.#prepare(meta);
     if (this.isolated) await writeInSandbox(this.#files(meta), checked);
     else await writeProjectFiles(this.#projectDir(id), checked);
   }
@@ -166,7 +177,7 @@ export class LocalProvider implements SandboxProvider {
   async removePaths(id: string, paths: string[]) {
     const meta = await this.#metaOrThrow(id);
     const checked = paths.map(checkedPath);
-    await this.#ensureOwned(meta);
+    await this.#prepare(meta);
     if (this.isolated) await removeInSandbox(this.#files(meta), checked);
     else await removeProjectPaths(this.#projectDir(id), checked);
   }
@@ -203,7 +214,7 @@ export class LocalProvider implements SandboxProvider {
   /** Spawns a command in the sandbox, tracked for stop, with its output forwarded up to the cap. */
   async #launch(id: string, command: string, kind: 'exec' | 'proc', onOutput?: (chunk: string) => void) {
     const meta = await this.#metaOrThrow(id);
-    await this.#ensureOwned(meta);
+    await this.#prepare(meta);
     const child = this.#spawn(meta, command);
     const processId = `${kind}-${randomBytes(4).toString('hex')}`;
     this.#track(meta, processId, child);
@@ -253,6 +264,7 @@ export class LocalProvider implements SandboxProvider {
 
   async readTree(id: string, options?: { maxFileBytes?: number; maxFiles?: number }) {
     const meta = await this.#metaOrThrow(id);
+    await this.#prepare(meta);
     if (this.isolated) return readTreeInSandbox(this.#files(meta), options);
     return readProjectTree(this.#projectDir(id), options);
   }
@@ -322,7 +334,7 @@ export class LocalProvider implements SandboxProvider {
       TERM: 'xterm-256color',
       LANG: 'C.UTF-8',
       FORCE_COLOR: '1',
-      npm_config_cache: this.isolated ? NPM_CACHE_DIR : this.#npmCache(),
+      npm_config_cache: this.isolated ? NPM_CACHE_DIR : this.#npmCache(meta),
       // node-gyp builds native addons against the installed headers instead of downloading them.
       npm_config_nodedir: '/usr',
       npm_config_update_notifier: 'false',
@@ -344,10 +356,17 @@ export class LocalProvider implements SandboxProvider {
     return spawn('sh', ['-c', script, 'sh', command], { cwd: projectDir, env: env as NodeJS.ProcessEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   }
 
-  /** Project dirs made before sandboxes ran as their own user are handed to that user once. */
-  async #ensureOwned(meta: Meta) {
+  /** Once per sandbox and server run: its session's npm cache and its cgroups exist, and its files (made before sandboxes ran as their own user, say) belong to the sandbox user. */
+  async #prepare(meta: Meta) {
     const user = this.#user;
-    if (!user || this.#owned.has(meta.id)) return;
+    if (this.#owned.has(meta.id)) return;
+    const cache = this.#npmCache(meta);
+    await mkdir(cache, { recursive: true });
+    if (!user) {
+      this.#owned.add(meta.id);
+      return;
+    }
+    if ((await stat(cache)).uid !== user.uid) await chown(cache, user.uid, user.gid);
     if (this.#cgroups.available) await this.#cgroups.ensure(meta.id, { maxPids: this.#options.maxPids ?? 512, memoryBytes: this.#options.memoryMb * 1024 * 1024 });
     const dir = this.#projectDir(meta.id);
     if ((await stat(dir)).uid !== user.uid) {
@@ -361,7 +380,7 @@ export class LocalProvider implements SandboxProvider {
   }
 
   #bwrap(meta: Meta) {
-    return bwrapArgs(this.#projectDir(meta.id), this.#npmCache(), this.#env(meta), { tmpBytes: (this.#options.tmpMb ?? 512) * 1024 * 1024 });
+    return bwrapArgs(this.#projectDir(meta.id), this.#npmCache(meta), this.#env(meta), { tmpBytes: (this.#options.tmpMb ?? 512) * 1024 * 1024 });
   }
 
   #track(meta: Meta, processId: string, child: ChildProcess) {
