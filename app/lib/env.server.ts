@@ -48,7 +48,7 @@ const schema = z.object({
   /** A snapshot with common dependencies preinstalled, so installs in new sandboxes are fast. */
   DAYTONA_SNAPSHOT: z.string().trim().optional(),
   /**
-   * Where the local provider keeps sandboxes, the shared npm cache and its records. Outside the
+   * Where the local provider keeps sandboxes, the npm caches and its records. Outside the
    * app's source tree by default, so nothing a sandbox writes can reach the app's dev server.
    */
   SANDBOX_DATA_DIR: z.string().min(1).optional(),

@@ -24,7 +24,7 @@ import { nodeInSandbox, readTreeInSandbox, removeInSandbox, writeInSandbox } fro
 
 export interface LocalProviderOptions {
   dataDir: string;
-  /** The npm cache shared by all sandboxes (default: <dataDir>/npm-cache). */
+  /** Where the per-session npm caches live (default: <dataDir>/npm-cache). */
   npmCacheDir?: string;
   /** First port handed to sandboxes as PORT. */
   portBase: number;
@@ -64,7 +64,7 @@ interface Live {
 
 /**
  * Sandboxes as directories on this machine, commands as child processes under bubblewrap (a
- * read-only system, only the project and the shared npm cache writable, the host's files and
+ * read-only system, only the project and its session's npm cache writable, the host's files and
  * environment invisible). Without bwrap it still works, with a loud warning.
  */
 export class LocalProvider implements SandboxProvider {
