@@ -1,3 +1,4 @@
+import { serverEnv } from '../env.server';
 import { HttpError } from './json-body.server';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -20,9 +21,11 @@ export function assertSameOriginJson(request: Request) {
     } catch {
       // "null" or garbage: not this origin
     }
-    if (host !== request.headers.get('host')) throw new HttpError(403, 'Requests from other sites are refused.');
+    // Behind a reverse proxy that rewrites Host, the app's public host (APP_HOST) is its origin too.
+    if (host !== request.headers.get('host') && host !== serverEnv().APP_HOST) throw new HttpError(403, 'Requests from other sites are refused.');
   }
+  // A form always says what it sends; a body without a type is refused too.
+  const type = request.headers.get('content-type');
   const hasBody = request.headers.get('content-length') !== null ? request.headers.get('content-length') !== '0' : request.headers.has('transfer-encoding');
-  const type = request.headers.get('content-type') ?? '';
-  if (hasBody && !/^application\/json\s*(;|$)/i.test(type)) throw new HttpError(415, 'Send the request body as JSON (Content-Type: application/json).');
+  if ((type !== null || hasBody) && !/^application\/json\s*(;|$)/i.test(type ?? '')) throw new HttpError(415, 'Send the request body as JSON (Content-Type: application/json).');
 }
