@@ -123,14 +123,21 @@ server.on('upgrade', (req, socket, head) => {
     logConnectionError('websocket', error);
     socket.destroy();
   });
-  if (preview.upgrade(req, socket, head)) return;
-  if (vite && isViteHmr(req)) viteUpgrades.emit('upgrade', req, socket, head);
-  else socket.destroy();
+  try {
+    if (preview.upgrade(req, socket, head)) return;
+    if (vite && isViteHmr(req)) viteUpgrades.emit('upgrade', req, socket, head);
+    else socket.destroy();
+  } catch (error) {
+    logConnectionError('websocket', error);
+    socket.destroy();
+  }
 });
 
 function isViteHmr(req: IncomingMessage) {
   const protocol = req.headers['sec-websocket-protocol'];
-  return (protocol === 'vite-hmr' || protocol === 'vite-ping') && new URL(req.url ?? '/', 'http://x').pathname === '/';
+  // String checks only: a URL parser throws on some request targets ("//"), here outside any try.
+  const path = (req.url ?? '/').split('?')[0];
+  return (protocol === 'vite-hmr' || protocol === 'vite-ping') && path === '/';
 }
 
 async function shutdown(signal: string) {

@@ -2,7 +2,7 @@
 // interactive, Vite's usual HMR port taken by another process, a TypeScript project building in a
 // sandbox, and a second instance beside the first.
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getWithHost, startApp, startStack, TEST_KEY, type App } from './harness';
@@ -106,6 +106,16 @@ describe('npm run dev', () => {
       expect(await response.text(), path).not.toContain(secret);
       expect(response.status, path).toBeGreaterThanOrEqual(400);
     }
+    // Odd upgrade targets (which a URL parser rejects) cost only their connection.
+    for (const target of ['//', '//x', '/%', 'http://[::1']) {
+      await new Promise<void>((resolve) => {
+        const socket = connect(stack.app.port, '127.0.0.1', () => socket.write(`GET ${target} HTTP/1.1\r\nHost: localhost:${stack.app.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Protocol: vite-hmr\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`));
+        socket.on('close', () => resolve());
+        socket.on('error', () => resolve());
+        setTimeout(() => socket.destroy(), 2000);
+      });
+    }
+    expect((await fetch(`${stack.app.url}/api/health`)).status).toBe(200);
     // Vite's CORS is off: a preview origin gets no Access-Control-Allow-Origin from the dev server.
     const fromPreview = await getWithHost(stack.app.url, stack.app.url, '/app/root.tsx', { origin: `http://abc.localhost:${stack.app.port}` });
     expect(fromPreview.headers['access-control-allow-origin']).toBeUndefined();

@@ -2,7 +2,7 @@
 // (root here, in CI and in most containers). Each must fail. Nothing here changes host state if
 // an attack succeeded by mistake: writes go to scratch paths, and /proc/sys is opened, never written.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,7 +50,7 @@ int main(void) {
 
 beforeAll(async () => {
   expect(bwrapAvailable()).toBe(true);
-  provider = new LocalProvider({ dataDir, portBase: 47500, commandTimeoutMs: 20_000, maxOutputBytes: 200_000, memoryMb: 2048, tmpMb: 32, hostUid: HOST_UID, helperTimeoutMs: 3000, maxPids: 64 });
+  provider = new LocalProvider({ dataDir, portBase: 47500, commandTimeoutMs: 20_000, maxOutputBytes: 200_000, memoryMb: 2048, tmpMb: 32, hostUid: HOST_UID, helperTimeoutMs: 3000, maxPids: 64, cacheGraceMs: 0 });
   id = (await provider.create({ app: 'appforge', owner: 'attacker', project: 'p' })).id;
 });
 afterAll(async () => {
@@ -136,6 +136,9 @@ describe('a Local sandbox gives its code no host privilege, whoever runs the ser
     } finally {
       for (const sandbox of [mine, theirs, mineAgain]) await provider.delete(sandbox);
     }
+    // With their sessions' sandboxes gone, the caches go too.
+    await provider.reconcile();
+    expect(readdirSync(join(dataDir, 'npm-cache')).filter((name) => name === victim || name === attacker)).toEqual([]);
   });
 
   it('has a bounded /tmp', async () => {

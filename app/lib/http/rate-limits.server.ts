@@ -10,7 +10,7 @@ export interface RateLimitConfig {
   windowS?: number;
 }
 
-type Kind = 'chat' | 'create';
+type Kind = 'chat' | 'create' | 'packages';
 
 const MESSAGES: Record<Kind, { session: string; ip: string }> = {
   chat: {
@@ -20,6 +20,10 @@ const MESSAGES: Record<Kind, { session: string; ip: string }> = {
   create: {
     session: 'Too many sandboxes created in the last minute',
     ip: 'Too many sandboxes created from your network in the last minute',
+  },
+  packages: {
+    session: 'Too many package look-ups in the last minute',
+    ip: 'Too many package look-ups from your network in the last minute',
   },
 };
 
@@ -32,13 +36,15 @@ export class RateLimits {
     this.#limiters = {
       chat: { session: new RateLimiterMemory({ points: config.chatPerSession, duration }), ip: new RateLimiterMemory({ points: config.chatPerIp, duration }) },
       create: { session: new RateLimiterMemory({ points: config.createsPerSession, duration }), ip: new RateLimiterMemory({ points: config.createsPerIp, duration }) },
+      // Look-ups are cheap for the app but not for the registry: a chat asks a few times.
+      packages: { session: new RateLimiterMemory({ points: 60, duration }), ip: new RateLimiterMemory({ points: 300, duration }) },
     };
   }
 
   /** Counts one request; throws a 429 HttpError (with Retry-After) when a limit is passed. */
   async take(kind: Kind, session: string, ip: string) {
     const limiters = this.#limiters[kind];
-    for (const [scope, key] of [['session', session], ['ip', ip]] as const) {
+    for (const [scope, key] of [['session', session], ['ip', addressKey(ip)]] as const) {
       try {
         await limiters[scope].consume(key);
       } catch (error) {
@@ -48,4 +54,15 @@ export class RateLimits {
       }
     }
   }
+}
+
+/** An IPv6 client holds a whole /64: it is one address for the limits. */
+export function addressKey(ip: string): string {
+  const v6 = ip.includes(':') && !ip.startsWith('::ffff:');
+  if (!v6) return ip.replace(/^::ffff:/, '');
+  const [head, tail = ''] = ip.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }

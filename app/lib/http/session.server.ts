@@ -2,6 +2,7 @@ import { createCookie, type Cookie } from '@remix-run/node';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { addressKey } from './rate-limits.server';
 
 /**
  * Anonymous sessions: a random id in a signed, httpOnly, SameSite=Lax, host-only cookie. The id
@@ -48,7 +49,7 @@ export class Sessions {
  * session each time, so it is counted under its IP address: dropping the cookie gains nothing.
  */
 export function rateKey(session: Session, clientIp: string) {
-  return session.setCookie ? `cookieless:${clientIp}` : session.owner;
+  return session.setCookie ? `cookieless:${addressKey(clientIp)}` : session.owner;
 }
 
 function ownerOf(id: string) {

@@ -2,6 +2,7 @@ import { CURATED_MODELS, type ModelOption } from './models';
 import type { ServerEnv } from '../env.server';
 
 const CACHE_MS = 10 * 60_000;
+const EMPTY_CACHE_MS = 5_000;
 const FETCH_TIMEOUT_MS = 3_000;
 let cache: { at: number; baseUrl: string; models: ModelOption[] } | undefined;
 
@@ -19,7 +20,8 @@ export async function listModels(env: ServerEnv): Promise<{ models: ModelOption[
   }
   const now = Date.now();
   if (env.usesOpenRouter) cache = { at: now, baseUrl: env.OPENROUTER_BASE_URL, models: [] };
-  else if (!cache || cache.baseUrl !== env.OPENROUTER_BASE_URL || now - cache.at > CACHE_MS) {
+  // An empty answer (the model server not up yet) is asked again soon, not after ten minutes.
+  else if (!cache || cache.baseUrl !== env.OPENROUTER_BASE_URL || now - cache.at > (cache.models.length ? CACHE_MS : EMPTY_CACHE_MS)) {
     const remote = await fetchRemoteModels(env);
     cache = { at: now, baseUrl: env.OPENROUTER_BASE_URL, models: remote };
   }

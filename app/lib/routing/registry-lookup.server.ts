@@ -25,7 +25,7 @@ export class RegistryLookup {
   readonly #ttlMs: number;
   readonly #concurrency: number;
   readonly #fetch: typeof fetch;
-  readonly #cache = new Map<string, { verdict: PackageVerdict | null; expires: number }>();
+  readonly #cache = new Map<string, { verdict: (PackageVerdict & { missing?: true }) | null; expires: number }>();
   readonly #inFlight = new Map<string, Promise<PackageVerdict | null>>();
   #active = 0;
   #queue: Array<() => void> = [];
@@ -49,25 +49,26 @@ export class RegistryLookup {
   #one(name: string): Promise<PackageVerdict | null> {
     if (!isValidPackageName(name)) return Promise.resolve(null);
     const cached = this.#cache.get(name);
-    if (cached && cached.expires > Date.now()) return Promise.resolve(cached.verdict);
+    if (cached && cached.expires > Date.now()) return Promise.resolve(cached.verdict && { name: cached.verdict.name, needsServer: cached.verdict.needsServer });
     const pending = this.#inFlight.get(name);
     if (pending) return pending;
     const request = this.#limited(() => this.#fetchVerdict(name))
       .then((verdict) => {
-        this.#remember(name, verdict, verdict ? this.#ttlMs : FAILURE_TTL_MS);
-        return verdict;
+        this.#remember(name, verdict, verdict && !('missing' in verdict) ? this.#ttlMs : FAILURE_TTL_MS);
+        return verdict && { name: verdict.name, needsServer: verdict.needsServer };
       })
       .finally(() => this.#inFlight.delete(name));
     this.#inFlight.set(name, request);
     return request;
   }
 
-  async #fetchVerdict(name: string): Promise<PackageVerdict | null> {
+  async #fetchVerdict(name: string): Promise<(PackageVerdict & { missing?: true }) | null> {
     const url = `${this.#registry}/${name.replace('/', '%2F')}/latest`;
     try {
       const response = await this.#fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(this.#timeoutMs) });
-      // A package the registry does not have is no reason to leave the browser.
-      if (response.status === 404) return { name, needsServer: null };
+      // A package the registry does not have is no reason to leave the browser (remembered briefly:
+      // it may be published soon, and made-up names must not push real ones out of the cache).
+      if (response.status === 404) return { name, needsServer: null, missing: true };
       if (!response.ok) return null;
       const manifest = (await response.json()) as PackageManifest;
       return judgeManifest({ ...manifest, name });
@@ -76,7 +77,7 @@ export class RegistryLookup {
     }
   }
 
-  #remember(name: string, verdict: PackageVerdict | null, ttl: number) {
+  #remember(name: string, verdict: (PackageVerdict & { missing?: true }) | null, ttl: number) {
     this.#cache.delete(name);
     this.#cache.set(name, { verdict, expires: Date.now() + ttl });
     // Oldest first: a Map iterates in insertion order.

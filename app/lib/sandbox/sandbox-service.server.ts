@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { addressKey } from '../http/rate-limits.server';
 import {
   SandboxNotFoundError,
   SandboxQuotaError,
@@ -95,7 +96,7 @@ export class SandboxService {
   async create(owner: string, project: string, admit?: () => Promise<void>, clientIp?: string): Promise<SandboxView> {
     // Sandboxes are labelled with a hash of the client's address, so one client cannot fill the
     // server's total with throwaway sessions.
-    const ip = clientIp ? createHash('sha256').update(`ip:${clientIp}`).digest('hex').slice(0, 16) : undefined;
+    const ip = clientIp ? createHash('sha256').update(`ip:${addressKey(clientIp)}`).digest('hex').slice(0, 16) : undefined;
     const [mine, all] = await Promise.all([this.provider.list({ ...APP_LABEL, owner }), this.#all(true)]);
     // Only running sandboxes count: stopped leftovers (of an earlier server run, say) cost nothing
     // and must not lock anyone out. A list may be older than creations that finished meanwhile,
@@ -328,7 +329,14 @@ export class SandboxService {
       await this.provider.reconcile?.();
       await this.reap();
     };
-    const run = () => void cycle().catch((error: unknown) => console.warn(`reaper: ${error instanceof Error ? error.message : String(error)}`));
+    let running = false;
+    const run = () => {
+      if (running) return; // a slow cycle is not joined by the next one
+      running = true;
+      void cycle()
+        .catch((error: unknown) => console.warn(`reaper: ${error instanceof Error ? error.message : String(error)}`))
+        .finally(() => (running = false));
+    };
     run();
     this.#reaper = setInterval(run, intervalMs);
     this.#reaper.unref();

@@ -80,7 +80,7 @@ export class RuntimeController {
 
   /**
    * Asks the registry about new dependencies without waiting: the lists decide meanwhile, and
-   * the decision may move to the cloud when a fact arrives (the answer keeps streaming).
+   * the decision may move to the cloud when a fact arrives.
    */
   #lookUpDependencies() {
     const lookup = this.#deps.lookupPackages;
@@ -90,7 +90,13 @@ export class RuntimeController {
     lookup(names).then(
       (found) => {
         const known = Object.fromEntries(Object.entries(found).filter((entry): entry is [string, PackageVerdict] => entry[1] !== null));
-        if (Object.keys(known).length) this.update({ packages: { ...this.#input.packages, ...known } });
+        if (Object.keys(known).length === 0) return;
+        this.#input = { ...this.#input, packages: { ...this.#input.packages, ...known } };
+        const target = this.#route();
+        // A fact may arrive after the answer has finished: the new runtime gets the installs and
+        // the start command replayed (as a fallback does); commands still to come wait for that.
+        if (this.#runtime && this.#runtime.kind !== target) this.#switch(target, true);
+        if (target === 'cloud' && this.#runtime) this.#maybeInstallEarly();
       },
       () => {}, // no facts: the lists have decided
     );

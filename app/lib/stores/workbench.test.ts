@@ -163,6 +163,15 @@ describe('Workbench', () => {
     expect(wb.runtime.routing.get()).toMatchObject({ target: 'cloud', reasons: ['zeromq compiles a native addon when it installs'], hard: true });
     expect(wb.runtime.state.get()).toMatchObject({ kind: 'cloud' });
 
+    // A fact that arrives after the answer has finished: the app is installed and started again in the cloud.
+    let late: (found: Record<string, { name: string; needsServer: string | null } | null>) => void = () => {};
+    const lateCloud = new FakeRuntime({ kind: 'cloud' });
+    const after = new Workbench({ project: 'chat3', createBrowserRuntime: () => new FakeRuntime(), createCloudRuntime: () => lateCloud, lookupPackages: () => new Promise((resolve) => (late = resolve)) });
+    after.update([user('a job queue worker'), assistant('a1', pkg + ' = 1;</boltAction><boltAction type="shell">npm install</boltAction><boltAction type="start">node worker.js</boltAction></boltArtifact>')], false);
+    await after.runner.idle();
+    late({ zeromq: { name: 'zeromq', needsServer: 'zeromq compiles a native addon when it installs' } });
+    await vi.waitFor(() => expect(lateCloud.log).toEqual(expect.arrayContaining(['exec npm install', 'start node worker.js'])));
+
     const silent = new Workbench({ project: 'chat2', createBrowserRuntime: () => new FakeRuntime(), lookupPackages: () => new Promise(() => {}) });
     silent.update([user('a job queue worker'), assistant('a1', pkg + ' = 1;</boltAction></boltArtifact>')], false);
     await silent.runner.idle();

@@ -16,8 +16,24 @@ const ETC_ENTRIES = [
 let available: boolean | undefined;
 
 export function bwrapAvailable(): boolean {
-  available ??= spawnSync('bwrap', ['--ro-bind', '/', '/', '--unshare-user', '--disable-userns', '--unshare-pid', 'true'], { stdio: 'ignore' }).status === 0;
+  available ??= spawnSync('bwrap', ['--ro-bind', '/', '/', '--unshare-pid', 'true'], { stdio: 'ignore' }).status === 0;
   return available;
+}
+
+let disablesUserns: boolean | undefined;
+
+/** `--disable-userns` (no user namespaces inside the sandbox) needs bubblewrap 0.8 or newer. */
+function canDisableUserns(): boolean {
+  disablesUserns ??= spawnSync('bwrap', ['--ro-bind', '/', '/', '--unshare-user', '--disable-userns', 'true'], { stdio: 'ignore' }).status === 0;
+  return disablesUserns;
+}
+
+/**
+ * Whether bwrap can make its user namespace when started as `user` (some hosts forbid
+ * unprivileged user namespaces). Checked once at start, the way sandboxes will run it.
+ */
+export function bwrapWorksAs(user: { uid: number; gid: number }): boolean {
+  return spawnSync('setpriv', [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', 'bwrap', '--ro-bind', '/', '/', '--unshare-user', '--unshare-pid', 'true'], { stdio: 'ignore' }).status === 0;
 }
 
 /** The sandbox's user inside its own user namespace. */
@@ -56,7 +72,8 @@ export function bwrapArgs(projectDir: string, npmCacheDir: string, env: Record<s
     '--proc', '/proc',
     '--dev', '/dev',
     '--size', String(limits.tmpBytes), '--tmpfs', '/tmp',
-    '--unshare-user', '--uid', SANDBOX_UID, '--gid', SANDBOX_UID, '--cap-drop', 'ALL', '--disable-userns',
+    '--unshare-user', '--uid', SANDBOX_UID, '--gid', SANDBOX_UID, '--cap-drop', 'ALL',
+    ...(canDisableUserns() ? ['--disable-userns'] : []),
     '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--share-net',
     '--die-with-parent', '--new-session',
     '--clearenv',

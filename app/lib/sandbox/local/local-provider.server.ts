@@ -14,7 +14,7 @@ import {
   type SandboxInfo,
   type SandboxProvider,
 } from '../sandbox-provider.server';
-import { bwrapArgs, bwrapAvailable, NPM_CACHE_DIR, PROJECT_DIR, sandboxHostUser, spawnBwrap, unreachableFor } from './bwrap.server';
+import { bwrapArgs, bwrapAvailable, bwrapWorksAs, NPM_CACHE_DIR, PROJECT_DIR, sandboxHostUser, spawnBwrap, unreachableFor } from './bwrap.server';
 import { SandboxCgroups } from './cgroups.server';
 import { killTree, listeningPorts, listeningPortsOf } from './process-tree.server';
 import { checkProjectPath } from '../../artifact/file-path';
@@ -41,6 +41,8 @@ export interface LocalProviderOptions {
   helperTimeoutMs?: number;
   /** Processes (and threads) one sandbox may have at once, where cgroups are available. */
   maxPids?: number;
+  /** How long an npm cache whose session has no sandbox is kept (one may be being created). */
+  cacheGraceMs?: number;
   /** null: use bwrap when installed. */
   useBwrap?: boolean | null;
   /** Harmless settings passed into sandboxes (a registry mirror, a proxy); never secrets. */
@@ -75,6 +77,7 @@ export class LocalProvider implements SandboxProvider {
   #user: { uid: number; gid: number } | null;
   #live = new Map<string, Live>();
   #owned = new Set<string>();
+  #reconciling = false;
   #cgroups = new SandboxCgroups();
   #usedPorts = new Set<number>();
 
@@ -85,7 +88,12 @@ export class LocalProvider implements SandboxProvider {
     if (this.#user && !this.#cgroups.available) (options.log ?? console.warn)('sandboxes: cgroup v1 pids/memory not writable here: per-sandbox process and memory limits fall back to per-process rlimits.');
     mkdirSync(this.#root(), { recursive: true });
     mkdirSync(this.#npmCacheRoot(), { recursive: true });
-    if (this.#user) this.#prepareForSandboxUser(this.#user);
+    if (this.#user) {
+      if (!bwrapWorksAs(this.#user)) {
+        throw new ConfigError(`bubblewrap cannot create a user namespace when started as the unprivileged user ${this.#user.uid} on this host (unprivileged user namespaces are disabled?). Local sandboxes would run with host privileges: enable them (sysctl kernel.unprivileged_userns_clone=1), or use Daytona (DAYTONA_API_KEY).`);
+      }
+      this.#prepareForSandboxUser(this.#user);
+    }
     if (!this.isolated) {
       (options.log ?? console.warn)(
         'WARNING: bubblewrap (bwrap) is not installed: sandbox commands run WITHOUT isolation, as the server user. Install it with: apt-get install bubblewrap',
@@ -302,19 +310,45 @@ export class LocalProvider implements SandboxProvider {
    * server); this bounds the disk they use: past `maxDiskMb`, the oldest stopped ones go first.
    */
   async reconcile() {
+    if (this.#reconciling) return; // one pass at a time
+    this.#reconciling = true;
+    try {
+      await this.#boundDisk();
+      await this.#dropOrphanCaches();
+    } finally {
+      this.#reconciling = false;
+    }
+  }
+
+  async #boundDisk() {
     const limitKb = (this.#options.maxDiskMb ?? 0) * 1024;
     if (!limitKb) return;
     const ids = (await readdir(this.#root()).catch(() => [] as string[])).filter((id) => /^local-[0-9a-f]{16}$/.test(id));
-    const sandboxes = await Promise.all(ids.map(async (id) => ({ id, meta: await this.#meta(id).catch(() => null), kb: await diskUsageKb(join(this.#root(), id)) })));
+    // One `du` at a time: sizing is slow on node_modules and must not crowd the machine.
+    const sandboxes: Array<{ id: string; meta: Meta | null; kb: number }> = [];
+    for (const id of ids) sandboxes.push({ id, meta: await this.#meta(id).catch(() => null), kb: await diskUsageKb(join(this.#root(), id)) });
     let totalKb = sandboxes.reduce((sum, s) => sum + s.kb, 0);
     const stopped = sandboxes.filter((s) => s.meta && !this.#live.has(s.id)).sort((a, b) => a.meta!.createdAt - b.meta!.createdAt);
     for (const sandbox of stopped) {
       if (totalKb <= limitKb) break;
+      if (this.#live.has(sandbox.id)) continue; // used again meanwhile
       await this.delete(sandbox.id);
       totalKb -= sandbox.kb;
       (this.#options.log ?? console.warn)(
         `sandboxes: removed stopped sandbox ${sandbox.id} (${Math.round(sandbox.kb / 1024)} MB, created ${new Date(sandbox.meta!.createdAt).toISOString()}) to keep sandboxes under SANDBOX_MAX_DISK_MB=${this.#options.maxDiskMb}`,
       );
+    }
+  }
+
+  /** A session's npm cache goes when the session has no sandbox left here (and it was not just made for one being created). */
+  async #dropOrphanCaches() {
+    const owners = new Set((await this.list({})).map((s) => s.labels.owner));
+    const grace = this.#options.cacheGraceMs ?? 60_000;
+    for (const name of await readdir(this.#npmCacheRoot()).catch(() => [] as string[])) {
+      if (!/^[0-9a-f]{32}$/.test(name) || owners.has(name)) continue;
+      const dir = join(this.#npmCacheRoot(), name);
+      if (Date.now() - (await stat(dir)).mtimeMs < grace) continue;
+      await rm(dir, { recursive: true, force: true });
     }
   }
 
