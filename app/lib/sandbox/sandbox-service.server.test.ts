@@ -58,6 +58,21 @@ describe('SandboxService', () => {
     await expect(service.create('carol', 'p')).resolves.toMatchObject({ project: 'p' });
   });
 
+  it('counts a stopped sandbox that runs a command again: resuming old sandboxes cannot pass the caps', async () => {
+    const { service, provider } = setup({ maxPerSession: 2, maxTotal: 10 });
+    const old1 = await service.create('alice', 'old1');
+    const old2 = await service.create('alice', 'old2');
+    // The server restarts: both are stopped; two new ones fit.
+    for (const sandbox of provider.sandboxes.values()) sandbox.state = 'stopped';
+    await service.create('alice', 'new1');
+    await service.create('alice', 'new2');
+    await expect(service.exec('alice', old1.id, 'true', {})).rejects.toMatchObject({ status: 429, message: expect.stringMatching(/already have 2/) });
+    await expect(service.start('alice', old2.id, 'node server.js')).rejects.toMatchObject({ status: 429 });
+    // A running one runs commands as before.
+    const [running] = [...provider.sandboxes.values()].filter((s) => s.state === 'started');
+    await expect(service.exec('alice', running.id, 'true', {})).resolves.toMatchObject({ exitCode: 0 });
+  });
+
   it('holds the caps when a list is older than creations that finished meanwhile', async () => {
     const { service, provider } = setup({ maxPerSession: 100, maxTotal: 2 });
     await service.create('a', 'p');

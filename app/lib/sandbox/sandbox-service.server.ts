@@ -97,10 +97,35 @@ export class SandboxService {
     // Sandboxes are labelled with a hash of the client's address, so one client cannot fill the
     // server's total with throwaway sessions.
     const ip = clientIp ? createHash('sha256').update(`ip:${addressKey(clientIp)}`).digest('hex').slice(0, 16) : undefined;
+    await this.#assertRoom(owner, ip, true);
+    try {
+      await admit?.();
+      const info = await this.provider.create({ ...APP_LABEL, owner, project, ...(ip ? { ip } : {}) });
+      this.#created.set(info.id, { owner, ip, at: this.#now() });
+      this.#listCache = undefined;
+      this.touch(info.id);
+      return this.#view(info);
+    } finally {
+      this.#creatingTotal -= 1;
+      if (ip) {
+        const ipLeft = (this.#creatingIp.get(ip) ?? 1) - 1;
+        if (ipLeft > 0) this.#creatingIp.set(ip, ipLeft);
+        else this.#creatingIp.delete(ip);
+      }
+      const left = (this.#creating.get(owner) ?? 1) - 1;
+      if (left > 0) this.#creating.set(owner, left);
+      else this.#creating.delete(owner);
+    }
+  }
+
+  /**
+   * Throws the 429 for the first cap a new running sandbox would pass: per session, per address,
+   * in total. Only running sandboxes count (stopped leftovers cost nothing); a list may be older
+   * than creations that finished meanwhile, and creations may still be under way: both count too,
+   * so concurrent requests cannot slip past a cap.
+   */
+  async #assertRoom(owner: string, ip: string | undefined, reserve: boolean) {
     const [mine, all] = await Promise.all([this.provider.list({ ...APP_LABEL, owner }), this.#all(true)]);
-    // Only running sandboxes count: stopped leftovers (of an earlier server run, say) cost nothing
-    // and must not lock anyone out. A list may be older than creations that finished meanwhile,
-    // and creations may still be under way: both count too, so concurrent requests cannot slip past a cap.
     const mineIds = new Set(mine.filter(isRunning).map((s) => s.id));
     const allIds = new Set(all.filter(isRunning).map((s) => s.id));
     const listedIds = new Set(all.map((s) => s.id));
@@ -126,27 +151,18 @@ export class SandboxService {
     if (allIds.size + this.#creatingTotal >= this.#options.maxTotal) {
       throw new SandboxQuotaError('The server is running as many sandboxes as it allows right now. Try again in a few minutes.');
     }
-    this.#creating.set(owner, pendingMine + 1);
-    if (ip) this.#creatingIp.set(ip, pendingIp + 1);
-    this.#creatingTotal += 1;
-    try {
-      await admit?.();
-      const info = await this.provider.create({ ...APP_LABEL, owner, project, ...(ip ? { ip } : {}) });
-      this.#created.set(info.id, { owner, ip, at: this.#now() });
-      this.#listCache = undefined;
-      this.touch(info.id);
-      return this.#view(info);
-    } finally {
-      this.#creatingTotal -= 1;
-      if (ip) {
-        const ipLeft = (this.#creatingIp.get(ip) ?? 1) - 1;
-        if (ipLeft > 0) this.#creatingIp.set(ip, ipLeft);
-        else this.#creatingIp.delete(ip);
-      }
-      const left = (this.#creating.get(owner) ?? 1) - 1;
-      if (left > 0) this.#creating.set(owner, left);
-      else this.#creating.delete(owner);
+    // Reserved in the same step as the check, so concurrent creations cannot both pass it.
+    if (reserve) {
+      this.#creating.set(owner, pendingMine + 1);
+      if (ip) this.#creatingIp.set(ip, pendingIp + 1);
+      this.#creatingTotal += 1;
     }
+  }
+
+  /** A stopped sandbox that runs a command runs again: it must fit under the caps like a new one. */
+  async #resume(owner: string, id: string) {
+    const info = await this.#owned(owner, id);
+    if (!isRunning(info)) await this.#assertRoom(owner, info.labels.ip, false);
   }
 
   /** The sandbox if `owner` owns it; anyone else gets the same 404 as for a missing one. */
@@ -174,7 +190,7 @@ export class SandboxService {
   }
 
   async exec(owner: string, id: string, command: string, options: ExecOptions) {
-    await this.#owned(owner, id);
+    await this.#resume(owner, id);
     this.touch(id);
     const max = this.#options.maxCommandMs;
     const timeoutMs = max ? Math.min(options.timeoutMs ?? max, max) : options.timeoutMs;
@@ -183,7 +199,7 @@ export class SandboxService {
 
   /** Starts a background command; its output is kept (bounded) for `logs()`. */
   async start(owner: string, id: string, command: string) {
-    await this.#owned(owner, id);
+    await this.#resume(owner, id);
     this.touch(id);
     const log = { text: '', listeners: new Set<(chunk: string) => void>(), exitCode: undefined as number | undefined };
     const process = await this.provider.start(id, command, {

@@ -78,6 +78,7 @@ export class LocalProvider implements SandboxProvider {
   #live = new Map<string, Live>();
   #owned = new Set<string>();
   #reconciling = false;
+  #deleting = new Set<string>();
   #cgroups = new SandboxCgroups();
   #usedPorts = new Set<number>();
 
@@ -223,6 +224,7 @@ export class LocalProvider implements SandboxProvider {
   async #launch(id: string, command: string, kind: 'exec' | 'proc', onOutput?: (chunk: string) => void) {
     const meta = await this.#metaOrThrow(id);
     await this.#prepare(meta);
+    if (this.#deleting.has(id)) throw new SandboxNotFoundError();
     const child = this.#spawn(meta, command);
     const processId = `${kind}-${randomBytes(4).toString('hex')}`;
     this.#track(meta, processId, child);
@@ -294,6 +296,8 @@ export class LocalProvider implements SandboxProvider {
 
   async delete(id: string) {
     const meta = await this.#metaOrThrow(id);
+    // From here on no command may start in it (one starting now would outlive the sandbox).
+    this.#deleting.add(id);
     await this.stop(id);
     this.#live.delete(id);
     this.#usedPorts.delete(meta.port);
@@ -302,7 +306,11 @@ export class LocalProvider implements SandboxProvider {
       await this.#cgroups.remove(id);
     }
     this.#owned.delete(id);
-    await rm(join(this.#root(), id), { recursive: true, force: true });
+    try {
+      await rm(join(this.#root(), id), { recursive: true, force: true });
+    } finally {
+      this.#deleting.delete(id);
+    }
   }
 
   /**
