@@ -1,8 +1,9 @@
 // npm run bench:sandbox — what isolation costs a Local sandbox. For each setup, in the same run:
 // create → first command, then `npm install` of a Vite + React app with a fresh npm cache (cold)
 // and again in a second sandbox with that cache (warm). Setups: no isolation at all (plain child
-// processes) and the product's isolation (bubblewrap, own user namespace as an unprivileged host
-// user when run as root, no capabilities, cgroup limits). Medians of RUNS runs.
+// processes); bubblewrap (own user namespace as an unprivileged host user when run as root, no
+// capabilities, cgroup limits) on the host's network; and the product's isolation, the same with
+// an own network namespace per sandbox (slirp4netns). Medians of RUNS runs.
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,10 +23,12 @@ const INSTALL = 'npm install --no-audit --no-fund --loglevel=error';
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-async function measure(isolated: boolean) {
+type Setup = 'none' | 'bwrap' | 'bwrap+net';
+
+async function measure(setup: Setup) {
   const dataDir = mkdtempSync(join(tmpdir(), 'appforge-bench-sandbox-'));
   chmodSync(dataDir, 0o711);
-  const provider = new LocalProvider({ dataDir, portBase: 48000, commandTimeoutMs: 600_000, maxOutputBytes: 1_000_000, memoryMb: 4096, useBwrap: isolated, log: () => {} });
+  const provider = new LocalProvider({ dataDir, portBase: 48000, commandTimeoutMs: 600_000, maxOutputBytes: 1_000_000, memoryMb: 4096, useBwrap: setup !== 'none', isolateNetwork: setup === 'bwrap+net', log: () => {} });
   const timed = async (work: () => Promise<unknown>) => {
     const began = performance.now();
     await work();
@@ -59,13 +62,15 @@ async function measure(isolated: boolean) {
 }
 
 async function main() {
-  const rows: Array<[string, { firstCommand: number[]; cold: number[]; warm: number[] }]> = [
-    ['no isolation (plain child processes)', { firstCommand: [], cold: [], warm: [] }],
-    [`isolated (bubblewrap, own user namespace${process.getuid?.() === 0 ? ' as uid 200000' : ''}, no capabilities, cgroups)`, { firstCommand: [], cold: [], warm: [] }],
+  const bwrap = `bubblewrap, own user namespace${process.getuid?.() === 0 ? ' as uid 200000' : ''}, no capabilities, cgroups`;
+  const rows: Array<[Setup, string, { firstCommand: number[]; cold: number[]; warm: number[] }]> = [
+    ['none', 'no isolation (plain child processes)', { firstCommand: [], cold: [], warm: [] }],
+    ['bwrap', `${bwrap}; host network`, { firstCommand: [], cold: [], warm: [] }],
+    ['bwrap+net', `${bwrap}; own network namespace (slirp4netns) — the product`, { firstCommand: [], cold: [], warm: [] }],
   ];
   for (let run = 1; run <= RUNS; run++) {
-    for (const [index, [, figures]] of rows.entries()) {
-      const result = await measure(index === 1);
+    for (const [setup, , figures] of rows) {
+      const result = await measure(setup);
       figures.firstCommand.push(result.firstCommand);
       figures.cold.push(result.cold);
       figures.warm.push(result.warm);
@@ -75,7 +80,7 @@ async function main() {
   console.log(`\nLocal sandbox cost (median of ${RUNS}; npm install of a Vite + React app, registry over the network)\n`);
   console.log('| setup | create → first command | npm install, cold cache | npm install, warm cache |');
   console.log('| --- | --- | --- | --- |');
-  for (const [name, figures] of rows) console.log(`| ${name} | ${seconds(median(figures.firstCommand))} | ${seconds(median(figures.cold))} | ${seconds(median(figures.warm))} |`);
+  for (const [, name, figures] of rows) console.log(`| ${name} | ${seconds(median(figures.firstCommand))} | ${seconds(median(figures.cold))} | ${seconds(median(figures.warm))} |`);
 }
 
 await main();

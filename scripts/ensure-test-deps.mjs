@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Makes sure what the tests need is on this machine: a Chromium for the end-to-end tests and
-// bubblewrap for sandboxed commands. Installs Debian's packages when missing and running as root;
+// Makes sure what the tests need is on this machine: a Chromium for the end-to-end tests,
+// bubblewrap for sandboxed commands and slirp4netns for their own networks. Installs Debian's packages when missing and running as root;
 // otherwise says what to install. Prints the browser path it found.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -30,8 +30,10 @@ export function ensureTestDeps() {
   const missing = [];
   if (!findChromium()) missing.push('chromium');
   if (!has('bwrap')) missing.push('bubblewrap');
+  // Per-sandbox networks are made only by a root server: elsewhere they are not tested.
+  if (process.getuid?.() === 0 && !has('slirp4netns')) missing.push('slirp4netns');
   if (missing.length > 0 && !aptInstall(missing)) {
-    console.error(`Missing ${missing.join(' and ')}. Install with: sudo apt-get install -y ${missing.join(' ')} (or set CHROME_PATH to a Chromium binary).`);
+    console.error(`Missing ${missing.join(', ')}. Install with: sudo apt-get install -y ${missing.join(' ')} (or set CHROME_PATH to a Chromium binary).`);
   }
   const chromium = findChromium();
   if (!chromium) throw new Error('No Chromium found: the end-to-end tests cannot run (they fail rather than skip). Install chromium or set CHROME_PATH.');

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { bwrapAvailable } from '~/lib/sandbox/local/bwrap.server';
 import { LocalProvider } from '~/lib/sandbox/local/local-provider.server';
+import { getVia } from '../helpers/preview-target';
 
 const REPO = new URL('../..', import.meta.url).pathname;
 const dataDir = mkdtempSync(join(tmpdir(), 'appforge-local-'));
@@ -134,8 +135,8 @@ describe('LocalProvider', () => {
     const port = await provider.findPort(id, 20_000);
     expect(port).not.toBeNull();
     const target = await provider.previewTarget(id, port!);
-    expect(await (await fetch(target.url)).text()).toContain('Hello from the sandbox');
-    const socket = new WebSocket(target.url.replace('http', 'ws'));
+    expect(await getVia(target)).toContain('Hello from the sandbox');
+    const socket = new WebSocket(target.url.replace('http', 'ws'), { agent: target.agent });
     const echo = await new Promise<string>((resolve, reject) => {
       socket.on('open', () => socket.send('ping'));
       socket.on('message', (m) => resolve(String(m)));
@@ -149,7 +150,7 @@ describe('LocalProvider', () => {
     await provider.stop(id);
     expect(spawnSync('pgrep', ['-f', 'sleep 600']).status).toBe(1);
     expect(await server.exit).not.toBe(0);
-    await expect(fetch(target.url)).rejects.toThrow();
+    await expect(getVia(target)).rejects.toThrow();
     expect(await provider.findPort(id, 0)).toBeNull();
   }, 120_000);
 

@@ -22,11 +22,16 @@ export async function createSandboxService(env: ServerEnv, secret: string) {
       maxDiskMb: env.SANDBOX_MAX_DISK_MB,
       tmpMb: env.SANDBOX_TMP_MB,
       maxPids: env.SANDBOX_MAX_PIDS,
+      // In production a sandbox must not reach the host's loopback services: own network or no start.
+      isolateNetwork: env.NODE_ENV === 'production' ? true : null,
       // Only the registry and how to trust it: never the host's npm tokens or proxy credentials.
       passEnv: { npm_config_registry: env.NPM_REGISTRY_URL, ...safeNpmSettings() },
     });
     if (env.NODE_ENV === 'production' && !(provider as LocalProvider).isolated) {
       throw new ConfigError('Refusing to run Local sandboxes without isolation in production: install bubblewrap (apt-get install bubblewrap), or use Daytona (DAYTONA_API_KEY).');
+    }
+    if ((provider as LocalProvider).networkIsolated && isLoopbackUrl(env.NPM_REGISTRY_URL)) {
+      throw new ConfigError(`NPM_REGISTRY_URL (${env.NPM_REGISTRY_URL}) is on this host's loopback, which sandboxes cannot reach from their own network: use an address of the host they can reach, or a registry elsewhere.`);
     }
   }
   const previewHost = env.PREVIEW_HOST ?? `localhost:${env.PORT}`;
@@ -53,4 +58,9 @@ function safeNpmSettings(): Record<string, string> {
     if (match) settings[`npm_config_${match[1].replace('-', '_')}`] = match[2];
   }
   return settings;
+}
+
+function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '::1';
 }

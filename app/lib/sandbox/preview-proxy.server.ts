@@ -76,7 +76,7 @@ export function createPreviewProxy(service: SandboxService, options: PreviewProx
     try {
       const found = await target(token);
       if ('error' in found) return page(res, found.error!);
-      proxy.web(req, res, { target: found.preview.url, headers: forwardHeaders(req, found.preview.headers) }, (error) => {
+      proxy.web(req, res, { target: found.preview.url, agent: found.preview.agent, headers: forwardHeaders(req, found.preview.headers) }, (error) => {
         logConnectionError('preview proxy', error);
         if (!res.headersSent) page(res, notRunning());
         else res.destroy();
@@ -94,7 +94,7 @@ export function createPreviewProxy(service: SandboxService, options: PreviewProx
     void target(token).then(
       (found) => {
         if ('error' in found || socket.destroyed) return socket.destroy();
-        proxy.ws(req, socket, head, { target: found.preview.url, headers: forwardHeaders(req, found.preview.headers) }, (error) => {
+        proxy.ws(req, socket, head, { target: found.preview.url, agent: found.preview.agent, headers: forwardHeaders(req, found.preview.headers) }, (error) => {
           logConnectionError('preview websocket', error);
           socket.destroy();
         });

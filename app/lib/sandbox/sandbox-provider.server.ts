@@ -1,3 +1,4 @@
+import type { Agent } from 'node:http';
 /**
  * What the server needs from a place that runs untrusted projects. Two implementations:
  * LocalProvider (child processes under bubblewrap, the default) and DaytonaProvider (the cloud).
@@ -52,6 +53,8 @@ export interface TreeEntry {
 export interface PreviewTarget {
   url: string;
   headers: Record<string, string>;
+  /** How to connect, when not over the host's network (a sandbox in its own network namespace). */
+  agent?: Agent;
 }
 
 export interface SandboxProvider {

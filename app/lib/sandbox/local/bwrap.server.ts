@@ -49,16 +49,22 @@ export function sandboxHostUser(uid: number): { uid: number; gid: number } | nul
   return process.getuid?.() === 0 ? { uid, gid: uid } : null;
 }
 
-/** /tmp in a sandbox is memory: its size is bounded. */
-export interface BwrapLimits {
+export interface BwrapOptions {
+  /** /tmp in a sandbox is memory: its size is bounded. */
   tmpBytes: number;
+  /**
+   * `joined`: the network namespace bwrap is started in (the sandbox's own, see
+   * sandbox-network.server.ts), with this resolv.conf; `none`: loopback only (file helpers);
+   * `host`: the host's network (only where per-sandbox networks cannot be made).
+   */
+  network: { kind: 'joined'; resolvConf: string } | { kind: 'none' } | { kind: 'host' };
 }
 
 /**
  * bwrap arguments: an own user namespace (all capabilities dropped, no further namespaces), a
  * read-only system, the project and the npm cache writable, a bounded /tmp, nothing else of the host.
  */
-export function bwrapArgs(projectDir: string, npmCacheDir: string, env: Record<string, string>, limits: BwrapLimits): string[] {
+export function bwrapArgs(projectDir: string, npmCacheDir: string, env: Record<string, string>, options: BwrapOptions): string[] {
   const args = ['--ro-bind', '/usr', '/usr'];
   for (const top of ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32']) {
     if (!existsSync(top)) continue;
@@ -66,15 +72,16 @@ export function bwrapArgs(projectDir: string, npmCacheDir: string, env: Record<s
     else args.push('--ro-bind', top, top);
   }
   for (const entry of ETC_ENTRIES) args.push('--ro-bind-try', `/etc/${entry}`, `/etc/${entry}`);
+  if (options.network.kind === 'joined') args.push('--ro-bind', options.network.resolvConf, '/etc/resolv.conf');
   args.push(
     '--bind', projectDir, PROJECT_DIR,
     '--bind', npmCacheDir, NPM_CACHE_DIR,
     '--proc', '/proc',
     '--dev', '/dev',
-    '--size', String(limits.tmpBytes), '--tmpfs', '/tmp',
+    '--size', String(options.tmpBytes), '--tmpfs', '/tmp',
     '--unshare-user', '--uid', SANDBOX_UID, '--gid', SANDBOX_UID, '--cap-drop', 'ALL',
     ...(canDisableUserns() ? ['--disable-userns'] : []),
-    '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--share-net',
+    '--unshare-pid', '--unshare-ipc', '--unshare-uts', options.network.kind === 'none' ? '--unshare-net' : '--share-net',
     '--die-with-parent', '--new-session',
     '--clearenv',
     '--chdir', PROJECT_DIR,
@@ -83,16 +90,34 @@ export function bwrapArgs(projectDir: string, npmCacheDir: string, env: Record<s
   return args;
 }
 
+/** Where a sandbox process starts, before it becomes bwrap. */
+export interface SandboxPlacement {
+  /** The unprivileged host user bwrap runs as (null: the server's own user, not root). */
+  user: { uid: number; gid: number } | null;
+  /** The sandbox's cgroups' `cgroup.procs` files, joined first (needs root). */
+  cgroupProcs?: string[];
+  /** The sandbox's network namespace, entered first (needs root). */
+  netns?: string;
+}
+
 /**
- * Starts `bwrap <args> <command…>`, as `user` when given (bwrap then runs unprivileged on the
- * host). With `cgroupProcs`, a root shell first moves itself into the sandbox's cgroups, then
- * drops to `user` and becomes bwrap: every process of the sandbox is in them from the start.
+ * Starts `bwrap <args> <command…>`. As root, a shell first moves itself into the sandbox's
+ * cgroups and network namespace, then drops to the sandbox user and becomes bwrap: every process
+ * of the sandbox is in them from the start, and none of it ever holds root's privileges.
  */
-export function spawnBwrap(args: string[], command: string[], options: SpawnOptions, user: { uid: number; gid: number } | null, cgroupProcs?: string[]): ChildProcess {
-  if (user && cgroupProcs?.length) {
-    const join = 'for f in $APPFORGE_CGROUP_PROCS; do echo $$ > "$f" || exit 125; done; exec setpriv --reuid="$APPFORGE_UID" --regid="$APPFORGE_GID" --clear-groups bwrap "$@"';
-    const env = { PATH: '/usr/local/bin:/usr/bin:/bin', APPFORGE_CGROUP_PROCS: cgroupProcs.join(' '), APPFORGE_UID: String(user.uid), APPFORGE_GID: String(user.gid) };
-    return spawn('sh', ['-c', join, 'sh', ...args, ...command], { ...options, env: env as unknown as NodeJS.ProcessEnv });
+export function spawnBwrap(args: string[], command: string[], options: SpawnOptions, placement: SandboxPlacement): ChildProcess {
+  const { user, cgroupProcs = [], netns } = placement;
+  if (user && (cgroupProcs.length || netns)) {
+    const enter = netns ? 'nsenter --net="$APPFORGE_NETNS" ' : '';
+    const script = `for f in $APPFORGE_CGROUP_PROCS; do echo $$ > "$f" || exit 125; done; exec ${enter}setpriv --reuid="$APPFORGE_UID" --regid="$APPFORGE_GID" --clear-groups bwrap "$@"`;
+    const env = {
+      PATH: '/usr/local/bin:/usr/bin:/bin',
+      APPFORGE_CGROUP_PROCS: cgroupProcs.join(' '),
+      APPFORGE_NETNS: netns ?? '',
+      APPFORGE_UID: String(user.uid),
+      APPFORGE_GID: String(user.gid),
+    };
+    return spawn('sh', ['-c', script, 'sh', ...args, ...command], { ...options, env: env as unknown as NodeJS.ProcessEnv });
   }
   return spawn('bwrap', [...args, ...command], { ...options, ...(user ?? {}) });
 }

@@ -1,6 +1,6 @@
 import { execFile, execFileSync, spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { chown, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -14,8 +14,9 @@ import {
   type SandboxInfo,
   type SandboxProvider,
 } from '../sandbox-provider.server';
-import { bwrapArgs, bwrapAvailable, bwrapWorksAs, NPM_CACHE_DIR, PROJECT_DIR, sandboxHostUser, spawnBwrap, unreachableFor } from './bwrap.server';
+import { bwrapArgs, bwrapAvailable, bwrapWorksAs, NPM_CACHE_DIR, PROJECT_DIR, sandboxHostUser, spawnBwrap, unreachableFor, type BwrapOptions } from './bwrap.server';
 import { SandboxCgroups } from './cgroups.server';
+import { SANDBOX_RESOLV_CONF, sandboxNetworkUnavailable, startSandboxNetwork, type SandboxNetwork } from './sandbox-network.server';
 import { killTree, listeningPorts, listeningPortsOf } from './process-tree.server';
 import { checkProjectPath } from '../../artifact/file-path';
 import { ConfigError } from '../../env.server';
@@ -45,6 +46,11 @@ export interface LocalProviderOptions {
   cacheGraceMs?: number;
   /** null: use bwrap when installed. */
   useBwrap?: boolean | null;
+  /**
+   * An own network namespace per sandbox (needs root, slirp4netns and /dev/net/tun). true: required
+   * (start fails without); null: where possible, with a warning where not.
+   */
+  isolateNetwork?: boolean | null;
   /** Harmless settings passed into sandboxes (a registry mirror, a proxy); never secrets. */
   passEnv?: Record<string, string>;
   log?: (line: string) => void;
@@ -72,6 +78,8 @@ interface Live {
 export class LocalProvider implements SandboxProvider {
   readonly name = 'local' as const;
   readonly isolated: boolean;
+  /** Whether each sandbox has its own network namespace (else they share the host's). */
+  readonly networkIsolated: boolean;
   #options: LocalProviderOptions;
   /** Who sandbox processes run as on the host (null: as the server, which is then not root). */
   #user: { uid: number; gid: number } | null;
@@ -81,6 +89,7 @@ export class LocalProvider implements SandboxProvider {
   #deleting = new Set<string>();
   #cgroups = new SandboxCgroups();
   #usedPorts = new Set<number>();
+  #networks = new Map<string, Promise<SandboxNetwork>>();
 
   constructor(options: LocalProviderOptions) {
     this.#options = options;
@@ -100,6 +109,18 @@ export class LocalProvider implements SandboxProvider {
         'WARNING: bubblewrap (bwrap) is not installed: sandbox commands run WITHOUT isolation, as the server user. Install it with: apt-get install bubblewrap',
       );
     }
+    const networkBlocker = !this.isolated ? 'sandboxes are not isolated at all' : sandboxNetworkUnavailable();
+    this.networkIsolated = options.isolateNetwork !== false && networkBlocker === null;
+    // (Without bwrap at all, the caller's refusal to run unisolated says more.)
+    if (options.isolateNetwork === true && this.isolated && networkBlocker) throw new ConfigError(`Sandboxes need their own network namespaces, which cannot be made here: ${networkBlocker}.`);
+    if (this.networkIsolated) writeFileSync(this.#resolvConf(), SANDBOX_RESOLV_CONF, { mode: 0o644 });
+    else if (this.isolated && options.isolateNetwork !== false) {
+      (options.log ?? console.warn)(`WARNING: sandboxes share the host's network (they can reach its loopback services): ${networkBlocker}.`);
+    }
+  }
+
+  #resolvConf() {
+    return join(this.#options.dataDir, 'resolv.conf');
   }
 
   /**
@@ -193,7 +214,9 @@ export class LocalProvider implements SandboxProvider {
 
   /** File access from inside the sandbox (see sandboxed-files.server.ts). */
   #files(meta: Meta) {
-    return nodeInSandbox((args, options) => spawnBwrap(this.#bwrap(meta), args, options, this.#user, this.#cgroupProcs(meta)) as ChildProcessWithoutNullStreams, this.#options.helperTimeoutMs);
+    // File helpers need no network: loopback only.
+    const args = this.#bwrap(meta, this.networkIsolated ? { kind: 'none' } : { kind: 'host' });
+    return nodeInSandbox((command, options) => spawnBwrap(args, command, options, this.#placement(meta)) as ChildProcessWithoutNullStreams, this.#options.helperTimeoutMs);
   }
 
   async exec(id: string, command: string, options: ExecOptions = {}): Promise<ExecResult> {
@@ -224,8 +247,9 @@ export class LocalProvider implements SandboxProvider {
   async #launch(id: string, command: string, kind: 'exec' | 'proc', onOutput?: (chunk: string) => void) {
     const meta = await this.#metaOrThrow(id);
     await this.#prepare(meta);
+    const network = this.networkIsolated ? await this.#network(meta) : null;
     if (this.#deleting.has(id)) throw new SandboxNotFoundError();
-    const child = this.#spawn(meta, command);
+    const child = this.#spawn(meta, command, network);
     const processId = `${kind}-${randomBytes(4).toString('hex')}`;
     this.#track(meta, processId, child);
     const output = { bytes: 0, truncated: false };
@@ -257,19 +281,57 @@ export class LocalProvider implements SandboxProvider {
     const meta = await this.#metaOrThrow(id);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const live = this.#live.get(id);
-      const roots = live ? [...live.processes.values()].map((p) => p.pid!).filter(Boolean) : [];
-      // With cgroups, the sandbox's processes are listed by the kernel and read asynchronously.
-      const ports = !roots.length ? [] : this.#user && this.#cgroups.available ? await listeningPortsOf(await this.#cgroups.processes(id)) : listeningPorts(roots);
+      const ports = await this.#listeningPorts(id);
       if (ports.length) return ports.includes(meta.port) ? meta.port : ports[0];
       if (Date.now() >= deadline) return null;
       await new Promise((r) => setTimeout(r, 250));
     }
   }
 
+  /** What listens in the sandbox: in its own network namespace, everything there; else what its processes hold. */
+  async #listeningPorts(id: string): Promise<number[]> {
+    const network = await this.#networks.get(id)?.catch(() => null);
+    if (network) return network.listeningPorts();
+    const live = this.#live.get(id);
+    const roots = live ? [...live.processes.values()].map((p) => p.pid!).filter(Boolean) : [];
+    if (!roots.length) return [];
+    // With cgroups, the sandbox's processes are listed by the kernel and read asynchronously.
+    return this.#user && this.#cgroups.available ? listeningPortsOf(await this.#cgroups.processes(id)) : listeningPorts(roots);
+  }
+
   async previewTarget(id: string, port: number): Promise<PreviewTarget> {
     await this.#metaOrThrow(id);
-    return { url: `http://127.0.0.1:${port}`, headers: {} };
+    const network = await this.#networks.get(id)?.catch(() => null);
+    // In its own namespace the sandbox's loopback is reached through the namespace's forwarder.
+    return { url: `http://127.0.0.1:${port}`, headers: {}, ...(network ? { agent: network.agent } : {}) };
+  }
+
+  /** The sandbox's network namespace, made on its first command (and again if it died). */
+  #network(meta: Meta): Promise<SandboxNetwork> {
+    const existing = this.#networks.get(meta.id);
+    if (existing) {
+      const alive = existing.then((network) => network.alive(), () => false);
+      return alive.then(async (ok) => {
+        if (ok) return existing;
+        // What is left of it (one of its two processes) goes before a new one is made.
+        if (this.#networks.get(meta.id) === existing) await this.#stopNetwork(meta.id);
+        return this.#network(meta);
+      });
+    }
+    const made = startSandboxNetwork(join(this.#root(), meta.id, 'net'), this.#user!).catch((error: unknown) => {
+      if (this.#networks.get(meta.id) === made) this.#networks.delete(meta.id);
+      (this.#options.log ?? console.warn)(`sandboxes: ${error instanceof Error ? error.message : String(error)}`);
+      throw new SandboxError('The sandbox\'s network could not be set up. Try again; if it keeps failing, the server log says why.', 503);
+    });
+    this.#networks.set(meta.id, made);
+    return made;
+  }
+
+  async #stopNetwork(id: string) {
+    const network = this.#networks.get(id);
+    if (!network) return;
+    this.#networks.delete(id);
+    await network.then((n) => n.stop(), () => {});
   }
 
   async readTree(id: string, options?: { maxFileBytes?: number; maxFiles?: number }) {
@@ -281,7 +343,7 @@ export class LocalProvider implements SandboxProvider {
 
   async stop(id: string) {
     const live = this.#live.get(id);
-    if (!live) return;
+    if (!live) return this.#stopNetwork(id);
     const exits = [...live.processes.values()].map((child) => {
       const done = exitOf(child);
       killTree(child.pid!);
@@ -290,6 +352,7 @@ export class LocalProvider implements SandboxProvider {
     await Promise.all(exits);
     // Whatever escaped the process tree (setsid, double forks) is still in the sandbox's cgroup.
     if (this.#cgroups.available) for (const pid of await this.#cgroups.processes(id)) killTree(pid);
+    await this.#stopNetwork(id);
     // Stopped until a command runs in it again: it no longer counts against the caps.
     this.#live.delete(id);
   }
@@ -372,7 +435,8 @@ export class LocalProvider implements SandboxProvider {
       PATH: '/usr/local/bin:/usr/bin:/bin',
       HOME: this.isolated ? PROJECT_DIR : projectDir,
       PORT: String(meta.port),
-      HOST: '0.0.0.0',
+      // All interfaces of its own namespace; on a shared network, only the host's loopback.
+      HOST: this.networkIsolated ? '0.0.0.0' : '127.0.0.1',
       TERM: 'xterm-256color',
       LANG: 'C.UTF-8',
       FORCE_COLOR: '1',
@@ -382,10 +446,12 @@ export class LocalProvider implements SandboxProvider {
       npm_config_update_notifier: 'false',
       npm_config_fund: 'false',
       npm_config_audit: 'false',
+      // A session's cache is recent: a second install takes packuments from it instead of asking again.
+      npm_config_prefer_offline: 'true',
     };
   }
 
-  #spawn(meta: Meta, command: string): ChildProcess {
+  #spawn(meta: Meta, command: string, network: SandboxNetwork | null): ChildProcess {
     const { memoryMb } = this.#options;
     const projectDir = this.#projectDir(meta.id);
     const env = this.#env(meta);
@@ -393,7 +459,8 @@ export class LocalProvider implements SandboxProvider {
     // V8 reserves gigabytes of address space for WebAssembly, so an address-space cap breaks Vite.
     const script = `ulimit -d ${memoryMb * 1024} 2>/dev/null; exec sh -c "$1"`;
     if (this.isolated) {
-      return spawnBwrap(this.#bwrap(meta), ['sh', '-c', script, 'sh', command], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] }, this.#user, this.#cgroupProcs(meta));
+      const args = this.#bwrap(meta, network ? { kind: 'joined', resolvConf: this.#resolvConf() } : { kind: 'host' });
+      return spawnBwrap(args, ['sh', '-c', script, 'sh', command], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] }, { ...this.#placement(meta), netns: network?.nsPath });
     }
     return spawn('sh', ['-c', script, 'sh', command], { cwd: projectDir, env: env as NodeJS.ProcessEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   }
@@ -417,12 +484,12 @@ export class LocalProvider implements SandboxProvider {
     this.#owned.add(meta.id);
   }
 
-  #cgroupProcs(meta: Meta) {
-    return this.#user && this.#cgroups.available ? this.#cgroups.procsFiles(meta.id) : undefined;
+  #placement(meta: Meta) {
+    return { user: this.#user, cgroupProcs: this.#user && this.#cgroups.available ? this.#cgroups.procsFiles(meta.id) : undefined };
   }
 
-  #bwrap(meta: Meta) {
-    return bwrapArgs(this.#projectDir(meta.id), this.#npmCache(meta), this.#env(meta), { tmpBytes: (this.#options.tmpMb ?? 512) * 1024 * 1024 });
+  #bwrap(meta: Meta, network: BwrapOptions['network']) {
+    return bwrapArgs(this.#projectDir(meta.id), this.#npmCache(meta), this.#env(meta), { tmpBytes: (this.#options.tmpMb ?? 512) * 1024 * 1024, network });
   }
 
   #track(meta: Meta, processId: string, child: ChildProcess) {
