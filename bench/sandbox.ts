@@ -3,7 +3,7 @@
 // and again in a second sandbox with that cache (warm). Setups: no isolation at all (plain child
 // processes); bubblewrap (own user namespace as an unprivileged host user when run as root, no
 // capabilities, cgroup limits) on the host's network; and the product's isolation, the same with
-// an own network namespace per sandbox (slirp4netns). Medians of RUNS runs.
+// an own network namespace per sandbox (slirp4netns) and size-limited disk volumes. Medians of RUNS runs.
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +28,7 @@ type Setup = 'none' | 'bwrap' | 'bwrap+net';
 async function measure(setup: Setup) {
   const dataDir = mkdtempSync(join(tmpdir(), 'appforge-bench-sandbox-'));
   chmodSync(dataDir, 0o711);
-  const provider = new LocalProvider({ dataDir, portBase: 48000, commandTimeoutMs: 600_000, maxOutputBytes: 1_000_000, memoryMb: 4096, useBwrap: setup !== 'none', isolateNetwork: setup === 'bwrap+net', log: () => {} });
+  const provider = new LocalProvider({ dataDir, portBase: 48000, commandTimeoutMs: 600_000, maxOutputBytes: 1_000_000, memoryMb: 4096, useBwrap: setup !== 'none', isolateNetwork: setup === 'bwrap+net', diskMb: setup === 'bwrap+net' ? 4096 : 0, log: () => {} });
   const timed = async (work: () => Promise<unknown>) => {
     const began = performance.now();
     await work();
@@ -66,7 +66,7 @@ async function main() {
   const rows: Array<[Setup, string, { firstCommand: number[]; cold: number[]; warm: number[] }]> = [
     ['none', 'no isolation (plain child processes)', { firstCommand: [], cold: [], warm: [] }],
     ['bwrap', `${bwrap}; host network`, { firstCommand: [], cold: [], warm: [] }],
-    ['bwrap+net', `${bwrap}; own network namespace (slirp4netns) — the product`, { firstCommand: [], cold: [], warm: [] }],
+    ['bwrap+net', `${bwrap}; own network namespace (slirp4netns), disk volumes — the product`, { firstCommand: [], cold: [], warm: [] }],
   ];
   for (let run = 1; run <= RUNS; run++) {
     for (const [setup, , figures] of rows) {

@@ -60,6 +60,8 @@ const schema = z.object({
   SANDBOX_MEMORY_MB: int(4096, 1024, 1_048_576),
   /** Disk all Local sandboxes may take together; past it the oldest stopped ones are removed. */
   SANDBOX_MAX_DISK_MB: int(20_480, 100, 100_000_000),
+  /** Disk one Local sandbox's project, and one session's npm cache, may each fill (a loop-mounted volume when the server runs as root; 0: unbounded). */
+  SANDBOX_DISK_MB: int(4096, 0, 1_000_000),
   /** Processes and threads one Local sandbox may have at once (cgroup pids, when the server runs as root). */
   SANDBOX_MAX_PIDS: int(512, 16, 1_000_000),
   /** Size of each Local sandbox's /tmp (kept in memory). */

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
 import { ensureTestDeps } from '../../scripts/ensure-test-deps.mjs';
+import { sharedNpmCacheDir, unmountUnder } from '../support/app-server';
 import { SENTINELS } from '../support/sentinels';
 
 declare module 'vitest' {
@@ -19,4 +20,6 @@ export default function setup(project: TestProject) {
   if (process.env.E2E_REUSE_BUILD !== '1') {
     execFileSync('npx', ['remix', 'vite:build'], { stdio: ['ignore', 'ignore', 'inherit'], cwd: new URL('../..', import.meta.url).pathname, env: { ...process.env, ...SENTINELS, NODE_ENV: 'production' } });
   }
+  // After the run: session caches that killed test servers left mounted.
+  return () => unmountUnder(sharedNpmCacheDir());
 }

@@ -1,7 +1,7 @@
 // Starting the app as `npm start` does, and talking to it: shared by the end-to-end tests and the benchmarks.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,9 +90,26 @@ export async function startApp(env: Record<string, string | undefined>, options:
       }
       await Promise.race([exited, new Promise((r) => setTimeout(r, 6000))]);
       if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+      // A killed server leaves its sandboxes' volumes mounted (a stopped one unmounts them).
+      unmountUnder(home);
       rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/** Lazily unmounts whatever is mounted below `dir` (sandbox volumes of a server that was killed). */
+export function unmountUnder(dir: string) {
+  if (process.getuid?.() !== 0) return;
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[4])
+    .filter((path) => path?.startsWith(`${dir}/`));
+  for (const path of mounts.reverse()) spawnSync('umount', ['-l', path]);
+}
+
+/** The npm caches the test apps share (each session's is a volume of its own). */
+export function sharedNpmCacheDir() {
+  return SHARED_NPM_CACHE;
 }
 
 /** A cookie-keeping client of the app's JSON API: one instance is one browser session. */

@@ -20,6 +20,7 @@ export async function createSandboxService(env: ServerEnv, secret: string) {
       maxOutputBytes: env.SANDBOX_MAX_OUTPUT_BYTES,
       memoryMb: env.SANDBOX_MEMORY_MB,
       maxDiskMb: env.SANDBOX_MAX_DISK_MB,
+      diskMb: env.SANDBOX_DISK_MB,
       tmpMb: env.SANDBOX_TMP_MB,
       maxPids: env.SANDBOX_MAX_PIDS,
       // In production a sandbox must not reach the host's loopback services: own network or no start.

@@ -16,6 +16,7 @@ import {
 } from '../sandbox-provider.server';
 import { bwrapArgs, bwrapAvailable, bwrapWorksAs, NPM_CACHE_DIR, PROJECT_DIR, sandboxHostUser, spawnBwrap, unreachableFor, type BwrapOptions } from './bwrap.server';
 import { SandboxCgroups } from './cgroups.server';
+import { diskVolumesUnavailable, mountVolume, removeVolume, unmountVolume } from './disk-volumes.server';
 import { SANDBOX_RESOLV_CONF, sandboxNetworkUnavailable, startSandboxNetwork, type SandboxNetwork } from './sandbox-network.server';
 import { killTree, listeningPorts, listeningPortsOf } from './process-tree.server';
 import { checkProjectPath } from '../../artifact/file-path';
@@ -36,6 +37,8 @@ export interface LocalProviderOptions {
   maxDiskMb?: number;
   /** Size of each sandbox's /tmp (memory). */
   tmpMb?: number;
+  /** Disk each sandbox's project, and each session's npm cache, may fill (a loop-mounted volume; root only). 0: unbounded. */
+  diskMb?: number;
   /** The unprivileged host uid sandboxes run as when the server runs as root. */
   hostUid?: number;
   /** The longest a server-side file operation in a sandbox may take (default 30 s). */
@@ -63,6 +66,8 @@ interface Meta {
   labels: Record<string, string>;
   createdAt: number;
   port: number;
+  /** Its project is a size-limited volume (sandboxes made before volumes existed are not). */
+  volume?: boolean;
 }
 
 interface Live {
@@ -80,6 +85,8 @@ export class LocalProvider implements SandboxProvider {
   readonly isolated: boolean;
   /** Whether each sandbox has its own network namespace (else they share the host's). */
   readonly networkIsolated: boolean;
+  /** Whether each sandbox's project and each session's npm cache are size-limited volumes. */
+  readonly diskLimited: boolean;
   #options: LocalProviderOptions;
   /** Who sandbox processes run as on the host (null: as the server, which is then not root). */
   #user: { uid: number; gid: number } | null;
@@ -90,6 +97,8 @@ export class LocalProvider implements SandboxProvider {
   #cgroups = new SandboxCgroups();
   #usedPorts = new Set<number>();
   #networks = new Map<string, Promise<SandboxNetwork>>();
+  /** Volumes this instance mounted (another instance may share the npm cache directory). */
+  #mounted = new Set<string>();
 
   constructor(options: LocalProviderOptions) {
     this.#options = options;
@@ -113,6 +122,11 @@ export class LocalProvider implements SandboxProvider {
     this.networkIsolated = options.isolateNetwork !== false && networkBlocker === null;
     // (Without bwrap at all, the caller's refusal to run unisolated says more.)
     if (options.isolateNetwork === true && this.isolated && networkBlocker) throw new ConfigError(`Sandboxes need their own network namespaces, which cannot be made here: ${networkBlocker}.`);
+    const diskBlocker = !this.#user ? 'sandboxes do not run as their own user' : diskVolumesUnavailable();
+    this.diskLimited = (options.diskMb ?? 0) > 0 && diskBlocker === null;
+    if ((options.diskMb ?? 0) > 0 && diskBlocker && this.isolated) {
+      (options.log ?? console.warn)(`sandboxes: no disk limit per sandbox (${diskBlocker}); SANDBOX_MAX_DISK_MB bounds them together.`);
+    }
     if (this.networkIsolated) writeFileSync(this.#resolvConf(), SANDBOX_RESOLV_CONF, { mode: 0o644 });
     else if (this.isolated && options.isolateNetwork !== false) {
       (options.log ?? console.warn)(`WARNING: sandboxes share the host's network (they can reach its loopback services): ${networkBlocker}.`);
@@ -166,8 +180,10 @@ export class LocalProvider implements SandboxProvider {
 
   async create(labels: Record<string, string>): Promise<SandboxInfo> {
     const id = `local-${randomBytes(8).toString('hex')}`;
-    const meta: Meta = { id, labels: { ...labels }, createdAt: Date.now(), port: this.#allocatePort() };
-    await mkdir(this.#projectDir(id), { recursive: true });
+    const meta: Meta = { id, labels: { ...labels }, createdAt: Date.now(), port: this.#allocatePort(), ...(this.diskLimited ? { volume: true } : {}) };
+    await mkdir(join(this.#root(), id), { recursive: true });
+    if (meta.volume) await this.#mount(this.#projectDir(id), false);
+    else await mkdir(this.#projectDir(id), { recursive: true });
     if (this.#user) await chown(this.#projectDir(id), this.#user.uid, this.#user.gid);
     await this.#saveMeta(meta);
     this.#live.set(id, { meta, processes: new Map() });
@@ -370,6 +386,7 @@ export class LocalProvider implements SandboxProvider {
     }
     this.#owned.delete(id);
     try {
+      if (meta.volume) await this.#removeVolume(this.#projectDir(id));
       await rm(join(this.#root(), id), { recursive: true, force: true });
     } finally {
       this.#deleting.delete(id);
@@ -397,6 +414,7 @@ export class LocalProvider implements SandboxProvider {
     const ids = (await readdir(this.#root()).catch(() => [] as string[])).filter((id) => /^local-[0-9a-f]{16}$/.test(id));
     // One `du` at a time: sizing is slow on node_modules and must not crowd the machine.
     const sandboxes: Array<{ id: string; meta: Meta | null; kb: number }> = [];
+    // Volumes count as their images (du -x does not enter the mount).
     for (const id of ids) sandboxes.push({ id, meta: await this.#meta(id).catch(() => null), kb: await diskUsageKb(join(this.#root(), id)) });
     let totalKb = sandboxes.reduce((sum, s) => sum + s.kb, 0);
     const stopped = sandboxes.filter((s) => s.meta && !this.#live.has(s.id)).sort((a, b) => a.meta!.createdAt - b.meta!.createdAt);
@@ -419,13 +437,20 @@ export class LocalProvider implements SandboxProvider {
       if (!/^[0-9a-f]{32}$/.test(name) || owners.has(name)) continue;
       const dir = join(this.#npmCacheRoot(), name);
       if (Date.now() - (await stat(dir)).mtimeMs < grace) continue;
+      await this.#removeVolume(dir);
       await rm(dir, { recursive: true, force: true });
     }
   }
 
-  /** Stops every sandbox's processes (server shutdown). Files stay until the reaper removes them. */
+  /**
+   * Stops every sandbox's processes (server shutdown). Files stay until the reaper removes them;
+   * volumes are unmounted (the host is left without our mounts) and mounted again when used.
+   */
   async stopAll() {
     await Promise.all([...this.#live.keys()].map((id) => this.stop(id)));
+    for (const dir of this.#mounted) await unmountVolume(dir);
+    this.#mounted.clear();
+    this.#owned.clear();
   }
 
   #env(meta: Meta): Record<string, string> {
@@ -470,6 +495,9 @@ export class LocalProvider implements SandboxProvider {
     const user = this.#user;
     if (this.#owned.has(meta.id)) return;
     const cache = this.#npmCache(meta);
+    // Made again after a reboot (mounts do not survive it); a cache from before volumes is replaced.
+    if (this.diskLimited) await this.#mount(cache, true);
+    if (meta.volume) await this.#mount(this.#projectDir(meta.id), false);
     await mkdir(cache, { recursive: true });
     if (!user) {
       this.#owned.add(meta.id);
@@ -482,6 +510,25 @@ export class LocalProvider implements SandboxProvider {
       await new Promise<void>((resolve, reject) => execFile('chown', ['-R', '-P', `${user.uid}:${user.gid}`, dir], (error) => (error ? reject(error) : resolve())));
     }
     this.#owned.add(meta.id);
+  }
+
+  /** The image file behind a volume mounted on `dir`. */
+  #image(dir: string) {
+    return `${dir}.img`;
+  }
+
+  async #mount(dir: string, replaceContents: boolean) {
+    try {
+      if (await mountVolume(dir, this.#image(dir), this.#options.diskMb!, this.#user!, replaceContents)) this.#mounted.add(dir);
+    } catch (error) {
+      (this.#options.log ?? console.warn)(`sandboxes: ${error instanceof Error ? error.message : String(error)}`);
+      throw new SandboxError("The sandbox's disk could not be set up. Try again; if it keeps failing, the server log says why.", 503);
+    }
+  }
+
+  async #removeVolume(dir: string) {
+    await removeVolume(dir, this.#image(dir));
+    this.#mounted.delete(dir);
   }
 
   #placement(meta: Meta) {
@@ -537,10 +584,10 @@ export class LocalProvider implements SandboxProvider {
   }
 }
 
-/** `du -sk` in a child process: sizing thousands of node_modules files stays off the event loop. */
+/** `du -skx` in a child process: sizing thousands of node_modules files stays off the event loop. */
 function diskUsageKb(dir: string): Promise<number> {
   return new Promise((resolve) => {
-    execFile('du', ['-sk', dir], { timeout: 60_000 }, (error, stdout) => resolve(error ? 0 : Number.parseInt(stdout, 10) || 0));
+    execFile('du', ['-skx', dir], { timeout: 60_000 }, (error, stdout) => resolve(error ? 0 : Number.parseInt(stdout, 10) || 0));
   });
 }
 
