@@ -7,6 +7,8 @@ export class FakeSandboxApi {
   readonly files = new Map<string, string>();
   exitCodes = new Map<string, number>();
   port: number | null = null;
+  /** The owner preview URL the server currently issues (it changes every 12 hours). */
+  previewUrl = 'http://tok.localhost:5173/';
   gone = false;
   installDelayMs = 0;
   putDelayMs = 0;
@@ -18,7 +20,7 @@ export class FakeSandboxApi {
     this.requests.push({ method, path, body });
     const json = (value: unknown, status = 200) => new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json' } });
     const lines = (events: object[]) => new Response(events.map((e) => JSON.stringify(e)).join('\n') + '\n', { headers: { 'content-type': 'application/x-ndjson' } });
-    const sandbox = { id: 'sb1', project: 'chat1', previewUrl: 'http://tok.localhost:5173/', provider: 'local' };
+    const sandbox = { id: 'sb1', project: 'chat1', previewUrl: this.previewUrl, provider: 'local' };
     if (method === 'POST' && path === '/api/sandboxes') return lines([{ type: 'step', step: 'creating', state: 'done', ms: 5 }, { type: 'done', sandbox }]);
     if (this.gone) return json({ error: 'That sandbox does not exist.' }, 404);
     if (method === 'GET' && path.startsWith('/api/sandboxes/sb1?')) return json({ sandbox, port: this.port });

@@ -182,6 +182,26 @@ describe('cookies and hosts', () => {
     await owner.request('DELETE', `/api/sandboxes/${done.sandbox.id}`);
   });
 
+  it("revokes the owner's preview URL on request, through the proxy, for the owner only", async () => {
+    const owner = new ApiClient(app.url);
+    const server = `require('http').createServer((req, res) => res.end('owner page')).listen(process.env.PORT, '0.0.0.0');`;
+    const { events } = await owner.lines('POST', '/api/sandboxes', { project: 'renew', files: [{ path: 'server.js', content: server }], start: 'node server.js' });
+    const done = events.at(-1) as { type: string; sandbox: { id: string; previewUrl: string } };
+    expect(done.type, JSON.stringify(events)).toBe('done');
+    expect((await getWithHost(app.url, done.sandbox.previewUrl)).body).toBe('owner page');
+    const stranger = new ApiClient(app.url);
+    expect((await stranger.json('POST', `/api/sandboxes/${done.sandbox.id}/preview`, {})).status).toBe(404);
+    const renewed = await owner.json<{ sandbox: { previewUrl: string } }>('POST', `/api/sandboxes/${done.sandbox.id}/preview`, {});
+    expect(renewed.status).toBe(200);
+    const fresh = renewed.body.sandbox.previewUrl;
+    expect(fresh).not.toBe(done.sandbox.previewUrl);
+    const old = await getWithHost(app.url, done.sandbox.previewUrl);
+    expect(old.status).toBe(404);
+    expect(old.body).not.toContain('owner page');
+    expect((await getWithHost(app.url, fresh)).body).toBe('owner page');
+    await owner.request('DELETE', `/api/sandboxes/${done.sandbox.id}`);
+  });
+
   it('refuses to start with a preview host on the app\u2019s own site', () => {
     const start = (env: Record<string, string>) =>
       spawnSync(process.execPath, ['--import', 'tsx', 'server.ts'], {

@@ -63,6 +63,17 @@ describe('CloudRuntime', () => {
     expect(runtime.steps.get().ready).toMatchObject({ state: 'done' });
   });
 
+  it('reports the preview URL the server issues now, not the one it issued at creation', async () => {
+    const runtime = new CloudRuntime({ project: 'chat1' });
+    await runtime.ready();
+    api.previewUrl = 'http://tok2.localhost:5173/';
+    const previews: unknown[] = [];
+    runtime.onPreview((p) => previews.push(p));
+    await runtime.start('npm start', { onOutput: () => {} });
+    await vi.waitFor(() => expect(previews).toEqual([{ port: 3000, url: 'http://tok2.localhost:5173/' }]));
+    expect(runtime.sandbox.get()?.previewUrl).toBe('http://tok2.localhost:5173/');
+  });
+
   it('reattaches to an existing sandbox, and says when it is gone', async () => {
     const attached = new CloudRuntime({ project: 'chat1', sandboxId: 'sb1' });
     await attached.ready();

@@ -265,10 +265,10 @@ export class CloudRuntime implements Runtime {
     const deadline = started + (this.#options.portWaitMs ?? 120_000);
     while (!this.#disposed && !exited && Date.now() < deadline) {
       try {
-        const { port } = await callJson<{ port: number | null }>('GET', `/api/sandboxes/${id}?waitForPortMs=5000`);
+        const { port, sandbox } = await callJson<{ port: number | null; sandbox?: SandboxSummary }>('GET', `/api/sandboxes/${id}?waitForPortMs=5000`);
         if (port !== null) {
           this.#step('ready', { state: 'done', ms: Date.now() - started });
-          const url = this.sandbox.get()!.previewUrl;
+          const url = this.#freshPreviewUrl(sandbox);
           for (const listener of this.#listeners) listener({ port, url });
           return;
         }
@@ -283,11 +283,19 @@ export class CloudRuntime implements Runtime {
   /** Whether the app already listens (after a reattach), and if so, announce its preview. */
   async announceRunningPreview(): Promise<boolean> {
     await this.ready();
-    const { port } = await callJson<{ port: number | null }>('GET', `/api/sandboxes/${await this.#id()}`);
+    const { port, sandbox } = await callJson<{ port: number | null; sandbox?: SandboxSummary }>('GET', `/api/sandboxes/${await this.#id()}`);
     if (port === null) return false;
     this.#step('ready', { state: 'done', ms: 0 });
-    for (const listener of this.#listeners) listener({ port, url: this.sandbox.get()!.previewUrl });
+    const url = this.#freshPreviewUrl(sandbox);
+    for (const listener of this.#listeners) listener({ port, url });
     return true;
+  }
+
+  /** Owner preview URLs change every 12 hours: the latest answer's is the one to show. */
+  #freshPreviewUrl(latest: SandboxSummary | undefined): string {
+    const current = this.sandbox.get()!;
+    if (latest?.previewUrl && latest.id === current.id && latest.previewUrl !== current.previewUrl) this.sandbox.set({ ...current, previewUrl: latest.previewUrl });
+    return this.sandbox.get()!.previewUrl;
   }
 
   onPreview(listener: (preview: PreviewInfo) => void) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryProvider } from '../../../tests/fakes/memory-provider';
 import { SandboxService } from './sandbox-service.server';
-import { base32, previewToken, TOKEN_PATTERN } from './tokens.server';
+import { base32, OWNER_TOKEN_WINDOW_MS, ownerTokenWindow, previewToken, TOKEN_PATTERN } from './tokens.server';
 
 function setup(overrides: Partial<ConstructorParameters<typeof SandboxService>[1]> = {}) {
   let now = 1_000_000;
@@ -138,9 +138,34 @@ describe('SandboxService', () => {
   it('derives the same preview URL after a restart, and a different one with another secret', async () => {
     const { service, provider } = setup();
     const box = await service.create('alice', 'p');
-    const again = new SandboxService(provider, { secret: 'test-secret-test-secret-test-secret', previewHost: 'localhost:5173', previewScheme: 'http', maxPerSession: 2, maxTotal: 3, idleTtlMs: 1, defaultShareTtlHours: 24 });
+    const again = new SandboxService(provider, { secret: 'test-secret-test-secret-test-secret', previewHost: 'localhost:5173', previewScheme: 'http', maxPerSession: 2, maxTotal: 3, idleTtlMs: 1, defaultShareTtlHours: 24, now: () => 1_000_000 });
     expect((await again.get('alice', box.id)).previewUrl).toBe(box.previewUrl);
-    expect(previewToken('another-secret', box.id)).not.toBe(tokenOf(box.previewUrl));
+    expect(previewToken('another-secret', box.id, '', ownerTokenWindow(1_000_000))).not.toBe(tokenOf(box.previewUrl));
+  });
+
+  it("lets the owner's preview URL expire after 12 to 24 hours; the owner then gets a new one", async () => {
+    const { service, clock } = setup();
+    const box = await service.create('alice', 'p');
+    const first = tokenOf(box.previewUrl);
+    clock.advance(OWNER_TOKEN_WINDOW_MS - (1_000_000 % OWNER_TOKEN_WINDOW_MS) + 1); // into the next window
+    expect(await service.resolve(first)).toMatchObject({ ok: true, sandboxId: box.id, kind: 'owner' });
+    const second = tokenOf((await service.get('alice', box.id)).previewUrl);
+    expect(second).not.toBe(first);
+    clock.advance(OWNER_TOKEN_WINDOW_MS);
+    expect(await service.resolve(first)).toMatchObject({ ok: false, status: 404 });
+    expect(await service.resolve(second)).toMatchObject({ ok: true, sandboxId: box.id });
+  });
+
+  it("revokes the owner's preview URLs on request, for the owner only", async () => {
+    const { service } = setup();
+    const box = await service.create('alice', 'p');
+    const old = tokenOf(box.previewUrl);
+    await expect(service.renewPreview('bob', box.id)).rejects.toThrow(/does not exist/);
+    expect(await service.resolve(old)).toMatchObject({ ok: true });
+    const renewed = await service.renewPreview('alice', box.id);
+    expect(await service.resolve(old)).toMatchObject({ ok: false, status: 404 });
+    expect(await service.resolve(tokenOf(renewed.previewUrl))).toMatchObject({ ok: true, sandboxId: box.id, kind: 'owner' });
+    expect((await service.get('alice', box.id)).previewUrl).toBe(renewed.previewUrl);
   });
 
   it('reaps sandboxes idle past the TTL and keeps the ones in use', async () => {

@@ -9,7 +9,7 @@ import {
   type SandboxInfo,
   type SandboxProvider,
 } from './sandbox-provider.server';
-import { newShareToken, previewToken, sameToken, shareLabelKey, TOKEN_PATTERN } from './tokens.server';
+import { newPreviewKey, newShareToken, ownerTokenWindow, previewToken, sameToken, shareLabelKey, TOKEN_PATTERN } from './tokens.server';
 
 export interface SandboxServiceOptions {
   secret: string;
@@ -49,6 +49,8 @@ export type PreviewResolution =
 
 const APP_LABEL = { app: 'appforge' };
 const REVOKED = 'revoked';
+/** The label holding the sandbox's preview key (see previewToken): changed to revoke owner preview URLs. */
+const PREVIEW_KEY_LABEL = 'preview-key';
 /** Share links one sandbox may have active at once. */
 const MAX_ACTIVE_SHARES = 20;
 const FORGET_SHARES_AFTER_MS = 7 * 24 * 3_600_000;
@@ -262,6 +264,15 @@ export class SandboxService {
     return { id: key.slice('share-'.length), url: this.#previewUrl(token), expiresAt };
   }
 
+  /** Revokes the owner's preview URL (every one issued so far) and returns the sandbox with a new one. */
+  async renewPreview(owner: string, id: string): Promise<SandboxView> {
+    const info = await this.#owned(owner, id);
+    const key = newPreviewKey();
+    await this.#setLabels(id, { [PREVIEW_KEY_LABEL]: key });
+    this.#listCache = undefined;
+    return this.#view({ ...info, labels: { ...info.labels, [PREVIEW_KEY_LABEL]: key } });
+  }
+
   async listShares(owner: string, id: string): Promise<ShareView[]> {
     const info = await this.#owned(owner, id);
     return Object.entries(info.labels)
@@ -285,7 +296,8 @@ export class SandboxService {
   async resolve(token: string): Promise<PreviewResolution> {
     if (!TOKEN_PATTERN.test(token)) return { ok: false, status: 404, reason: 'unknown' };
     const all = await this.#all(false);
-    const owner = all.find((s) => sameToken(previewToken(this.#options.secret, s.id), token));
+    const window = ownerTokenWindow(this.#now());
+    const owner = all.find((s) => [window, window - 1].some((w) => sameToken(this.#ownerToken(s, w), token)));
     if (owner) return { ok: true, sandboxId: owner.id, kind: 'owner' };
     const key = shareLabelKey(token);
     const shared = all.find((s) => key in s.labels);
@@ -408,6 +420,10 @@ export class SandboxService {
     for (const key of this.#logs.keys()) if (key.startsWith(`${id}/`)) this.#logs.delete(key);
   }
 
+  #ownerToken(info: SandboxInfo, window: number) {
+    return previewToken(this.#options.secret, info.id, info.labels[PREVIEW_KEY_LABEL] ?? '', window);
+  }
+
   #previewUrl(token: string) {
     return `${this.#options.previewScheme}://${token}.${this.#options.previewHost}/`;
   }
@@ -418,7 +434,7 @@ export class SandboxService {
       project: info.labels.project ?? '',
       state: info.state,
       provider: this.provider.name,
-      previewUrl: this.#previewUrl(previewToken(this.#options.secret, info.id)),
+      previewUrl: this.#previewUrl(this.#ownerToken(info, ownerTokenWindow(this.#now()))),
       createdAt: info.createdAt,
     };
   }
