@@ -1,5 +1,6 @@
 // Disk attacks from inside a Local sandbox, run for real as root: a sandbox filling its project
 // or its session's npm cache stops at its own size, not at the host's free space.
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +65,8 @@ describe("a Local sandbox's disk is its own size", () => {
     await run(attacker, 'echo kept > kept.txt');
     await provider.stopAll();
     expect(mounted(projectDir(attacker))).toBe(false);
+    // Nor are its (empty) cgroups left on the host.
+    expect(spawnSync('find', ['/sys/fs/cgroup/pids', '/sys/fs/cgroup/memory', '-name', `appforge-${attacker}`], { encoding: 'utf8' }).stdout).toBe('');
     expect(mounted(join(dataDir, 'npm-cache', 'a'.repeat(32)))).toBe(false);
     provider = new LocalProvider(options);
     const { output } = await run(attacker, 'cat kept.txt; grep " /project " /proc/self/mountinfo');

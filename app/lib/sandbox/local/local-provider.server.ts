@@ -444,12 +444,14 @@ export class LocalProvider implements SandboxProvider {
 
   /**
    * Stops every sandbox's processes (server shutdown). Files stay until the reaper removes them;
-   * volumes are unmounted (the host is left without our mounts) and mounted again when used.
+   * volumes and cgroups go (the host keeps none of ours) and are made again when used.
    */
   async stopAll() {
     await Promise.all([...this.#live.keys()].map((id) => this.stop(id)));
     for (const dir of this.#mounted) await unmountVolume(dir);
     this.#mounted.clear();
+    // Their cgroups are empty now: none is left behind on the host (made again when used).
+    if (this.#cgroups.available) await Promise.all([...this.#owned].map((id) => this.#cgroups.remove(id)));
     this.#owned.clear();
   }
 
