@@ -62,6 +62,8 @@ const schema = z.object({
   SANDBOX_MAX_DISK_MB: int(20_480, 100, 100_000_000),
   /** Disk one Local sandbox's project, and one session's npm cache, may each fill (a loop-mounted volume when the server runs as root; 0: unbounded). */
   SANDBOX_DISK_MB: int(4096, 0, 1_000_000),
+  /** CPUs' worth of time one Local sandbox may use (cgroup cpu, when the server runs as root); default: all but one, at least 1. */
+  SANDBOX_CPUS: z.coerce.number().min(0.1).max(1024).optional(),
   /** Processes and threads one Local sandbox may have at once (cgroup pids, when the server runs as root). */
   SANDBOX_MAX_PIDS: int(512, 16, 1_000_000),
   /** Size of each Local sandbox's /tmp (kept in memory). */

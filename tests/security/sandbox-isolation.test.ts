@@ -50,7 +50,7 @@ int main(void) {
 
 beforeAll(async () => {
   expect(bwrapAvailable()).toBe(true);
-  provider = new LocalProvider({ dataDir, portBase: 47500, commandTimeoutMs: 20_000, maxOutputBytes: 200_000, memoryMb: 2048, tmpMb: 32, hostUid: HOST_UID, helperTimeoutMs: 3000, maxPids: 64, cacheGraceMs: 0 });
+  provider = new LocalProvider({ dataDir, portBase: 47500, commandTimeoutMs: 20_000, maxOutputBytes: 200_000, memoryMb: 2048, tmpMb: 32, hostUid: HOST_UID, helperTimeoutMs: 3000, maxPids: 64, cacheGraceMs: 0, cpus: 0.5 });
   id = (await provider.create({ app: 'appforge', owner: 'attacker', project: 'p' })).id;
 });
 afterAll(async () => {
@@ -139,6 +139,13 @@ describe('a Local sandbox gives its code no host privilege, whoever runs the ser
     // With their sessions' sandboxes gone, the caches go too.
     await provider.reconcile();
     expect(readdirSync(join(dataDir, 'npm-cache')).filter((name) => name === victim || name === attacker)).toEqual([]);
+  });
+
+  it('cannot take more CPU time than it is given (a busy loop gets half a CPU)', async () => {
+    const { output } = await run(`bash -c 'TIMEFORMAT="%U %S"; time (timeout 2 bash -c "while :; do :; done")' 2>&1`);
+    const [user, system] = output.trim().split('\n').at(-1)!.split(' ').map(Number);
+    expect(user + system).toBeGreaterThan(0.3);
+    expect(user + system).toBeLessThan(1.4);
   });
 
   it('has a bounded /tmp', async () => {

@@ -23,6 +23,7 @@ export async function createSandboxService(env: ServerEnv, secret: string) {
       diskMb: env.SANDBOX_DISK_MB,
       tmpMb: env.SANDBOX_TMP_MB,
       maxPids: env.SANDBOX_MAX_PIDS,
+      cpus: env.SANDBOX_CPUS,
       // In production a sandbox must not reach the host's loopback services: own network or no start.
       isolateNetwork: env.NODE_ENV === 'production' ? true : null,
       // Only the registry and how to trust it: never the host's npm tokens or proxy credentials.

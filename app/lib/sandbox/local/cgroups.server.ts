@@ -4,17 +4,22 @@ import { join } from 'node:path';
 
 /**
  * Per-sandbox limits the kernel enforces on every process of the sandbox together, however they
- * were started (a fork bomb, a double-forked daemon): cgroup v1 `pids` and `memory`, created below
- * the server's own cgroups so that sandboxes stay inside whatever limits the server has. Needs
- * root and writable cgroup v1 hierarchies; elsewhere `available` is false and rlimits remain.
+ * were started (a fork bomb, a double-forked daemon): cgroup v1 `pids`, `memory` and, where the
+ * host offers it, `cpu`, created below the server's own cgroups so that sandboxes stay inside
+ * whatever limits the server has. Needs root and writable cgroup v1 hierarchies; elsewhere
+ * `available` is false and rlimits remain.
  */
 export interface CgroupLimits {
   maxPids: number;
   memoryBytes: number;
+  /** CPUs' worth of time per period (a busy loop in a sandbox leaves the rest to the server). */
+  cpus: number;
 }
 
 const ROOT = '/sys/fs/cgroup';
-const CONTROLLERS = ['pids', 'memory'] as const;
+const REQUIRED = ['pids', 'memory'] as const;
+const CONTROLLERS = [...REQUIRED, 'cpu'] as const;
+const CPU_PERIOD_US = 100_000;
 
 export class SandboxCgroups {
   readonly #parents: Partial<Record<(typeof CONTROLLERS)[number], string>> = {};
@@ -24,8 +29,9 @@ export class SandboxCgroups {
     for (const line of readFileSync('/proc/self/cgroup', 'utf8').split('\n')) {
       const [, controllers, path] = line.split(':');
       for (const controller of CONTROLLERS) {
-        if (!controllers?.split(',').includes(controller)) continue;
-        const dir = join(ROOT, controller, path);
+        // "cpu,cpuacct" on many hosts: the directory is named after the pair.
+        if (!controllers?.split(',').includes(controller) || this.#parents[controller]) continue;
+        const dir = join(ROOT, controllers.includes(',') && !existsSync(join(ROOT, controller)) ? controllers : controller, path);
         try {
           accessSync(dir, constants.W_OK);
           this.#parents[controller] = dir;
@@ -37,12 +43,21 @@ export class SandboxCgroups {
   }
 
   get available() {
-    return CONTROLLERS.every((c) => this.#parents[c]);
+    return REQUIRED.every((c) => this.#parents[c]);
+  }
+
+  /** Whether sandboxes' CPU time is bounded too. */
+  get cpuLimited() {
+    return this.available && Boolean(this.#parents.cpu);
+  }
+
+  #controllers() {
+    return CONTROLLERS.filter((c) => this.#parents[c]);
   }
 
   /** The `cgroup.procs` files a new process of sandbox `id` must join. */
   procsFiles(id: string): string[] {
-    return CONTROLLERS.map((c) => join(this.#parents[c]!, `appforge-${id}`, 'cgroup.procs'));
+    return this.#controllers().map((c) => join(this.#parents[c]!, `appforge-${id}`, 'cgroup.procs'));
   }
 
   /** Creates (or updates) the sandbox's cgroups with its limits. */
@@ -52,6 +67,12 @@ export class SandboxCgroups {
     await Promise.all([mkdir(pids, { recursive: true }), mkdir(memory, { recursive: true })]);
     await writeFile(join(pids, 'pids.max'), String(limits.maxPids));
     await writeFile(join(memory, 'memory.limit_in_bytes'), String(limits.memoryBytes));
+    if (this.#parents.cpu) {
+      const cpu = join(this.#parents.cpu, `appforge-${id}`);
+      await mkdir(cpu, { recursive: true });
+      await writeFile(join(cpu, 'cpu.cfs_period_us'), String(CPU_PERIOD_US));
+      await writeFile(join(cpu, 'cpu.cfs_quota_us'), String(Math.max(1000, Math.round(limits.cpus * CPU_PERIOD_US))));
+    }
   }
 
   /** Every process of the sandbox, wherever it has wandered in the process tree. */
@@ -63,6 +84,6 @@ export class SandboxCgroups {
   /** Removes the cgroups once their processes are gone (killed processes take a moment to leave). */
   async remove(id: string) {
     for (let attempt = 0; attempt < 30 && (await this.processes(id)).length > 0; attempt++) await new Promise((r) => setTimeout(r, 100));
-    await Promise.all(CONTROLLERS.map((c) => rmdir(join(this.#parents[c]!, `appforge-${id}`)).catch(() => {})));
+    await Promise.all(this.#controllers().map((c) => rmdir(join(this.#parents[c]!, `appforge-${id}`)).catch(() => {})));
   }
 }

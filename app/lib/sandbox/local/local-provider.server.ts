@@ -2,6 +2,7 @@ import { execFile, execFileSync, spawn, type ChildProcess, type ChildProcessWith
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { chown, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
   SandboxError,
@@ -45,6 +46,8 @@ export interface LocalProviderOptions {
   helperTimeoutMs?: number;
   /** Processes (and threads) one sandbox may have at once, where cgroups are available. */
   maxPids?: number;
+  /** CPUs' worth of time one sandbox may use, where the cgroup cpu controller is available (default: all but one, at least 1). */
+  cpus?: number;
   /** How long an npm cache whose session has no sandbox is kept (one may be being created). */
   cacheGraceMs?: number;
   /** null: use bwrap when installed. */
@@ -506,7 +509,7 @@ export class LocalProvider implements SandboxProvider {
       return;
     }
     if ((await stat(cache)).uid !== user.uid) await chown(cache, user.uid, user.gid);
-    if (this.#cgroups.available) await this.#cgroups.ensure(meta.id, { maxPids: this.#options.maxPids ?? 512, memoryBytes: this.#options.memoryMb * 1024 * 1024 });
+    if (this.#cgroups.available) await this.#cgroups.ensure(meta.id, { maxPids: this.#options.maxPids ?? 512, memoryBytes: this.#options.memoryMb * 1024 * 1024, cpus: this.#options.cpus ?? Math.max(1, availableParallelism() - 1) });
     const dir = this.#projectDir(meta.id);
     if ((await stat(dir)).uid !== user.uid) {
       await new Promise<void>((resolve, reject) => execFile('chown', ['-R', '-P', `${user.uid}:${user.gid}`, dir], (error) => (error ? reject(error) : resolve())));
