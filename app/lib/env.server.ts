@@ -62,6 +62,16 @@ const schema = z.object({
   SANDBOX_MAX_DISK_MB: int(20_480, 100, 100_000_000),
   /** Disk one Local sandbox's project, and one session's npm cache, may each fill (a loop-mounted volume when the server runs as root; 0: unbounded). */
   SANDBOX_DISK_MB: int(4096, 0, 1_000_000),
+  /**
+   * Private IPv4 ranges (comma-separated CIDR) Local sandboxes may still reach from their own
+   * network: a registry mirror or a service on the private network. Everything private is
+   * unreachable otherwise.
+   */
+  SANDBOX_NETWORK_ALLOW: z
+    .string()
+    .optional()
+    .transform((value) => (value ?? '').split(',').map((range) => range.trim()).filter(Boolean))
+    .refine((ranges) => ranges.every((range) => /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/.test(range)), 'comma-separated IPv4 CIDR ranges, such as 10.1.2.3/32'),
   /** CPUs' worth of time one Local sandbox may use (cgroup cpu, when the server runs as root); default: all but one, at least 1. */
   SANDBOX_CPUS: z.coerce.number().min(0.1).max(1024).optional(),
   /** Processes and threads one Local sandbox may have at once (cgroup pids, when the server runs as root). */

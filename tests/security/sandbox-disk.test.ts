@@ -61,6 +61,14 @@ describe("a Local sandbox's disk is its own size", () => {
     expect(exitCode, output).toBe(0);
   });
 
+  it('is unmounted when stopped, and mounted again with its files when used', async () => {
+    await run(attacker, 'echo before-stop > stopped.txt');
+    await provider.stop(attacker);
+    expect(mounted(projectDir(attacker))).toBe(false);
+    expect((await provider.readTree(attacker)).map((e) => e.path)).toContain('stopped.txt');
+    expect(mounted(projectDir(attacker))).toBe(true);
+  });
+
   it('is unmounted when the server shuts down, and mounted again with its files when used after a restart; nosuid, nodev', async () => {
     await run(attacker, 'echo kept > kept.txt');
     await provider.stopAll();

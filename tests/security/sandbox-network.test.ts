@@ -47,7 +47,7 @@ function slirpProcesses() {
 
 beforeAll(async () => {
   expect(sandboxNetworkUnavailable()).toBeNull();
-  provider = new LocalProvider({ dataDir, portBase: 47600, commandTimeoutMs: 60_000, maxOutputBytes: 200_000, memoryMb: 2048, tmpMb: 32, hostUid: HOST_UID, helperTimeoutMs: 5000, maxPids: 128, isolateNetwork: true });
+  provider = new LocalProvider({ dataDir, portBase: 47600, commandTimeoutMs: 60_000, maxOutputBytes: 200_000, memoryMb: 2048, tmpMb: 32, hostUid: HOST_UID, helperTimeoutMs: 5000, maxPids: 128, isolateNetwork: true, networkAllow: ['10.99.0.0/16'] });
   expect(provider.networkIsolated).toBe(true);
   attacker = (await provider.create({ app: 'appforge', owner: 'a'.repeat(32) })).id;
   victim = (await provider.create({ app: 'appforge', owner: 'b'.repeat(32) })).id;
@@ -75,6 +75,15 @@ describe('a Local sandbox has a network of its own', () => {
     const { output } = await run(attacker, [tryConnect(hostAddress!, allInterfacesPort), tryConnect(hostAddress!, loopbackPort), tryConnect('169.254.169.254', 80)].join('; '));
     expect(output).not.toContain(SECRET);
     expect(output).not.toContain('CONNECTED');
+  });
+
+  it('cannot reach private, shared or link-local addresses, nor the host\'s gateway; an allowed range routes out', async () => {
+    const gateway = spawnSync('ip', ['-4', 'route', 'show', 'default'], { encoding: 'utf8' }).stdout.split(' ')[2];
+    const targets = ['10.1.2.3', '172.16.0.1', '192.168.1.1', '100.100.100.200', '169.254.169.254', gateway];
+    const { output } = await run(attacker, `${targets.map((host) => tryConnect(host, 80)).join('; ')}; ip route show 10.99.0.0/16`);
+    // A prohibit route answers at once: EACCES, never a connection or a wait.
+    expect(output.match(/^REFUSED EACCES$/gm)).toHaveLength(targets.length);
+    expect(output).toMatch(/^10\.99\.0\.0\/16 via 10\.0\.2\.2 dev tap0/m);
   });
 
   it("cannot see or reach another sandbox's dev server", async () => {
@@ -121,7 +130,8 @@ describe('a Local sandbox has a network of its own', () => {
     expect(slirpProcesses()).toBe(before);
   });
 
-  it('gets a new network when its network processes die', async () => {
+  it('gets a new network when its network processes die, and its processes in the dead one are stopped', async () => {
+    const orphan = await provider.start(attacker, 'sleep 300');
     await run(attacker, 'true');
     const holder = ['-f', join(dataDir, 'sandboxes', attacker, 'net')];
     spawnSync('pkill', ['-KILL', ...holder]);
@@ -129,5 +139,12 @@ describe('a Local sandbox has a network of its own', () => {
     const { output, exitCode } = await run(attacker, 'cat /proc/net/dev | grep -c tap0');
     expect(exitCode).toBe(0);
     expect(output.trim()).toBe('1');
+    expect(await orphan.exit).not.toBe(0);
+  });
+
+  it('has no preview target while it has no network (never the host\'s loopback)', async () => {
+    await provider.stop(attacker);
+    expect(await provider.findPort(attacker, 0)).toBeNull();
+    await expect(provider.previewTarget(attacker, loopbackPort)).rejects.toThrow(/not running/);
   });
 });

@@ -26,6 +26,7 @@ export async function createSandboxService(env: ServerEnv, secret: string) {
       cpus: env.SANDBOX_CPUS,
       // In production a sandbox must not reach the host's loopback services: own network or no start.
       isolateNetwork: env.NODE_ENV === 'production' ? true : null,
+      networkAllow: env.SANDBOX_NETWORK_ALLOW,
       // Only the registry and how to trust it: never the host's npm tokens or proxy credentials.
       passEnv: { npm_config_registry: env.NPM_REGISTRY_URL, ...safeNpmSettings() },
     });

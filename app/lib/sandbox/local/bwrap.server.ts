@@ -96,8 +96,8 @@ export interface SandboxPlacement {
   user: { uid: number; gid: number } | null;
   /** The sandbox's cgroups' `cgroup.procs` files, joined first (needs root). */
   cgroupProcs?: string[];
-  /** The sandbox's network namespace, entered first (needs root). */
-  netns?: string;
+  /** The sandbox's network namespace, entered first (needs root), and its inode. */
+  netns?: { path: string; inode: number };
 }
 
 /**
@@ -108,12 +108,14 @@ export interface SandboxPlacement {
 export function spawnBwrap(args: string[], command: string[], options: SpawnOptions, placement: SandboxPlacement): ChildProcess {
   const { user, cgroupProcs = [], netns } = placement;
   if (user && (cgroupProcs.length || netns)) {
-    const enter = netns ? 'nsenter --net="$APPFORGE_NETNS" ' : '';
-    const script = `for f in $APPFORGE_CGROUP_PROCS; do echo $$ > "$f" || exit 125; done; exec ${enter}setpriv --reuid="$APPFORGE_UID" --regid="$APPFORGE_GID" --clear-groups bwrap "$@"`;
+    // The namespace is named by its holder's pid: checked to be the same namespace (a pid is reused once its process is gone).
+    const enter = netns ? '[ "$(stat -Lc %i "$APPFORGE_NETNS")" = "$APPFORGE_NETNS_INODE" ] || exit 125; exec nsenter --net="$APPFORGE_NETNS" ' : 'exec ';
+    const script = `for f in $APPFORGE_CGROUP_PROCS; do echo $$ > "$f" || exit 125; done; ${enter}setpriv --reuid="$APPFORGE_UID" --regid="$APPFORGE_GID" --clear-groups bwrap "$@"`;
     const env = {
       PATH: '/usr/local/bin:/usr/bin:/bin',
       APPFORGE_CGROUP_PROCS: cgroupProcs.join(' '),
-      APPFORGE_NETNS: netns ?? '',
+      APPFORGE_NETNS: netns?.path ?? '',
+      APPFORGE_NETNS_INODE: String(netns?.inode ?? ''),
       APPFORGE_UID: String(user.uid),
       APPFORGE_GID: String(user.gid),
     };

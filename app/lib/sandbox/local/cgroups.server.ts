@@ -71,7 +71,13 @@ export class SandboxCgroups {
       const cpu = join(this.#parents.cpu, `appforge-${id}`);
       await mkdir(cpu, { recursive: true });
       await writeFile(join(cpu, 'cpu.cfs_period_us'), String(CPU_PERIOD_US));
-      await writeFile(join(cpu, 'cpu.cfs_quota_us'), String(Math.max(1000, Math.round(limits.cpus * CPU_PERIOD_US))));
+      const quota = Math.max(1000, Math.round(limits.cpus * CPU_PERIOD_US));
+      // The kernel refuses more than the server's own cgroup has (a container with --cpus): that, then.
+      await writeFile(join(cpu, 'cpu.cfs_quota_us'), String(quota)).catch(async () => {
+        const parent = Number(await readFile(join(this.#parents.cpu!, 'cpu.cfs_quota_us'), 'utf8').catch(() => '-1'));
+        const period = Number(await readFile(join(this.#parents.cpu!, 'cpu.cfs_period_us'), 'utf8').catch(() => String(CPU_PERIOD_US)));
+        if (parent > 0) await writeFile(join(cpu, 'cpu.cfs_quota_us'), String(Math.min(quota, Math.floor((parent * CPU_PERIOD_US) / period)))).catch(() => {});
+      });
     }
   }
 

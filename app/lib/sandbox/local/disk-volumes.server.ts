@@ -50,15 +50,15 @@ function serialized<T>(dir: string, work: () => Promise<T>): Promise<T> {
 
 /**
  * Mounts `image` (made first, `sizeMb` large and owned by `owner` at its root) on `dir`, unless
- * something is mounted there already. A directory that exists without an image (made before
- * volumes existed) is emptied first when `replaceContents` says it may be (a cache), else kept
- * unbounded.
+ * something is mounted there already ('already'). A directory that exists without an image (made
+ * before volumes existed) is emptied first when `replaceContents` says it may be (a cache), else
+ * kept unbounded ('none').
  */
-export function mountVolume(dir: string, image: string, sizeMb: number, owner: { uid: number; gid: number }, replaceContents: boolean): Promise<boolean> {
+export function mountVolume(dir: string, image: string, sizeMb: number, owner: { uid: number; gid: number }, replaceContents: boolean): Promise<'mounted' | 'already' | 'none'> {
   return serialized(dir, async () => {
-    if (await isMountPoint(dir)) return true;
+    if (await isMountPoint(dir)) return 'already';
     if (!existsSync(image)) {
-      if (existsSync(dir) && !replaceContents) return false;
+      if (existsSync(dir) && !replaceContents) return 'none';
       await rm(dir, { recursive: true, force: true });
       const file = await open(image, 'w', 0o600);
       try {
@@ -73,7 +73,7 @@ export function mountVolume(dir: string, image: string, sizeMb: number, owner: {
     await run('mount', ['-o', 'loop,nosuid,nodev,noatime,discard', image, dir]);
     // mkfs leaves lost+found, which would show in the project's file tree.
     await rmdir(`${dir}/lost+found`).catch(() => {});
-    return true;
+    return 'mounted';
   });
 }
 

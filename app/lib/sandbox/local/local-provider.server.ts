@@ -57,6 +57,8 @@ export interface LocalProviderOptions {
    * (start fails without); null: where possible, with a warning where not.
    */
   isolateNetwork?: boolean | null;
+  /** Private address ranges (CIDR) sandboxes may still reach from their own network (a private registry mirror). */
+  networkAllow?: string[];
   /** Harmless settings passed into sandboxes (a registry mirror, a proxy); never secrets. */
   passEnv?: Record<string, string>;
   log?: (line: string) => void;
@@ -100,6 +102,7 @@ export class LocalProvider implements SandboxProvider {
   #cgroups = new SandboxCgroups();
   #usedPorts = new Set<number>();
   #networks = new Map<string, Promise<SandboxNetwork>>();
+  #networkTurns = new Map<string, Promise<void>>();
   /** Volumes this instance mounted (another instance may share the npm cache directory). */
   #mounted = new Set<string>();
 
@@ -266,6 +269,7 @@ export class LocalProvider implements SandboxProvider {
   async #launch(id: string, command: string, kind: 'exec' | 'proc', onOutput?: (chunk: string) => void) {
     const meta = await this.#metaOrThrow(id);
     await this.#prepare(meta);
+    if (this.#deleting.has(id)) throw new SandboxNotFoundError();
     const network = this.networkIsolated ? await this.#network(meta) : null;
     if (this.#deleting.has(id)) throw new SandboxNotFoundError();
     const child = this.#spawn(meta, command, network);
@@ -309,8 +313,11 @@ export class LocalProvider implements SandboxProvider {
 
   /** What listens in the sandbox: in its own network namespace, everything there; else what its processes hold. */
   async #listeningPorts(id: string): Promise<number[]> {
-    const network = await this.#networks.get(id)?.catch(() => null);
-    if (network) return network.listeningPorts();
+    if (this.networkIsolated) {
+      // Never the host's tables: a port found there would send the preview to the host's loopback.
+      const network = await this.#networks.get(id)?.catch(() => null);
+      return network?.alive() ? network.listeningPorts() : [];
+    }
     const live = this.#live.get(id);
     const roots = live ? [...live.processes.values()].map((p) => p.pid!).filter(Boolean) : [];
     if (!roots.length) return [];
@@ -320,30 +327,36 @@ export class LocalProvider implements SandboxProvider {
 
   async previewTarget(id: string, port: number): Promise<PreviewTarget> {
     await this.#metaOrThrow(id);
-    const network = await this.#networks.get(id)?.catch(() => null);
+    if (!this.networkIsolated) return { url: `http://127.0.0.1:${port}`, headers: {} };
     // In its own namespace the sandbox's loopback is reached through the namespace's forwarder.
-    return { url: `http://127.0.0.1:${port}`, headers: {}, ...(network ? { agent: network.agent } : {}) };
+    const network = await this.#networks.get(id)?.catch(() => null);
+    if (!network?.alive()) throw new SandboxError('The sandbox is not running.', 503);
+    return { url: `http://127.0.0.1:${port}`, headers: {}, agent: network.agent };
   }
 
-  /** The sandbox's network namespace, made on its first command (and again if it died). */
+  /**
+   * The sandbox's network namespace, made on its first command. One that died (its holder or
+   * slirp4netns killed) takes the sandbox's processes with it: they would otherwise go on in a
+   * namespace no one can reach. One caller at a time per sandbox.
+   */
   #network(meta: Meta): Promise<SandboxNetwork> {
-    const existing = this.#networks.get(meta.id);
-    if (existing) {
-      const alive = existing.then((network) => network.alive(), () => false);
-      return alive.then(async (ok) => {
-        if (ok) return existing;
-        // What is left of it (one of its two processes) goes before a new one is made.
-        if (this.#networks.get(meta.id) === existing) await this.#stopNetwork(meta.id);
-        return this.#network(meta);
+    const before = this.#networkTurns.get(meta.id) ?? Promise.resolve();
+    const turn = before.then(async () => {
+      const existing = await this.#networks.get(meta.id)?.catch(() => null);
+      if (existing?.alive()) return existing;
+      if (this.#networks.has(meta.id)) await this.#stopProcessesAndNetwork(meta.id);
+      const made = startSandboxNetwork(join(this.#root(), meta.id, `net-${randomBytes(4).toString('hex')}`), this.#user!, this.#options.networkAllow).catch((error: unknown) => {
+        if (this.#networks.get(meta.id) === made) this.#networks.delete(meta.id);
+        (this.#options.log ?? console.warn)(`sandboxes: ${error instanceof Error ? error.message : String(error)}`);
+        throw new SandboxError("The sandbox's network could not be set up. Try again; if it keeps failing, the server log says why.", 503);
       });
-    }
-    const made = startSandboxNetwork(join(this.#root(), meta.id, 'net'), this.#user!).catch((error: unknown) => {
-      if (this.#networks.get(meta.id) === made) this.#networks.delete(meta.id);
-      (this.#options.log ?? console.warn)(`sandboxes: ${error instanceof Error ? error.message : String(error)}`);
-      throw new SandboxError('The sandbox\'s network could not be set up. Try again; if it keeps failing, the server log says why.', 503);
+      this.#networks.set(meta.id, made);
+      return made;
     });
-    this.#networks.set(meta.id, made);
-    return made;
+    const settled = turn.then(() => {}, () => {});
+    this.#networkTurns.set(meta.id, settled);
+    void settled.then(() => this.#networkTurns.get(meta.id) === settled && this.#networkTurns.delete(meta.id));
+    return turn;
   }
 
   async #stopNetwork(id: string) {
@@ -361,6 +374,17 @@ export class LocalProvider implements SandboxProvider {
   }
 
   async stop(id: string) {
+    await this.#stopProcessesAndNetwork(id);
+    // Its volume is mounted again when it is used (loop devices are few in some containers).
+    const dir = this.#projectDir(id);
+    if (this.#mounted.has(dir)) {
+      this.#owned.delete(id);
+      this.#mounted.delete(dir);
+      await unmountVolume(dir);
+    }
+  }
+
+  async #stopProcessesAndNetwork(id: string) {
     const live = this.#live.get(id);
     if (!live) return this.#stopNetwork(id);
     const exits = [...live.processes.values()].map((child) => {
@@ -450,11 +474,12 @@ export class LocalProvider implements SandboxProvider {
    * volumes and cgroups go (the host keeps none of ours) and are made again when used.
    */
   async stopAll() {
+    const prepared = [...this.#owned];
     await Promise.all([...this.#live.keys()].map((id) => this.stop(id)));
     for (const dir of this.#mounted) await unmountVolume(dir);
     this.#mounted.clear();
     // Their cgroups are empty now: none is left behind on the host (made again when used).
-    if (this.#cgroups.available) await Promise.all([...this.#owned].map((id) => this.#cgroups.remove(id)));
+    if (this.#cgroups.available) await Promise.all(prepared.map((id) => this.#cgroups.remove(id)));
     this.#owned.clear();
   }
 
@@ -490,7 +515,7 @@ export class LocalProvider implements SandboxProvider {
     const script = `ulimit -d ${memoryMb * 1024} 2>/dev/null; exec sh -c "$1"`;
     if (this.isolated) {
       const args = this.#bwrap(meta, network ? { kind: 'joined', resolvConf: this.#resolvConf() } : { kind: 'host' });
-      return spawnBwrap(args, ['sh', '-c', script, 'sh', command], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] }, { ...this.#placement(meta), netns: network?.nsPath });
+      return spawnBwrap(args, ['sh', '-c', script, 'sh', command], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] }, { ...this.#placement(meta), netns: network ? { path: network.nsPath, inode: network.nsInode } : undefined });
     }
     return spawn('sh', ['-c', script, 'sh', command], { cwd: projectDir, env: env as NodeJS.ProcessEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   }
@@ -524,7 +549,8 @@ export class LocalProvider implements SandboxProvider {
 
   async #mount(dir: string, replaceContents: boolean) {
     try {
-      if (await mountVolume(dir, this.#image(dir), this.#options.diskMb!, this.#user!, replaceContents)) this.#mounted.add(dir);
+      // Only what this instance mounted is its to unmount (another may share the npm cache directory).
+      if ((await mountVolume(dir, this.#image(dir), this.#options.diskMb!, this.#user!, replaceContents)) === 'mounted') this.#mounted.add(dir);
     } catch (error) {
       (this.#options.log ?? console.warn)(`sandboxes: ${error instanceof Error ? error.message : String(error)}`);
       throw new SandboxError("The sandbox's disk could not be set up. Try again; if it keeps failing, the server log says why.", 503);

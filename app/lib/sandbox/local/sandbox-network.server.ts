@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { chown, mkdir, readFile, rm } from 'node:fs/promises';
 import { Agent, type AgentOptions } from 'node:http';
 import { connect, type Socket } from 'node:net';
@@ -22,7 +22,9 @@ import { parseListeningPorts } from '../listening-ports';
  *           and --enable-sandbox --enable-seccomp confine it (own mount namespace, capabilities
  *           dropped, a syscall filter).
  *   routes  root (the namespace's owner, which sandbox code is not) makes the host's own
- *           addresses and link-local (cloud metadata) unreachable from inside.
+ *           addresses, its gateway, private and shared address space (sibling containers, a
+ *           database next door) and link-local (cloud metadata) unreachable from inside, except
+ *           what the operator allows (a private registry mirror, say).
  *
  * Commands join with `nsenter --net=/proc/<holder>/ns/net` before dropping to the sandbox user.
  * Both processes end when the server does (stdin / exit fd close).
@@ -87,8 +89,9 @@ export function sandboxNetworkUnavailable(): string | null {
 }
 
 export interface SandboxNetwork {
-  /** The namespace commands join. */
+  /** The namespace commands join, and its inode (checked on joining: a holder's pid may be reused once it is gone). */
   readonly nsPath: string;
+  readonly nsInode: number;
   /** For the preview proxy: connections to 127.0.0.1:<port> reach the sandbox's own loopback. */
   readonly agent: Agent;
   /** Whether both processes still run (a dead network is made again for the next command). */
@@ -99,10 +102,11 @@ export interface SandboxNetwork {
 }
 
 /**
- * Makes a sandbox's network. `dir` is a directory only the server can reach (the holder's socket
- * goes there); `user` is the unprivileged host user the holder runs as.
+ * Makes a sandbox's network. `dir` is a new directory outside the sandbox's view (the holder's
+ * socket goes there); `user` is the unprivileged host user the holder runs as; `allow` lists
+ * address ranges (CIDR) that stay reachable although private.
  */
-export async function startSandboxNetwork(dir: string, user: { uid: number; gid: number }): Promise<SandboxNetwork> {
+export async function startSandboxNetwork(dir: string, user: { uid: number; gid: number }, allow: string[] = []): Promise<SandboxNetwork> {
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chown(dir, user.uid, user.gid);
@@ -121,8 +125,7 @@ export async function startSandboxNetwork(dir: string, user: { uid: number; gid:
     await readyLine(holder, 'holder');
     const pid = holder.pid!;
     const nsPath = `/proc/${pid}/ns/net`;
-    await run('ip', ['-batch', '-'], nsPath, blockedRoutes());
-
+    const nsInode = statSync(nsPath).ino;
     const slirp = spawn(
       'slirp4netns',
       ['--configure', '--mtu=65520', '--disable-host-loopback', '--enable-sandbox', '--enable-seccomp', '--exit-fd=3', '--ready-fd=4', String(pid), 'tap0'],
@@ -130,8 +133,11 @@ export async function startSandboxNetwork(dir: string, user: { uid: number; gid:
     );
     processes.push(slirp);
     await readyFd(slirp);
+    // After slirp4netns has configured tap0: allowed ranges route through its gateway.
+    await run('ip', ['-batch', '-'], nsPath, routes(allow));
     return {
       nsPath,
+      nsInode,
       agent: new ForwardingAgent(socketPath),
       // A holder killed a moment ago may not have been reaped yet: its namespace is then already gone.
       alive: () => processes.every((child) => child.exitCode === null && child.signalCode === null) && existsSync(nsPath),
@@ -151,19 +157,44 @@ export async function startSandboxNetwork(dir: string, user: { uid: number; gid:
   }
 }
 
+/** Private, shared (carrier-grade NAT, Alibaba's metadata) and link-local (cloud metadata) space. */
+const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16'];
+
 /**
- * `prohibit` routes inside the namespace: the host's own addresses (a service listening on all
- * interfaces would otherwise be one hop away) and link-local (cloud metadata endpoints). Only
- * root, the namespace's owner, can change them.
+ * Routes inside the namespace: `prohibit` for the host's own addresses and gateways (a service
+ * listening on all interfaces would otherwise be one hop away) and for private ranges; slirp's
+ * own subnet (10.0.2.0/24, DNS at 10.0.2.3) stays, being more specific. Only root, the
+ * namespace's owner, can change them.
  */
-function blockedRoutes(): string {
-  const lines = ['route add prohibit 169.254.0.0/16'];
+export function routes(allow: string[]): string {
+  const blocked = new Set(PRIVATE_RANGES);
   for (const addresses of Object.values(networkInterfaces())) {
     for (const address of addresses ?? []) {
-      if (address.family === 'IPv4' && !address.internal) lines.push(`route add prohibit ${address.address}/32`);
+      if (address.family === 'IPv4' && !address.internal) blocked.add(`${address.address}/32`);
     }
   }
+  for (const gateway of hostGateways()) blocked.add(`${gateway}/32`);
+  const lines = [...blocked].map((range) => `route replace prohibit ${range}`);
+  for (const range of allow) lines.push(`route replace ${range} via 10.0.2.2 dev tap0`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The host's IPv4 gateways, from /proc/net/route (little-endian hex). */
+function hostGateways(): string[] {
+  const gateways = new Set<string>();
+  let table = '';
+  try {
+    table = readFileSync('/proc/net/route', 'utf8');
+  } catch {
+    return [];
+  }
+  for (const line of table.split('\n').slice(1)) {
+    const hex = line.split('\t')[2];
+    if (!hex || /^0+$/.test(hex)) continue;
+    const value = Number.parseInt(hex, 16);
+    gateways.add([value & 255, (value >>> 8) & 255, (value >>> 16) & 255, value >>> 24].join('.'));
+  }
+  return [...gateways];
 }
 
 function run(command: string, args: string[], nsPath: string, input: string): Promise<void> {
