@@ -2,7 +2,7 @@
 // CI): each sandbox has its own network namespace, so its code reaches the internet but not the
 // host's loopback services, the host's own addresses, cloud metadata, or other sandboxes.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -146,5 +146,32 @@ describe('a Local sandbox has a network of its own', () => {
     await provider.stop(attacker);
     expect(await provider.findPort(attacker, 0)).toBeNull();
     await expect(provider.previewTarget(attacker, loopbackPort)).rejects.toThrow(/not running/);
+  });
+});
+
+describe('without slirp4netns', () => {
+  it('a production server refuses to run Local sandboxes on the host network', () => {
+    const bin = mkdtempSync(join(tmpdir(), 'appforge-noslirp-'));
+    chmodSync(bin, 0o755); // the sandbox user runs bwrap from it too
+    const appData = mkdtempSync(join(tmpdir(), 'appforge-noslirp-data-'));
+    chmodSync(appData, 0o711);
+    try {
+      // Everything sandboxes need on the PATH except slirp4netns.
+      for (const tool of ['sh', 'true', 'bwrap', 'setpriv', 'unshare', 'nsenter', 'ip']) {
+        const found = ['/usr/bin', '/bin', '/usr/sbin', '/sbin'].map((dir) => join(dir, tool)).find((path) => existsSync(path));
+        symlinkSync(found!, join(bin, tool));
+      }
+      const out = spawnSync(process.execPath, ['--import', 'tsx', 'server.ts'], {
+        cwd: new URL('../..', import.meta.url).pathname,
+        env: { PATH: bin, HOME: process.env.HOME, NODE_ENV: 'production', ENV_FILE: '', PORT: '59732', SESSION_SECRET: 'x'.repeat(40), SANDBOX_PROVIDER: 'local', SANDBOX_DATA_DIR: appData },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(out.status).toBe(1);
+      expect(out.stderr).toMatch(/Sandboxes need their own network namespaces, which cannot be made here: slirp4netns is not installed/);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+      rmSync(appData, { recursive: true, force: true });
+    }
   });
 });
