@@ -5,6 +5,7 @@ import { ModelPicker, useModels } from '~/components/chat/ModelPicker';
 import { PromptBox } from '~/components/chat/PromptBox';
 import { AppShell } from '~/components/sidebar/AppShell';
 import { chatList, createChat } from '~/lib/stores/chats';
+import { errorMessage } from '~/lib/error-message';
 
 const EXAMPLES = [
   'Build a todo app with Vite and React, with filters and local storage',
@@ -28,7 +29,7 @@ export default function Landing() {
       const chat = await createChat(prompt, chosen);
       navigate(`/chat/${chat.id}`);
     } catch (e) {
-      setError(`Could not save the chat in this browser: ${e instanceof Error ? e.message : String(e)}`);
+      setError(`Could not save the chat in this browser: ${errorMessage(e)}`);
     }
   };
 

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import { ChatSession } from '~/components/chat/ChatSession';
 import { AppShell } from '~/components/sidebar/AppShell';
 import { getChat } from '~/lib/persistence/chat-db';
+import { errorMessage } from '~/lib/error-message';
 
 type Loaded = { state: 'loading' } | { state: 'missing' } | { state: 'error'; message: string } | { state: 'ready'; data: NonNullable<Awaited<ReturnType<typeof getChat>>> };
 
@@ -16,7 +17,7 @@ export default function ChatRoute() {
     setLoaded({ state: 'loading' });
     getChat(id).then(
       (data) => !cancelled && setLoaded(data ? { state: 'ready', data } : { state: 'missing' }),
-      (error: unknown) => !cancelled && setLoaded({ state: 'error', message: error instanceof Error ? error.message : String(error) }),
+      (error: unknown) => !cancelled && setLoaded({ state: 'error', message: errorMessage(error) }),
     );
     return () => {
       cancelled = true;

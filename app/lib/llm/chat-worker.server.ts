@@ -2,6 +2,7 @@
 import { parentPort } from 'node:worker_threads';
 import { parseServerEnv } from '../env.server';
 import { streamChat } from './chat-stream.server';
+import { errorMessage } from '../error-message';
 
 const env = parseServerEnv(process.env);
 const controllers = new Map<number, AbortController>();
@@ -33,7 +34,7 @@ async function run(id: number, messages: never, model: string) {
     }
     port.postMessage({ type: 'end', id });
   } catch (error) {
-    port.postMessage({ type: 'error', id, message: error instanceof Error ? error.message : String(error) });
+    port.postMessage({ type: 'error', id, message: errorMessage(error) });
   } finally {
     controllers.delete(id);
   }

@@ -1,6 +1,7 @@
 import { map, type MapStore } from 'nanostores';
 import type { ActionType, ParserEvent } from '../artifact/artifact-parser';
 import type { Runtime } from './runtime';
+import { errorMessage } from '../error-message';
 
 export type ActionStatus =
   | { state: 'pending' }
@@ -154,7 +155,7 @@ export class ActionRunner {
       try {
         status = await work(signal);
       } catch (error) {
-        status = { state: 'failed', error: error instanceof Error ? error.message : String(error) };
+        status = { state: 'failed', error: errorMessage(error) };
         this.#deps.terminal(`\x1b[31m${status.error}\x1b[0m\r\n`);
       }
       this.#finish(key, signal.aborted && status.state !== 'complete' ? { state: 'aborted' } : status);

@@ -2,6 +2,7 @@ import { atom, map } from 'nanostores';
 import { RuntimeUnavailableError, type CommandOptions, type PreviewInfo, type Runtime, type RunningProcess } from './runtime';
 import { INSTALL_COMMAND, PLAIN_NPM_INSTALL } from './install-commands';
 import { callJson, callStream, SandboxApiError, type SandboxSummary } from './sandbox-client';
+import { errorMessage } from '../error-message';
 
 export const CLOUD_STEPS = ['creating', 'writing files', 'installing', 'starting', 'ready'] as const;
 export type CloudStep = (typeof CLOUD_STEPS)[number];
@@ -83,7 +84,7 @@ export class CloudRuntime implements Runtime {
       this.#options.onSandbox?.(sandbox);
       return sandbox;
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       this.#step('creating', { state: 'failed', error: message, ms: Date.now() - started });
       if (error instanceof RuntimeUnavailableError) throw error;
       throw new RuntimeUnavailableError(message);

@@ -1,5 +1,6 @@
 import type { FileSystemTree, WebContainer } from '@webcontainer/api';
 import { RuntimeUnavailableError, type CommandOptions, type PreviewInfo, type Runtime, type RunningProcess } from './runtime';
+import { errorMessage } from '../error-message';
 
 /** Offline, the boot neither succeeds nor fails (it waits for StackBlitz's servers): give up after this. */
 export const BOOT_TIMEOUT_MS = 20_000;
@@ -55,7 +56,7 @@ export class WebContainerRuntime implements Runtime {
       const container = await withTimeout(Promise.race([booting, unreachable]), this.#timeoutMs).catch((error: unknown) => {
         booting = undefined;
         if (error instanceof RuntimeUnavailableError) throw error;
-        throw new RuntimeUnavailableError(error instanceof Error ? error.message : String(error));
+        throw new RuntimeUnavailableError(errorMessage(error));
       });
       this.#unsubscribe.push(
         container.on('server-ready', (port, url) => this.#emit({ port, url })),

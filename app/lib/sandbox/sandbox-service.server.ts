@@ -10,6 +10,7 @@ import {
   type SandboxProvider,
 } from './sandbox-provider.server';
 import { newPreviewKey, newShareToken, ownerTokenWindow, previewToken, sameToken, shareLabelKey, TOKEN_PATTERN } from './tokens.server';
+import { errorMessage } from '../error-message';
 
 export interface SandboxServiceOptions {
   secret: string;
@@ -342,7 +343,7 @@ export class SandboxService {
         this.#forget(sandbox.id);
         deleted.push(sandbox.id);
       } catch (error) {
-        console.warn(`reaper: could not delete ${sandbox.id}: ${error instanceof Error ? error.message : String(error)}`);
+        console.warn(`reaper: could not delete ${sandbox.id}: ${errorMessage(error)}`);
       }
     }
     return deleted;
@@ -362,7 +363,7 @@ export class SandboxService {
       if (running) return; // a slow cycle is not joined by the next one
       running = true;
       void cycle()
-        .catch((error: unknown) => console.warn(`reaper: ${error instanceof Error ? error.message : String(error)}`))
+        .catch((error: unknown) => console.warn(`reaper: ${errorMessage(error)}`))
         .finally(() => (running = false));
     };
     run();

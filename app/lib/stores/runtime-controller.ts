@@ -4,6 +4,7 @@ import type { PackageVerdict } from '../routing/package-facts';
 import { classify, dependenciesToLookUp, type RouteDecision, type RouteInput, type RuntimeTarget } from '../routing/router';
 import { CloudRuntime, SandboxGoneError, type CloudRuntimeOptions } from '../runtime/cloud-runtime';
 import type { PreviewInfo, Runtime } from '../runtime/runtime';
+import { errorMessage } from '../error-message';
 
 /** What a chat remembers about where it runs. */
 export interface RuntimeRecord {
@@ -135,7 +136,7 @@ export class RuntimeController {
         return ready;
       } catch (error) {
         if (runtime !== this.#runtime) continue;
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = errorMessage(error);
         if (runtime.kind === 'browser' && this.#fallback(`the in-browser runtime could not start (${reason})`, false)) continue;
         throw new Error(this.#unavailableMessage(runtime.kind, reason, error instanceof SandboxGoneError));
       }
@@ -180,14 +181,14 @@ export class RuntimeController {
     try {
       await this.#ready;
     } catch (error) {
-      if (runtime === this.#runtime && runtime.kind === 'browser') this.#fallback(`the in-browser runtime could not start (${error instanceof Error ? error.message : String(error)})`, true);
+      if (runtime === this.#runtime && runtime.kind === 'browser') this.#fallback(`the in-browser runtime could not start (${errorMessage(error)})`, true);
       return;
     }
     try {
       if (runtime instanceof CloudRuntime && this.#record.sandboxId && (await runtime.announceRunningPreview())) return;
       await this.#replay(runtime, !(runtime instanceof CloudRuntime && this.#record.sandboxId));
     } catch (error) {
-      this.#deps.terminal(`\x1b[31m${error instanceof Error ? error.message : String(error)}\x1b[0m\r\n`);
+      this.#deps.terminal(`\x1b[31m${errorMessage(error)}\x1b[0m\r\n`);
     }
   }
 
@@ -247,7 +248,7 @@ export class RuntimeController {
         return runtime;
       })
       .catch((error: unknown) => {
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = errorMessage(error);
         const gone = error instanceof SandboxGoneError;
         if (this.#runtime === runtime) this.state.set({ state: 'unavailable', kind: runtime.kind, message: this.#unavailableMessage(runtime.kind, reason, gone), gone });
         throw error;

@@ -8,6 +8,7 @@ import type { Runtime } from '../runtime/runtime';
 import { FilesStore } from './files';
 import { RuntimeController, type RuntimeControllerDeps, type RuntimeRecord } from './runtime-controller';
 import { TerminalStore } from './terminal';
+import { errorMessage } from '../error-message';
 
 /** What an assistant message shows: its prose, with each artifact's card in its place. */
 export type MessageBlock = { type: 'text'; text: string } | { type: 'artifact'; artifactKey: string };
@@ -135,7 +136,7 @@ export class Workbench {
     this.files.set(path, content);
     const runtime = this.runtime.readyRuntime();
     void runtime?.writeFiles({ [path]: content }).catch((error: unknown) => {
-      this.terminal.write(`\x1b[31mCould not save ${path} to the runtime: ${error instanceof Error ? error.message : String(error)}\x1b[0m\r\n`);
+      this.terminal.write(`\x1b[31mCould not save ${path} to the runtime: ${errorMessage(error)}\x1b[0m\r\n`);
     });
   }
 

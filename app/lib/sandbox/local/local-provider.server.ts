@@ -24,6 +24,7 @@ import { checkProjectPath } from '../../artifact/file-path';
 import { ConfigError } from '../../env.server';
 import { readProjectTree, removeProjectPaths, writeProjectFiles } from './project-files.server';
 import { nodeInSandbox, readTreeInSandbox, removeInSandbox, writeInSandbox } from './sandboxed-files.server';
+import { errorMessage } from '../../error-message';
 
 export interface LocalProviderOptions {
   dataDir: string;
@@ -347,7 +348,7 @@ export class LocalProvider implements SandboxProvider {
       if (this.#networks.has(meta.id)) await this.#stopProcessesAndNetwork(meta.id);
       const made = startSandboxNetwork(join(this.#root(), meta.id, `net-${randomBytes(4).toString('hex')}`), this.#user!, this.#options.networkAllow).catch((error: unknown) => {
         if (this.#networks.get(meta.id) === made) this.#networks.delete(meta.id);
-        (this.#options.log ?? console.warn)(`sandboxes: ${error instanceof Error ? error.message : String(error)}`);
+        (this.#options.log ?? console.warn)(`sandboxes: ${errorMessage(error)}`);
         throw new SandboxError("The sandbox's network could not be set up. Try again; if it keeps failing, the server log says why.", 503);
       });
       this.#networks.set(meta.id, made);
@@ -552,7 +553,7 @@ export class LocalProvider implements SandboxProvider {
       // Only what this instance mounted is its to unmount (another may share the npm cache directory).
       if ((await mountVolume(dir, this.#image(dir), this.#options.diskMb!, this.#user!, replaceContents)) === 'mounted') this.#mounted.add(dir);
     } catch (error) {
-      (this.#options.log ?? console.warn)(`sandboxes: ${error instanceof Error ? error.message : String(error)}`);
+      (this.#options.log ?? console.warn)(`sandboxes: ${errorMessage(error)}`);
       throw new SandboxError("The sandbox's disk could not be set up. Try again; if it keeps failing, the server log says why.", 503);
     }
   }
