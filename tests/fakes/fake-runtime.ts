@@ -1,4 +1,4 @@
-import type { CommandOptions, PreviewInfo, Runtime, RunningProcess } from '~/lib/runtime/runtime';
+import type { CommandOptions, PreviewInfo, Runtime, RuntimeCapabilities, RunningProcess } from '~/lib/runtime/runtime';
 import { RuntimeUnavailableError } from '~/lib/runtime/runtime';
 
 type Script = { output?: string; exitCode?: number; waitFor?: Promise<void> };
@@ -6,6 +6,8 @@ type Script = { output?: string; exitCode?: number; waitFor?: Promise<void> };
 /** An in-memory Runtime for tests: records every call and runs scripted commands. */
 export class FakeRuntime implements Runtime {
   readonly kind: Runtime['kind'];
+  /** None by default; a test gives the ones it needs. */
+  capabilities: RuntimeCapabilities = {};
   readonly files: Record<string, string> = {};
   readonly log: string[] = [];
   readonly servers: Array<{ command: string; killed: boolean; finish: (code: number) => void }> = [];

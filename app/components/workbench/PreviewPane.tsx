@@ -1,13 +1,13 @@
 import { useStore } from '@nanostores/react';
 import { useState } from 'react';
 import type { Workbench } from '~/lib/stores/workbench';
-import { CloudLaunchSummary, CloudStepper } from './CloudStepper';
+import { LaunchStepper, LaunchSummary } from './LaunchStepper';
 
 /** The running app in an iframe named "Preview", with a URL bar and reload; the sandbox's progress until it is up. */
 export function PreviewPane({ workbench }: { workbench: Workbench }) {
   const previews = useStore(workbench.runtime.previews);
   const state = useStore(workbench.runtime.state);
-  const cloud = useStore(workbench.runtime.cloud);
+  const progress = useStore(workbench.runtime.current)?.capabilities.progress;
   const preview = previews[previews.length - 1];
   const [path, setPath] = useState('/');
   const [nonce, setNonce] = useState(0);
@@ -26,12 +26,12 @@ export function PreviewPane({ workbench }: { workbench: Workbench }) {
           </a>
         )}
       </div>
-      {cloud && (preview ? <CloudLaunchSummary workbench={workbench} cloud={cloud} /> : <CloudStepper workbench={workbench} cloud={cloud} />)}
+      {progress && (preview ? <LaunchSummary workbench={workbench} progress={progress} /> : <LaunchStepper workbench={workbench} progress={progress} />)}
       <iframe
         key={`${src ?? 'empty'}#${nonce}`}
         title="Preview"
         {...(src ? { src } : { srcDoc: placeholderPage(placeholder) })}
-        className={`min-h-0 w-full flex-1 border-0 bg-white ${!preview && cloud ? 'hidden' : ''}`}
+        className={`min-h-0 w-full flex-1 border-0 bg-white ${!preview && progress ? 'hidden' : ''}`}
         sandbox="allow-scripts allow-forms allow-same-origin allow-popups allow-modals"
       />
     </div>

@@ -1,7 +1,8 @@
 import { useStore } from '@nanostores/react';
 import { atom } from 'nanostores';
 import { useCallback, useEffect, useState } from 'react';
-import { callJson, type SandboxSummary } from '~/lib/runtime/sandbox-client';
+import type { ShareTarget } from '~/lib/runtime/runtime';
+import { callJson } from '~/lib/runtime/sandbox-client';
 import type { Workbench } from '~/lib/stores/workbench';
 
 const EXPIRIES = [
@@ -10,7 +11,7 @@ const EXPIRIES = [
   { hours: 24 * 7, label: '7 days' },
 ];
 
-const NO_SANDBOX = atom<SandboxSummary | null>(null);
+const NOT_SHAREABLE = atom<ShareTarget | null>(null);
 
 interface Share {
   id: string;
@@ -20,8 +21,8 @@ interface Share {
 /** Share the running preview: a link with an expiry, copied from the "Share link" box; active links with Revoke. */
 export function SharePanel({ workbench, onClose }: { workbench: Workbench; onClose: () => void }) {
   const routing = useStore(workbench.runtime.routing);
-  const cloud = useStore(workbench.runtime.cloud);
-  const sandbox = useStore(cloud?.sandbox ?? NO_SANDBOX);
+  const runtime = useStore(workbench.runtime.current);
+  const sandbox = useStore(runtime?.capabilities.share ?? NOT_SHAREABLE);
   const [hours, setHours] = useState(24);
   const [link, setLink] = useState<string | null>(null);
   const [shares, setShares] = useState<Share[]>([]);

@@ -1,16 +1,18 @@
-import { atom, map } from 'nanostores';
-import { RuntimeUnavailableError, type CommandOptions, type PreviewInfo, type Runtime, type RunningProcess } from './runtime';
+import { atom, computed, map } from 'nanostores';
+import { RuntimeUnavailableError, type CommandOptions, type PreviewInfo, type Runtime, type RuntimeCapabilities, type RunningProcess, type StepState } from './runtime';
 import { INSTALL_COMMAND, PLAIN_NPM_INSTALL } from './install-commands';
 import { callJson, callStream, SandboxApiError, type SandboxSummary } from './sandbox-client';
 import { errorMessage } from '../error-message';
 
 export const CLOUD_STEPS = ['creating', 'writing files', 'installing', 'starting', 'ready'] as const;
 export type CloudStep = (typeof CLOUD_STEPS)[number];
-export type StepState =
-  | { state: 'pending' }
-  | { state: 'running'; since: number }
-  | { state: 'done'; ms: number }
-  | { state: 'failed'; error: string; ms: number };
+const STEP_LABELS: Record<CloudStep, string> = {
+  creating: 'Creating the sandbox',
+  'writing files': 'Writing files',
+  installing: 'Installing dependencies',
+  starting: 'Starting the app',
+  ready: 'Waiting for the app to listen',
+};
 
 /** The sandbox this chat used is gone (expired, deleted): it can be recreated from the saved files. */
 export class SandboxGoneError extends RuntimeUnavailableError {
@@ -37,6 +39,14 @@ export class CloudRuntime implements Runtime {
   readonly kind = 'cloud' as const;
   readonly steps = map<Record<CloudStep, StepState>>(Object.fromEntries(CLOUD_STEPS.map((s) => [s, { state: 'pending' }])) as Record<CloudStep, StepState>);
   readonly sandbox = atom<SandboxSummary | null>(null);
+  readonly capabilities: RuntimeCapabilities = {
+    progress: computed(this.steps, (steps) => CLOUD_STEPS.map((name) => ({ name, label: STEP_LABELS[name], status: steps[name] }))),
+    installEarly: (packageJson, onOutput) => this.installEarly(packageJson, onOutput),
+    hasPending: (path) => this.hasPending(path),
+    readBack: true,
+    reattach: () => this.announceRunningPreview(),
+    share: this.sandbox,
+  };
   #options: CloudRuntimeOptions;
   #ready?: Promise<SandboxSummary>;
   #pending = new Map<string, string>();

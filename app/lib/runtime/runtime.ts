@@ -1,6 +1,9 @@
+import type { ReadableAtom } from 'nanostores';
+
 /**
  * Where a project's files live and its commands run. The browser (WebContainer) and the cloud
- * sandbox implement the same interface, so the action runner and the UI never care which it is.
+ * sandbox implement the same interface, so the action runner and the UI never care which it is:
+ * what only some runtimes can do is declared in `capabilities`, never found out by class.
  */
 export interface CommandOptions {
   /** Output as it arrives (stdout and stderr interleaved, as a terminal shows them). */
@@ -19,8 +22,44 @@ export interface PreviewInfo {
   url: string;
 }
 
+export type StepState =
+  | { state: 'pending' }
+  | { state: 'running'; since: number }
+  | { state: 'done'; ms: number }
+  | { state: 'failed'; error: string; ms: number };
+
+/** One step of a runtime's launch, in order, as the workbench shows it. */
+export interface LaunchStep {
+  name: string;
+  label: string;
+  status: StepState;
+}
+
+/** What a runtime is shared as: its place's id (for the share API) and its preview URL. */
+export interface ShareTarget {
+  id: string;
+  previewUrl: string;
+}
+
+/** What only some runtimes can do. Absent: the runtime cannot, and callers do without. */
+export interface RuntimeCapabilities {
+  /** Its launch, step by step, each with its time (shown as a stepper until the app is up). */
+  readonly progress?: ReadableAtom<readonly LaunchStep[]>;
+  /** Installs dependencies as soon as package.json is complete, before the model asks; the model's own `npm install` then reuses it. */
+  installEarly?(packageJson: string, onOutput: (chunk: string) => void): Promise<{ exitCode: number }>;
+  /** Whether a write of this path has not reached the runtime yet (a read-back must not undo it). */
+  hasPending?(path: string): boolean;
+  /** Commands create files the project should get back (lockfiles, scaffolds): read them with readTree after each. */
+  readonly readBack?: boolean;
+  /** Attached to an existing place whose app may still run: announces its preview if it does (true), so nothing is replayed. */
+  reattach?(): Promise<boolean>;
+  /** The running app can be shared with a link. */
+  readonly share?: ReadableAtom<ShareTarget | null>;
+}
+
 export interface Runtime {
   readonly kind: 'browser' | 'cloud';
+  readonly capabilities: RuntimeCapabilities;
   /** Resolves once commands can run; rejects with RuntimeUnavailableError if they never will. */
   ready(): Promise<void>;
   writeFiles(files: Record<string, string>): Promise<void>;

@@ -1,5 +1,5 @@
 import type { FileSystemTree, WebContainer } from '@webcontainer/api';
-import { RuntimeUnavailableError, type CommandOptions, type PreviewInfo, type Runtime, type RunningProcess } from './runtime';
+import { RuntimeUnavailableError, type CommandOptions, type PreviewInfo, type Runtime, type RuntimeCapabilities, type RunningProcess } from './runtime';
 import { errorMessage } from '../error-message';
 
 /** Offline, the boot neither succeeds nor fails (it waits for StackBlitz's servers): give up after this. */
@@ -29,6 +29,8 @@ async function probeRuntimeServers(): Promise<void> {
 /** Runs the project inside the tab with StackBlitz's WebContainer (Node.js in WebAssembly). */
 export class WebContainerRuntime implements Runtime {
   readonly kind = 'browser' as const;
+  /** Files live in the tab and previews are the tab's own: nothing to report, read back or share. */
+  readonly capabilities: RuntimeCapabilities = {};
   #load: Loader;
   #probe: () => Promise<void>;
   #timeoutMs: number;

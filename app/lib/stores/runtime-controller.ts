@@ -2,7 +2,7 @@ import { atom } from 'nanostores';
 import { browserFailureReason } from '../routing/browser-failures';
 import type { PackageVerdict } from '../routing/package-facts';
 import { classify, dependenciesToLookUp, type RouteDecision, type RouteInput, type RuntimeTarget } from '../routing/router';
-import { CloudRuntime, SandboxGoneError, type CloudRuntimeOptions } from '../runtime/cloud-runtime';
+import { SandboxGoneError, type CloudRuntimeOptions } from '../runtime/cloud-runtime';
 import type { PreviewInfo, Runtime } from '../runtime/runtime';
 import { errorMessage } from '../error-message';
 
@@ -47,7 +47,8 @@ export class RuntimeController {
   readonly state = atom<RuntimeState>({ state: 'idle' });
   readonly routing = atom<Routing>({ target: 'browser', reasons: ['a light app runs in the browser'], hard: false, source: 'router' });
   readonly previews = atom<PreviewInfo[]>([]);
-  readonly cloud = atom<CloudRuntime | null>(null);
+  /** The runtime in use (its capabilities say what the workbench can show: launch steps, sharing). */
+  readonly current = atom<Runtime | null>(null);
   #deps: RuntimeControllerDeps;
   #record: RuntimeRecord;
   #input: RouteInput = {};
@@ -185,8 +186,10 @@ export class RuntimeController {
       return;
     }
     try {
-      if (runtime instanceof CloudRuntime && this.#record.sandboxId && (await runtime.announceRunningPreview())) return;
-      await this.#replay(runtime, !(runtime instanceof CloudRuntime && this.#record.sandboxId));
+      // Reattached to its own place (a sandbox): the app may still run, and what was installed is there.
+      const reattached = Boolean(this.#record.sandboxId && runtime.capabilities.reattach);
+      if (reattached && (await runtime.capabilities.reattach!())) return;
+      await this.#replay(runtime, !reattached);
     } catch (error) {
       this.#deps.terminal(`\x1b[31m${errorMessage(error)}\x1b[0m\r\n`);
     }
@@ -232,7 +235,7 @@ export class RuntimeController {
           })
         : this.#deps.createBrowser();
     this.#runtime = runtime;
-    this.cloud.set(runtime instanceof CloudRuntime ? runtime : null);
+    this.current.set(runtime);
     this.state.set({ state: 'booting', kind: runtime.kind, since: Date.now() });
     this.#unsubscribe.push(runtime.onPreview((preview) => this.previews.set([...this.previews.get().filter((p) => p.port !== preview.port), preview])));
     const ready = runtime
@@ -261,13 +264,13 @@ export class RuntimeController {
 
   /** Installs as soon as package.json is complete, while the model still writes the other files. */
   #maybeInstallEarly() {
-    const runtime = this.#runtime;
-    if (this.#speculativeInstall || !(runtime instanceof CloudRuntime)) return;
+    const installEarly = this.#runtime?.capabilities.installEarly;
+    if (this.#speculativeInstall || !installEarly) return;
     const pkg = this.#input.files?.['package.json'];
     if (!pkg || !isCompleteJson(pkg)) return;
     this.#speculativeInstall = this.#ready!.then(() => {
       this.#deps.terminal('\x1b[1;34m$ npm install\x1b[0m  \x1b[2m(started early, while the answer streams)\x1b[0m\r\n');
-      return runtime.installEarly(this.#deps.snapshot()['package.json'] ?? pkg, this.#deps.terminal);
+      return installEarly(this.#deps.snapshot()['package.json'] ?? pkg, this.#deps.terminal);
     });
     this.#speculativeInstall.catch(() => {});
   }

@@ -103,19 +103,37 @@ describe('Workbench', () => {
     expect(cloud.log).toEqual(expect.arrayContaining(['write package.json', 'exec npm install', 'start npm start']));
   });
 
-  it('installs early in a real CloudRuntime once package.json is complete', async () => {
-    const api = new FakeSandboxApi();
-    vi.stubGlobal('fetch', api.fetch);
-    try {
-      const wb = new Workbench({ project: 'chat1', createBrowserRuntime: () => new FakeRuntime() });
-      const pkg = '<boltArtifact id="s" title="S"><boltAction type="file" filePath="package.json">{"dependencies":{"bcrypt":"^5.1.1"}}</boltAction><boltAction type="file" filePath="server.js">';
-      wb.update([user('a signup API with bcrypt'), assistant('a1', pkg)], true);
-      await vi.waitFor(() => expect(api.requests.some((r) => r.path.endsWith('/exec'))).toBe(true));
-      expect(api.files.get('package.json')).toBe('{"dependencies":{"bcrypt":"^5.1.1"}}\n');
-      expect(wb.terminal.chunks.get().join('')).toMatch(/started early, while the answer streams/);
-    } finally {
-      vi.unstubAllGlobals();
-    }
+  it('installs early where the runtime can, once package.json is complete, while the answer streams', async () => {
+    const early: string[] = [];
+    const cloud = new FakeRuntime({ kind: 'cloud' });
+    cloud.capabilities = { installEarly: async (packageJson) => (early.push(packageJson), { exitCode: 0 }) };
+    const { wb } = setup({ cloud });
+    const pkg = '<boltArtifact id="s" title="S"><boltAction type="file" filePath="package.json">{"dependencies":{"bcrypt":"^5.1.1"}}</boltAction><boltAction type="file" filePath="server.js">';
+    wb.update([user('a signup API with bcrypt'), assistant('a1', pkg)], true);
+    await vi.waitFor(() => expect(early).toEqual(['{"dependencies":{"bcrypt":"^5.1.1"}}\n']));
+    expect(wb.terminal.chunks.get().join('')).toMatch(/started early, while the answer streams/);
+  });
+
+  it('reads files made by commands back into the project where the runtime has them, never over a write still on its way', async () => {
+    const cloud = new FakeRuntime({ kind: 'cloud' });
+    cloud.capabilities = { readBack: true, hasPending: (path) => path === 'notes.md' };
+    const { wb } = setup({ cloud, record: { choice: 'cloud' } });
+    cloud.files['package-lock.json'] = '{"lockfileVersion":3}';
+    cloud.files['notes.md'] = 'older than the write on its way';
+    wb.update([user(), assistant('a1', answer)], false);
+    await wb.runner.idle();
+    await vi.waitFor(() => expect(wb.files.files.get()['package-lock.json']).toBe('{"lockfileVersion":3}'));
+    expect(wb.files.files.get()).not.toHaveProperty('notes.md');
+    expect(wb.files.files.get()['src/a.js']).toBe('let a = 1;\n');
+  });
+
+  it('reads nothing back from a runtime that does not offer it', async () => {
+    const { wb, browser } = setup();
+    browser.files['made-by-a-command.txt'] = 'x';
+    wb.update([user(), assistant('a1', answer)], false);
+    await wb.runner.idle();
+    await settle();
+    expect(wb.files.files.get()).toEqual({ 'src/a.js': 'let a = 1;\n' });
   });
 
   it('offers to recreate a sandbox that is gone, and recreates it from the saved files', async () => {

@@ -140,17 +140,17 @@ export class Workbench {
     });
   }
 
-  /** Files that commands created or changed in the sandbox (lockfiles, scaffolds) come back into the tree. */
+  /** Files that commands created or changed in the runtime (lockfiles, scaffolds) come back into the tree, where it has them. */
   async pullFromSandbox() {
-    const cloud = this.runtime.cloud.get();
-    if (!cloud || this.runtime.readyRuntime() !== cloud) return;
+    const runtime = this.runtime.readyRuntime();
+    if (!runtime?.capabilities.readBack) return;
     try {
       const since = this.files.version;
-      const remote = await cloud.readTree();
+      const remote = await runtime.readTree();
       const local = this.files.files.get();
       for (const [path, content] of Object.entries(remote)) {
         // Files written or edited while the tree was being read are newer than what it shows.
-        if (this.files.changedSince(since, path) || path === this.files.streamingPath || cloud.hasPending(path)) continue;
+        if (this.files.changedSince(since, path) || path === this.files.streamingPath || runtime.capabilities.hasPending?.(path)) continue;
         if (local[path] !== content) this.files.set(path, content);
       }
     } catch {
