@@ -1,18 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { FakeRuntime } from '../../../tests/fakes/fake-runtime';
 import { parseAnswer } from '../artifact/artifact-parser';
+import { TerminalStore } from '../stores/terminal';
 import { ActionRunner } from './action-runner';
 import type { Runtime } from './runtime';
 
 function setup(runtime: Runtime | null, reason = 'no runtime') {
   const files: Record<string, string> = {};
-  const terminal: string[] = [];
+  const terminal = new TerminalStore();
   const runner = new ActionRunner({
     files: {
       open: (path) => (files[path] = ''),
       append: (path, text) => (files[path] += text),
     },
-    terminal: (text) => terminal.push(text),
+    terminal,
     readyRuntime: () => runtime,
     awaitRuntime: async () => {
       if (!runtime) throw new Error(reason);
@@ -52,8 +53,8 @@ describe('ActionRunner', () => {
     const [build, next] = Object.values(runner.actions.get());
     expect(build.status).toEqual({ state: 'failed', error: '`npm run build` exited with code 2' });
     expect(next.status.state).toBe('complete');
-    expect(terminal.join('')).toContain('error TS2304');
-    expect(terminal.join('')).toContain('exit code 2');
+    expect(terminal.chunks.get().join('')).toContain('error TS2304');
+    expect(terminal.chunks.get().join('')).toContain('exit code 2');
   });
 
   it('does not block on a start action: later actions run while the server keeps running', async () => {

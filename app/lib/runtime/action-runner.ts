@@ -1,6 +1,6 @@
 import { map, type MapStore } from 'nanostores';
 import type { ActionType, ParserEvent } from '../artifact/artifact-parser';
-import type { Runtime } from './runtime';
+import type { Runtime, TerminalSink } from './runtime';
 import { errorMessage } from '../error-message';
 
 export type ActionStatus =
@@ -39,7 +39,7 @@ export interface FileSink {
 
 export interface RunnerDeps {
   files: FileSink;
-  terminal: (text: string) => void;
+  terminal: TerminalSink;
   /** The runtime if it is ready now. When it is not, a file is only saved in the project: it is copied in when the runtime becomes ready. */
   readyRuntime: () => Runtime | null;
   /** Waits until commands can run; rejects with a reason a user understands when they cannot. */
@@ -156,7 +156,7 @@ export class ActionRunner {
         status = await work(signal);
       } catch (error) {
         status = { state: 'failed', error: errorMessage(error) };
-        this.#deps.terminal(`\x1b[31m${status.error}\x1b[0m\r\n`);
+        this.#deps.terminal.error(status.error);
       }
       this.#finish(key, signal.aborted && status.state !== 'complete' ? { state: 'aborted' } : status);
     });
@@ -169,17 +169,17 @@ export class ActionRunner {
 
   async #runShell(command: string, signal: AbortSignal): Promise<ActionStatus> {
     const runtime = await this.#deps.awaitRuntime();
-    this.#deps.terminal(`\x1b[1;34m$ ${command}\x1b[0m\r\n`);
+    this.#deps.terminal.command(command);
     let tail = '';
     const onOutput = (chunk: string) => {
       tail = (tail + chunk).slice(-OUTPUT_TAIL);
-      this.#deps.terminal(chunk);
+      this.#deps.terminal.output(chunk);
     };
     const { exitCode } = await runtime.exec(command, { onOutput, signal });
     this.#deps.afterCommand?.();
     if (signal.aborted) return { state: 'aborted' };
     if (exitCode !== 0) {
-      this.#deps.terminal(`\x1b[31mexit code ${exitCode}\x1b[0m\r\n`);
+      this.#deps.terminal.error(`exit code ${exitCode}`);
       this.#deps.onCommandFailed?.(tail);
       return { state: 'failed', error: `\`${command}\` exited with code ${exitCode}` };
     }
@@ -188,11 +188,11 @@ export class ActionRunner {
 
   async #runStart(key: string, command: string): Promise<ActionStatus> {
     const runtime = await this.#deps.awaitRuntime();
-    this.#deps.terminal(`\x1b[1;34m$ ${command}\x1b[0m  \x1b[2m(running in the background)\x1b[0m\r\n`);
-    const server = await runtime.start(command, { onOutput: this.#deps.terminal });
+    this.#deps.terminal.command(command, 'running in the background');
+    const server = await runtime.start(command, { onOutput: (chunk) => this.#deps.terminal.output(chunk) });
     void server.exit.catch(() => 137).then((code) => {
       if (code !== 0) {
-        this.#deps.terminal(`\x1b[31m${command} exited with code ${code}\x1b[0m\r\n`);
+        this.#deps.terminal.error(`${command} exited with code ${code}`);
         this.#finish(key, { state: 'failed', error: `\`${command}\` exited with code ${code}` });
       }
     });

@@ -11,6 +11,18 @@ export interface CommandOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * The terminal as runtimes, the runner and the controller speak to it: programs' output as it
+ * is, and the lines the app adds in its own words. How they look is the terminal view's business.
+ */
+export interface TerminalSink {
+  output(chunk: string): void;
+  /** A command about to run, with an optional note (why, or that it runs in the background). */
+  command(command: string, note?: string): void;
+  error(text: string): void;
+  notice(text: string): void;
+}
+
 export interface RunningProcess {
   /** Resolves with the exit code when the process ends. */
   exit: Promise<number>;

@@ -3,7 +3,7 @@ import { browserFailureReason } from '../routing/browser-failures';
 import type { PackageVerdict } from '../routing/package-facts';
 import { classify, dependenciesToLookUp, type RouteDecision, type RouteInput, type RuntimeTarget } from '../routing/router';
 import { SandboxGoneError, type CloudRuntimeOptions } from '../runtime/cloud-runtime';
-import type { PreviewInfo, Runtime } from '../runtime/runtime';
+import type { PreviewInfo, Runtime, TerminalSink } from '../runtime/runtime';
 import { errorMessage } from '../error-message';
 
 /** What a chat remembers about where it runs. */
@@ -28,7 +28,7 @@ export type Routing = RouteDecision & { source: 'router' | 'user' | 'fallback'; 
 export interface RuntimeControllerDeps {
   project: string;
   snapshot: () => Record<string, string>;
-  terminal: (text: string) => void;
+  terminal: TerminalSink;
   /** Installs and the start command seen so far, to replay in a new runtime. */
   commands: () => { installs: string[]; start?: string; startQueued?: boolean };
   createBrowser: () => Runtime;
@@ -191,7 +191,7 @@ export class RuntimeController {
       if (reattached && (await runtime.capabilities.reattach!())) return;
       await this.#replay(runtime, !reattached);
     } catch (error) {
-      this.#deps.terminal(`\x1b[31m${errorMessage(error)}\x1b[0m\r\n`);
+      this.#deps.terminal.error(errorMessage(error));
     }
   }
 
@@ -200,7 +200,7 @@ export class RuntimeController {
     this.#record = { ...this.#record, fallbackUsed: true, fallbackReason: reason };
     this.#deps.save(this.record);
     this.#route();
-    this.#deps.terminal(`\x1b[33m${this.routing.get().note}\x1b[0m\r\n`);
+    this.#deps.terminal.notice(this.routing.get().note ?? '');
     this.#switch('cloud', replay);
     return true;
   }
@@ -269,8 +269,8 @@ export class RuntimeController {
     const pkg = this.#input.files?.['package.json'];
     if (!pkg || !isCompleteJson(pkg)) return;
     this.#speculativeInstall = this.#ready!.then(() => {
-      this.#deps.terminal('\x1b[1;34m$ npm install\x1b[0m  \x1b[2m(started early, while the answer streams)\x1b[0m\r\n');
-      return installEarly(this.#deps.snapshot()['package.json'] ?? pkg, this.#deps.terminal);
+      this.#deps.terminal.command('npm install', 'started early, while the answer streams');
+      return installEarly(this.#deps.snapshot()['package.json'] ?? pkg, (chunk) => this.#deps.terminal.output(chunk));
     });
     this.#speculativeInstall.catch(() => {});
   }
@@ -281,17 +281,17 @@ export class RuntimeController {
     if (install) {
       for (const command of installs) {
         if (runtime !== this.#runtime) return;
-        this.#deps.terminal(`\x1b[1;34m$ ${command}\x1b[0m\r\n`);
-        const { exitCode } = await runtime.exec(command, { onOutput: this.#deps.terminal });
+        this.#deps.terminal.command(command);
+        const { exitCode } = await runtime.exec(command, { onOutput: (chunk) => this.#deps.terminal.output(chunk) });
         if (exitCode !== 0) {
-          this.#deps.terminal(`\x1b[31m${command} exited with code ${exitCode}\x1b[0m\r\n`);
+          this.#deps.terminal.error(`${command} exited with code ${exitCode}`);
           return;
         }
       }
     }
     if (start && !startQueued && runtime === this.#runtime) {
-      this.#deps.terminal(`\x1b[1;34m$ ${start}\x1b[0m  \x1b[2m(running in the background)\x1b[0m\r\n`);
-      await runtime.start(start, { onOutput: this.#deps.terminal });
+      this.#deps.terminal.command(start, 'running in the background');
+      await runtime.start(start, { onOutput: (chunk) => this.#deps.terminal.output(chunk) });
     }
   }
 

@@ -1,12 +1,28 @@
 import { atom } from 'nanostores';
+import type { TerminalSink } from '../runtime/runtime';
 
 /** Terminal output as chunks; the terminal view writes each chunk once. Bounded so a chatty server cannot eat memory. */
 const MAX_CHUNKS = 5000;
 
-export class TerminalStore {
+// The one place where the app's own terminal lines get their look (ANSI colours for xterm.js).
+const BOLD_BLUE = '\x1b[1;34m';
+const DIM = '\x1b[2m';
+const RED = '\x1b[31m';
+const YELLOW = '\x1b[33m';
+const RESET = '\x1b[0m';
+
+export class TerminalStore implements TerminalSink {
   readonly chunks = atom<string[]>([]);
   /** Total chunks ever written, so a view knows which ones it has not shown yet. */
   readonly written = atom(0);
+
+  output = (chunk: string) => this.write(chunk);
+
+  command = (command: string, note?: string) => this.write(`${BOLD_BLUE}$ ${command}${RESET}${note ? `  ${DIM}(${note})${RESET}` : ''}\n`);
+
+  error = (text: string) => this.write(`${RED}${text}${RESET}\n`);
+
+  notice = (text: string) => this.write(`${YELLOW}${text}${RESET}\n`);
 
   write = (chunk: string) => {
     const next = [...this.chunks.get(), chunk.replace(/\r?\n/g, '\r\n')];

@@ -52,7 +52,7 @@ export class Workbench {
       {
         project: options.project,
         snapshot: () => this.files.snapshot(),
-        terminal: this.terminal.write,
+        terminal: this.terminal,
         commands: () => this.#commands(),
         createBrowser: options.createBrowserRuntime,
         createCloud: options.createCloudRuntime ?? ((o) => new CloudRuntime(o)),
@@ -70,7 +70,7 @@ export class Workbench {
         },
         append: (path, text) => this.files.append(path, text),
       },
-      terminal: this.terminal.write,
+      terminal: this.terminal,
       readyRuntime: () => this.runtime.readyRuntime(),
       awaitRuntime: () => this.runtime.awaitRuntime(),
       onCommandFailed: (output) => this.runtime.commandFailed(output),
@@ -136,7 +136,7 @@ export class Workbench {
     this.files.set(path, content);
     const runtime = this.runtime.readyRuntime();
     void runtime?.writeFiles({ [path]: content }).catch((error: unknown) => {
-      this.terminal.write(`\x1b[31mCould not save ${path} to the runtime: ${errorMessage(error)}\x1b[0m\r\n`);
+      this.terminal.error(`Could not save ${path} to the runtime: ${errorMessage(error)}`);
     });
   }
 
