@@ -1,6 +1,6 @@
 import { useStore } from '@nanostores/react';
 import { useEffect, useState } from 'react';
-import type { Routing, RuntimeState } from '~/lib/stores/runtime-controller';
+import type { Routing, RuntimeState } from '~/lib/runtime/runtime-controller';
 import type { Workbench } from '~/lib/stores/workbench';
 
 function describe(routing: Routing, state: RuntimeState, now: number): { text: string; tone: 'muted' | 'ok' | 'error' } {

@@ -1,7 +1,6 @@
 import type { UIMessage } from 'ai';
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { ActionStatus } from '../runtime/action-runner';
-import type { RuntimeRecord } from '../stores/runtime-controller';
+import type { ActionStatus, RuntimeRecord } from '../runtime/records';
 
 /** Everything a reload needs, kept in the browser's IndexedDB. */
 export interface ChatMeta {

@@ -5,6 +5,7 @@
  * then a soft score from the prompt; else the browser. Reasons are sentences for the user.
  */
 import { isBrowserToolchain, type PackageVerdict } from './package-facts';
+import { parsePackageJson } from '../package-json';
 
 export type RuntimeTarget = 'browser' | 'cloud';
 
@@ -217,19 +218,3 @@ export function dependenciesToLookUp(packageJson: string | undefined): string[] 
   return names.filter((name) => !listed(name) && !isBrowserToolchain(name));
 }
 
-interface PackageJson {
-  dependencies?: Record<string, string>;
-  devDependencies?: Record<string, string>;
-  optionalDependencies?: Record<string, string>;
-  scripts?: Record<string, string>;
-}
-
-function parsePackageJson(text: string | undefined): PackageJson | null {
-  if (!text) return null;
-  try {
-    const value = JSON.parse(text) as unknown;
-    return value && typeof value === 'object' ? (value as PackageJson) : null;
-  } catch {
-    return null; // still streaming, or not JSON
-  }
-}

@@ -124,4 +124,14 @@ describe('ActionRunner', () => {
     expect(files).toEqual({});
     expect(Object.values(runner.actions.get()).map((a) => a.status)).toEqual([saved['m1:0'], saved['m1:1']]);
   });
+
+  it('plans what a new runtime replays: the installs seen, the last start, or the package scripts', async () => {
+    const { runner, feed } = setup(new FakeRuntime());
+    expect(runner.replayPlan(undefined)).toEqual({ installs: [], start: undefined, startQueued: false });
+    expect(runner.replayPlan('{"scripts":{"dev":"vite","start":"node s.js"}}')).toEqual({ installs: ['npm install'], start: 'npm run dev', startQueued: false });
+    expect(runner.replayPlan('{"scripts":{"start":"node s.js"')).toEqual({ installs: [], start: undefined, startQueued: false }); // still streaming
+    feed(artifact('<boltAction type="shell">npm install express</boltAction><boltAction type="shell">npm install express</boltAction><boltAction type="shell">npm test</boltAction><boltAction type="start">node server.js</boltAction>'));
+    await runner.idle();
+    expect(runner.replayPlan('{"scripts":{"dev":"vite"}}')).toEqual({ installs: ['npm install express'], start: 'node server.js', startQueued: false });
+  });
 });

@@ -2,13 +2,17 @@ import { map, type MapStore } from 'nanostores';
 import type { ActionType, ParserEvent } from '../artifact/artifact-parser';
 import type { Runtime, TerminalSink } from './runtime';
 import { errorMessage } from '../error-message';
+import { parsePackageJson } from '../package-json';
+import { INSTALL_COMMAND } from './install-commands';
+import type { ActionStatus } from './records';
 
-export type ActionStatus =
-  | { state: 'pending' }
-  | { state: 'running' }
-  | { state: 'complete' }
-  | { state: 'aborted' }
-  | { state: 'failed'; error: string };
+export type { ActionStatus };
+
+export interface ReplayPlan {
+  installs: string[];
+  start?: string;
+  startQueued: boolean;
+}
 
 export interface ActionRecord {
   /** `${messageId}:${parser action id}`: stable across reloads of the same message. */
@@ -140,6 +144,23 @@ export class ActionRunner {
   /** Waits until everything queued so far has run (tests, and persistence after a message). */
   idle(): Promise<void> {
     return this.#queue;
+  }
+
+  /**
+   * What a new runtime needs replayed to bring the project up: the installs seen so far (or a
+   * plain `npm install` when there is a package.json), and the last start command (or the
+   * package's dev/start script). `startQueued`: a start still to run will start the app itself.
+   */
+  replayPlan(packageJson: string | undefined): ReplayPlan {
+    const actions = Object.values(this.actions.get());
+    const installs = [...new Set(actions.filter((a) => a.type === 'shell' && a.command && INSTALL_COMMAND.test(a.command)).map((a) => a.command!))];
+    const startQueued = actions.some((a) => a.type === 'start' && a.status.state === 'pending');
+    let start = actions.filter((a) => a.type === 'start' && a.command).at(-1)?.command;
+    const pkg = parsePackageJson(packageJson);
+    if (installs.length === 0 && pkg) installs.push('npm install');
+    if (!start && pkg?.scripts?.dev) start = 'npm run dev';
+    else if (!start && pkg?.scripts?.start) start = 'npm start';
+    return { installs, start, startQueued };
   }
 
   statuses(): Record<string, ActionStatus> {

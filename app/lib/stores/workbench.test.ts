@@ -2,7 +2,7 @@ import type { UIMessage } from 'ai';
 import { describe, expect, it, vi } from 'vitest';
 import { FakeRuntime } from '../../../tests/fakes/fake-runtime';
 import { FakeSandboxApi } from '../../../tests/fakes/fake-sandbox-api';
-import type { RuntimeRecord } from './runtime-controller';
+import type { RuntimeRecord } from '../runtime/records';
 import { Workbench } from './workbench';
 
 const answer =

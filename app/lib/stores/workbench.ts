@@ -3,10 +3,9 @@ import { atom, computed, map } from 'nanostores';
 import { StreamingArtifactParser, type ParserEvent } from '../artifact/artifact-parser';
 import { ActionRunner, type ActionStatus } from '../runtime/action-runner';
 import { CloudRuntime, type CloudRuntimeOptions } from '../runtime/cloud-runtime';
-import { INSTALL_COMMAND } from '../runtime/install-commands';
 import type { Runtime } from '../runtime/runtime';
 import { FilesStore } from './files';
-import { RuntimeController, type RuntimeControllerDeps, type RuntimeRecord } from './runtime-controller';
+import { RuntimeController, type RuntimeControllerDeps, type RuntimeRecord } from '../runtime/runtime-controller';
 import { TerminalStore } from './terminal';
 import { errorMessage } from '../error-message';
 
@@ -53,7 +52,7 @@ export class Workbench {
         project: options.project,
         snapshot: () => this.files.snapshot(),
         terminal: this.terminal,
-        commands: () => this.#commands(),
+        commands: () => this.runner.replayPlan(this.files.files.get()['package.json']),
         createBrowser: options.createBrowserRuntime,
         createCloud: options.createCloudRuntime ?? ((o) => new CloudRuntime(o)),
         save: options.saveRuntimeRecord ?? (() => {}),
@@ -193,33 +192,12 @@ export class Workbench {
     this.runtime.update({ prompt: this.#prompt, files: this.files.snapshot(), commands });
   }
 
-  #commands() {
-    const actions = Object.values(this.runner.actions.get());
-    const installs = [...new Set(actions.filter((a) => a.type === 'shell' && a.command && INSTALL_COMMAND.test(a.command)).map((a) => a.command!))];
-    // A start the runner has yet to run will start the app itself.
-    const startQueued = actions.some((a) => a.type === 'start' && a.status.state === 'pending');
-    let start = actions.filter((a) => a.type === 'start' && a.command).at(-1)?.command;
-    const pkg = safeJson(this.files.files.get()['package.json']) as { scripts?: Record<string, string> } | null;
-    if (installs.length === 0 && pkg) installs.push('npm install');
-    if (!start && pkg?.scripts?.dev) start = 'npm run dev';
-    else if (!start && pkg?.scripts?.start) start = 'npm start';
-    return { installs, start, startQueued };
-  }
-
   dispose() {
     this.runner.abort();
     this.runtime.dispose();
   }
 }
 
-function safeJson(text: string | undefined): unknown {
-  if (!text) return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
-}
 
 export function messageText(message: UIMessage): string {
   let text = '';

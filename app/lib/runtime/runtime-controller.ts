@@ -2,20 +2,14 @@ import { atom } from 'nanostores';
 import { browserFailureReason } from '../routing/browser-failures';
 import type { PackageVerdict } from '../routing/package-facts';
 import { classify, dependenciesToLookUp, type RouteDecision, type RouteInput, type RuntimeTarget } from '../routing/router';
-import { SandboxGoneError, type CloudRuntimeOptions } from '../runtime/cloud-runtime';
-import type { PreviewInfo, Runtime, TerminalSink } from '../runtime/runtime';
+import { SandboxGoneError, type CloudRuntimeOptions } from './cloud-runtime';
+import { parsePackageJson } from '../package-json';
+import type { ReplayPlan } from './action-runner';
+import type { RuntimeRecord } from './records';
+import type { PreviewInfo, Runtime, TerminalSink } from './runtime';
 import { errorMessage } from '../error-message';
 
-/** What a chat remembers about where it runs. */
-export interface RuntimeRecord {
-  /** The user's explicit choice; it wins over the router for this chat. */
-  choice?: RuntimeTarget;
-  sandboxId?: string;
-  /** The automatic fallback to the cloud happens once per chat. */
-  fallbackUsed?: boolean;
-  /** Why it happened, for the Runtime status after a reload. */
-  fallbackReason?: string;
-}
+export type { RuntimeRecord };
 
 export type RuntimeState =
   | { state: 'idle' }
@@ -30,7 +24,7 @@ export interface RuntimeControllerDeps {
   snapshot: () => Record<string, string>;
   terminal: TerminalSink;
   /** Installs and the start command seen so far, to replay in a new runtime. */
-  commands: () => { installs: string[]; start?: string; startQueued?: boolean };
+  commands: () => ReplayPlan;
   createBrowser: () => Runtime;
   createCloud: (options: CloudRuntimeOptions) => Runtime;
   save: (record: RuntimeRecord) => void;
@@ -267,7 +261,7 @@ export class RuntimeController {
     const installEarly = this.#runtime?.capabilities.installEarly;
     if (this.#speculativeInstall || !installEarly) return;
     const pkg = this.#input.files?.['package.json'];
-    if (!pkg || !isCompleteJson(pkg)) return;
+    if (!parsePackageJson(pkg)) return; // still streaming
     this.#speculativeInstall = this.#ready!.then(() => {
       this.#deps.terminal.command('npm install', 'started early, while the answer streams');
       return installEarly(this.#deps.snapshot()['package.json'] ?? pkg, (chunk) => this.#deps.terminal.output(chunk));
@@ -303,14 +297,5 @@ export class RuntimeController {
   dispose() {
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
     void this.#runtime?.dispose();
-  }
-}
-
-function isCompleteJson(text: string) {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
   }
 }
