@@ -65,6 +65,7 @@ describe("a Local sandbox's disk is its own size", () => {
     await run(attacker, 'echo before-stop > stopped.txt');
     await provider.stop(attacker);
     expect(mounted(projectDir(attacker))).toBe(false);
+    expect(spawnSync('find', ['/sys/fs/cgroup/pids', '-name', `appforge-${attacker}`], { encoding: 'utf8' }).stdout).toBe('');
     expect((await provider.readTree(attacker)).map((e) => e.path)).toContain('stopped.txt');
     expect(mounted(projectDir(attacker))).toBe(true);
   });

@@ -382,6 +382,8 @@ export class LocalProvider implements SandboxProvider {
       this.#owned.delete(id);
       this.#mounted.delete(dir);
       await unmountVolume(dir);
+      // Prepared again when used: its (now empty) cgroups go too, or shutdown would not know them.
+      if (this.#cgroups.available) await this.#cgroups.remove(id);
     }
   }
 
