@@ -12,6 +12,12 @@ export class FakeRuntime implements Runtime {
   readonly log: string[] = [];
   readonly servers: Array<{ command: string; killed: boolean; finish: (code: number) => void }> = [];
   scripts = new Map<string, Script>();
+  /** Each writeFiles call's paths, in order. */
+  readonly batches: string[][] = [];
+  /** While set, writes wait for it before they land. */
+  writeGate?: Promise<void>;
+  /** While set, writes fail with this message. */
+  failWrites?: string;
   #previewListeners = new Set<(p: PreviewInfo) => void>();
   #ready: Promise<void>;
 
@@ -26,6 +32,9 @@ export class FakeRuntime implements Runtime {
   }
 
   async writeFiles(files: Record<string, string>) {
+    this.batches.push(Object.keys(files));
+    await this.writeGate;
+    if (this.failWrites) throw new Error(this.failWrites);
     for (const [path, content] of Object.entries(files)) {
       this.files[path] = content;
       this.log.push(`write ${path}`);
@@ -33,7 +42,10 @@ export class FakeRuntime implements Runtime {
   }
 
   async removePaths(paths: string[]) {
-    for (const path of paths) delete this.files[path];
+    for (const path of paths) {
+      delete this.files[path];
+      this.log.push(`remove ${path}`);
+    }
   }
 
   async exec(command: string, options: CommandOptions) {

@@ -3,18 +3,23 @@ import { FakeRuntime } from '../../../tests/fakes/fake-runtime';
 import { parseAnswer } from '../artifact/artifact-parser';
 import { TerminalStore } from '../stores/terminal';
 import { ActionRunner } from './action-runner';
-import type { Runtime } from './runtime';
 
-function setup(runtime: Runtime | null, reason = 'no runtime') {
+function setup(runtime: FakeRuntime | null, reason = 'no runtime') {
   const files: Record<string, string> = {};
+  const released: string[] = [];
   const terminal = new TerminalStore();
   const runner = new ActionRunner({
     files: {
       open: (path) => (files[path] = ''),
       append: (path, text) => (files[path] += text),
+      release: (path, content) => {
+        if (content !== undefined) files[path] = content;
+        released.push(path);
+        // One log with the runtime's, so the order of releases and commands shows.
+        runtime?.log.push(`release ${path}`);
+      },
     },
     terminal,
-    readyRuntime: () => runtime,
     awaitRuntime: async () => {
       if (!runtime) throw new Error(reason);
       await runtime.ready();
@@ -25,7 +30,7 @@ function setup(runtime: Runtime | null, reason = 'no runtime') {
     for (const event of parseAnswer(text, 7).events) runner.handle(messageId, event);
   };
   const states = () => Object.values(runner.actions.get()).map((a) => a.status);
-  return { runner, files, terminal, feed, states };
+  return { runner, files, released, terminal, feed, states };
 }
 
 const artifact = (body: string) => `<boltArtifact id="p" title="P">${body}</boltArtifact>`;
@@ -34,12 +39,12 @@ const shell = (command: string) => `<boltAction type="shell">${command}</boltAct
 const start = (command: string) => `<boltAction type="start">${command}</boltAction>`;
 
 describe('ActionRunner', () => {
-  it('runs actions in order: files are written before the command that follows them', async () => {
+  it('runs actions in order: a file is released to the runtime in its turn, before the command that follows it and after the one before', async () => {
     const runtime = new FakeRuntime();
     const { runner, feed, files, states } = setup(runtime);
     feed(artifact(file('package.json', '{}') + shell('npm install') + file('src/a.js', 'a') + shell('npm test')));
     await runner.idle();
-    expect(runtime.log).toEqual(['write package.json', 'exec npm install', 'done npm install', 'write src/a.js', 'exec npm test', 'done npm test']);
+    expect(runtime.log).toEqual(['release package.json', 'exec npm install', 'done npm install', 'release src/a.js', 'exec npm test', 'done npm test']);
     expect(files).toEqual({ 'package.json': '{}\n', 'src/a.js': 'a\n' });
     expect(states().every((s) => s.state === 'complete')).toBe(true);
   });
@@ -102,16 +107,31 @@ describe('ActionRunner', () => {
     expect(install.status).toEqual({ state: 'failed', error: 'The in-browser runtime could not start: offline.' });
   });
 
-  it('fails unsafe paths and incomplete actions with a visible reason and writes nothing for them', async () => {
+  it('fails unsafe paths and incomplete actions with a visible reason; an unsafe path is never written, a cut file keeps what arrived', async () => {
     const runtime = new FakeRuntime();
-    const { runner, feed, files } = setup(runtime);
+    const { runner, feed, files, released } = setup(runtime);
     feed(artifact(file('../outside.txt', 'x')) + '<boltArtifact id="q" title="Q"><boltAction type="file" filePath="cut.js">half');
     await runner.idle();
     const [unsafe, cut] = Object.values(runner.actions.get());
     expect(unsafe.status).toMatchObject({ state: 'failed', error: expect.stringMatching(/leaves the project root/) });
     expect(cut.status).toMatchObject({ state: 'failed', error: expect.stringMatching(/ended before/) });
     expect(files).toEqual({ 'cut.js': 'half' });
-    expect(runtime.files).toEqual({});
+    expect(released).toEqual(['cut.js']);
+  });
+
+  it('releases a file whose turn is aborted, so the runtime is not left without it', async () => {
+    const runtime = new FakeRuntime();
+    let finish!: () => void;
+    runtime.scripts.set('npm install', { waitFor: new Promise<void>((r) => (finish = r)) });
+    const { runner, feed, files, states } = setup(runtime);
+    feed(artifact(shell('npm install') + file('src/a.js', 'a')));
+    await new Promise((r) => setTimeout(r, 5));
+    runner.abort();
+    await runner.idle();
+    finish();
+    expect(states().map((s) => s.state)).toEqual(['aborted', 'aborted']);
+    expect(files).toEqual({ 'src/a.js': 'a\n' });
+    expect(runtime.log.filter((l) => l.startsWith('release'))).toEqual(['release src/a.js']);
   });
 
   it('restores saved states in replay mode without running anything', async () => {

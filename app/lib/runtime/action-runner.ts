@@ -35,18 +35,19 @@ export interface ArtifactRecord {
   closed: boolean;
 }
 
+/** Where the model's files go (the files store): the runner never writes to a runtime itself. */
 export interface FileSink {
-  /** A file starts streaming: its content is reset. */
+  /** A file starts streaming: its content is reset, and the runtime does not get it until it is released. */
   open(path: string): void;
   append(path: string, text: string): void;
+  /** The file's turn in the queue has come (or the answer ended): the runtime may have it, with this final content if given. */
+  release(path: string, content?: string): void;
 }
 
 export interface RunnerDeps {
   files: FileSink;
   terminal: TerminalSink;
-  /** The runtime if it is ready now. When it is not, a file is only saved in the project: it is copied in when the runtime becomes ready. */
-  readyRuntime: () => Runtime | null;
-  /** Waits until commands can run; rejects with a reason a user understands when they cannot. */
+  /** Waits until commands can run on a runtime that has the project's files; rejects with a reason a user understands when they cannot. */
   awaitRuntime: () => Promise<Runtime>;
   /** A shell command failed: its output (the tail), for deciding whether the browser runtime can do it at all. */
   onCommandFailed?: (output: string) => void;
@@ -57,8 +58,8 @@ export interface RunnerDeps {
 /**
  * Turns parser events into work, in order: one queue for the whole chat, so a command never runs
  * before the files and commands written above it. Files reach the files store as they stream
- * (the editor fills in live) and the runtime when complete; a `start` action launches in the
- * background and the queue moves on.
+ * (the editor fills in live) and are released to the runtime in queue order (ProjectSync copies
+ * them); a `start` action launches in the background and the queue moves on.
  */
 export class ActionRunner {
   readonly actions: MapStore<Record<string, ActionRecord>> = map({});
@@ -116,13 +117,16 @@ export class ActionRunner {
         const command = event.action && event.action.type !== 'file' ? event.action.command : undefined;
         if (command) this.#set({ ...record, command });
         if (replay || record.status.state === 'failed') return;
-        if (event.error) return this.#finish(key, { state: 'failed', error: event.error });
-        if (!event.complete) {
+        if (event.error || !event.complete) {
           const what = record.type === 'file' ? 'this file is incomplete (what arrived is kept)' : 'the command was incomplete, so it was not run';
-          return this.#finish(key, { state: 'failed', error: `The answer ended before </boltAction>: ${what}.` });
+          this.#finish(key, { state: 'failed', error: event.error ?? `The answer ended before </boltAction>: ${what}.` });
+          // What arrived is part of the project: the runtime gets it too, in queue order.
+          const path = record.type === 'file' ? record.filePath : undefined;
+          if (path) this.#queue = this.#queue.then(() => this.#deps.files.release(path));
+          return;
         }
         const action = event.action!;
-        if (action.type === 'file') this.#enqueue(key, () => this.#writeFile(action.filePath, action.content));
+        if (action.type === 'file') this.#enqueue(key, async () => this.#releaseFile(action.filePath, action.content), () => this.#deps.files.release(action.filePath));
         else if (action.type === 'shell') this.#enqueue(key, (signal) => this.#runShell(action.command, signal));
         else this.#enqueue(key, () => this.#runStart(key, action.command));
         return;
@@ -167,10 +171,14 @@ export class ActionRunner {
     return Object.fromEntries(Object.values(this.actions.get()).map((a) => [a.key, a.status]));
   }
 
-  #enqueue(key: string, work: (signal: AbortSignal) => Promise<ActionStatus>) {
+  /** `skipped`: what must happen even when the work is aborted before its turn. */
+  #enqueue(key: string, work: (signal: AbortSignal) => Promise<ActionStatus>, skipped?: () => void) {
     const signal = this.#controller.signal;
     this.#queue = this.#queue.then(async () => {
-      if (signal.aborted || this.actions.get()[key]?.status.state === 'aborted') return this.#finish(key, { state: 'aborted' });
+      if (signal.aborted || this.actions.get()[key]?.status.state === 'aborted') {
+        skipped?.();
+        return this.#finish(key, { state: 'aborted' });
+      }
       this.#set({ ...this.actions.get()[key], status: { state: 'running' }, startedAt: Date.now() });
       let status: ActionStatus;
       try {
@@ -183,8 +191,8 @@ export class ActionRunner {
     });
   }
 
-  async #writeFile(path: string, content: string): Promise<ActionStatus> {
-    await this.#deps.readyRuntime()?.writeFiles({ [path]: content });
+  #releaseFile(path: string, content: string): ActionStatus {
+    this.#deps.files.release(path, content);
     return { state: 'complete' };
   }
 

@@ -39,7 +39,8 @@ describe('CloudRuntime', () => {
     api.installDelayMs = 30;
     const runtime = new CloudRuntime({ project: 'chat1' });
     await runtime.ready();
-    const early = runtime.installEarly('{"dependencies":{}}', () => {});
+    await runtime.writeFiles({ 'package.json': '{"dependencies":{}}' });
+    const early = runtime.installEarly(() => {});
     const output: string[] = [];
     const later = await runtime.exec('npm install', { onOutput: (c) => output.push(c) });
     expect(later).toEqual({ exitCode: 0 });

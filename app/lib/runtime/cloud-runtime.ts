@@ -41,8 +41,7 @@ export class CloudRuntime implements Runtime {
   readonly sandbox = atom<SandboxSummary | null>(null);
   readonly capabilities: RuntimeCapabilities = {
     progress: computed(this.steps, (steps) => CLOUD_STEPS.map((name) => ({ name, label: STEP_LABELS[name], status: steps[name] }))),
-    installEarly: (packageJson, onOutput) => this.installEarly(packageJson, onOutput),
-    hasPending: (path) => this.hasPending(path),
+    installEarly: (onOutput) => this.installEarly(onOutput),
     readBack: true,
     reattach: () => this.announceRunningPreview(),
     share: this.sandbox,
@@ -58,7 +57,7 @@ export class CloudRuntime implements Runtime {
   #listeners = new Set<(preview: PreviewInfo) => void>();
   #controllers = new Set<AbortController>();
   #disposed = false;
-  #early?: { packageJson: string; result: Promise<{ exitCode: number }> };
+  #early?: { packageJson: string | undefined; result: Promise<{ exitCode: number }> };
 
   constructor(options: CloudRuntimeOptions) {
     this.#options = options;
@@ -115,11 +114,6 @@ export class CloudRuntime implements Runtime {
     }
     if (!changed) return Promise.resolve();
     return this.#schedule();
-  }
-
-  /** True while an edit of `path` has not reached the sandbox yet. */
-  hasPending(path: string) {
-    return this.#pending.has(path);
   }
 
   removePaths(paths: string[]): Promise<void> {
@@ -184,11 +178,12 @@ export class CloudRuntime implements Runtime {
   }
 
   /**
-   * Installs as soon as package.json is complete, while the model still writes the other files.
+   * Installs for the package.json the sandbox has, while the model still writes the other files.
    * A later plain `npm install` of the same package.json reuses this result instead of running again.
    */
-  installEarly(packageJson: string, onOutput: (chunk: string) => void): Promise<{ exitCode: number }> {
-    const result = this.writeFiles({ 'package.json': packageJson }).then(() => this.#run('npm install --no-audit --no-fund', { onOutput }));
+  installEarly(onOutput: (chunk: string) => void): Promise<{ exitCode: number }> {
+    const packageJson = this.#sent.get('package.json');
+    const result = this.#run('npm install --no-audit --no-fund', { onOutput });
     this.#early = { packageJson, result };
     result.catch(() => {});
     return result;
@@ -200,7 +195,7 @@ export class CloudRuntime implements Runtime {
     if (early && PLAIN_NPM_INSTALL.test(command)) {
       const outcome = await early.result.catch(() => ({ exitCode: 1 }));
       await this.flush();
-      if (outcome.exitCode === 0 && this.#sent.get('package.json') === early.packageJson) {
+      if (outcome.exitCode === 0 && early.packageJson !== undefined && this.#sent.get('package.json') === early.packageJson) {
         options.onOutput('(dependencies were already installed while the answer streamed)\r\n');
         return outcome;
       }

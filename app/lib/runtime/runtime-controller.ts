@@ -6,6 +6,7 @@ import { SandboxGoneError, type CloudRuntimeOptions } from './cloud-runtime';
 import { parsePackageJson } from '../package-json';
 import type { ReplayPlan } from './action-runner';
 import type { RuntimeRecord } from './records';
+import type { ProjectSync } from './project-sync';
 import type { PreviewInfo, Runtime, TerminalSink } from './runtime';
 import { errorMessage } from '../error-message';
 
@@ -21,7 +22,8 @@ export type Routing = RouteDecision & { source: 'router' | 'user' | 'fallback'; 
 
 export interface RuntimeControllerDeps {
   project: string;
-  snapshot: () => Record<string, string>;
+  /** Copies the project into each runtime once it is ready, and keeps it there. */
+  sync: ProjectSync;
   terminal: TerminalSink;
   /** Installs and the start command seen so far, to replay in a new runtime. */
   commands: () => ReplayPlan;
@@ -33,9 +35,10 @@ export interface RuntimeControllerDeps {
 }
 
 /**
- * Chooses the runtime (router, user choice, automatic fallback), creates it, copies the project
- * into it, and switches when the decision changes: at once while the model streams (speculative
- * creation), with install and start replayed when the user escalates or a fallback happens.
+ * Chooses the runtime (router, user choice, automatic fallback), creates it as soon as the
+ * project has a file (speculative creation, while the model streams), attaches it to ProjectSync
+ * once ready, and switches when the decision changes: at once while the model streams, with
+ * install and start replayed when the user escalates or a fallback happens.
  */
 export class RuntimeController {
   readonly state = atom<RuntimeState>({ state: 'idle' });
@@ -59,6 +62,9 @@ export class RuntimeController {
     this.#deps = deps;
     this.#record = { ...record };
     this.#route();
+    deps.sync.onSynced((paths) => {
+      if (paths.includes('package.json')) this.#maybeInstallEarly();
+    });
   }
 
   get record(): RuntimeRecord {
@@ -71,7 +77,7 @@ export class RuntimeController {
     this.#lookUpDependencies();
     const target = this.#route();
     if (this.#runtime && this.#runtime.kind !== target) this.#switch(target, false);
-    if (target === 'cloud' && this.#runtime) this.#maybeInstallEarly();
+    else if (!this.#runtime && Object.keys(this.#input.files ?? {}).length > 0) this.ensure();
   }
 
   /**
@@ -92,7 +98,6 @@ export class RuntimeController {
         // A fact may arrive after the answer has finished: the new runtime gets the installs and
         // the start command replayed (as a fallback does); commands still to come wait for that.
         if (this.#runtime && this.#runtime.kind !== target) this.#switch(target, true);
-        if (target === 'cloud' && this.#runtime) this.#maybeInstallEarly();
       },
       () => {}, // no facts: the lists have decided
     );
@@ -116,25 +121,26 @@ export class RuntimeController {
     return this.#runtime ?? this.#create(this.routing.get().target);
   }
 
-  readyRuntime(): Runtime | null {
-    return this.state.get().state === 'ready' ? this.#runtime : null;
-  }
-
-  /** Waits for a runtime that can run commands, falling back to the cloud once if the browser cannot. */
+  /**
+   * Waits for a runtime that can run commands and has the project's files as the store has them
+   * now, falling back to the cloud once if the browser cannot start.
+   */
   async awaitRuntime(): Promise<Runtime> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const runtime = this.ensure();
+      let ready: Runtime;
       try {
-        const ready = await this.#ready!;
+        ready = await this.#ready!;
         await this.#replaying;
-        if (ready !== this.#runtime) continue;
-        return ready;
       } catch (error) {
         if (runtime !== this.#runtime) continue;
         const reason = errorMessage(error);
         if (runtime.kind === 'browser' && this.#fallback(`the in-browser runtime could not start (${reason})`, false)) continue;
         throw new Error(this.#unavailableMessage(runtime.kind, reason, error instanceof SandboxGoneError));
       }
+      if (ready !== this.#runtime) continue;
+      await this.#deps.sync.flush();
+      return ready;
     }
     throw new Error('The runtime kept changing while a command waited for it. Try again.');
   }
@@ -203,6 +209,7 @@ export class RuntimeController {
     const old = this.#runtime;
     if (old?.kind === target && !replay) return;
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
+    this.#deps.sync.detach();
     void old?.dispose();
     this.#runtime = null;
     this.#ready = null;
@@ -235,13 +242,9 @@ export class RuntimeController {
     const ready = runtime
       .ready()
       .then(async () => {
-        const snapshot = this.#deps.snapshot();
-        await runtime.writeFiles(snapshot);
+        if (this.#runtime !== runtime) return runtime;
+        await this.#deps.sync.attach(runtime);
         if (this.#runtime === runtime) this.state.set({ state: 'ready', kind: runtime.kind });
-        // Files that changed while the snapshot was being written (file actions skip a runtime that is not ready yet).
-        const now = this.#deps.snapshot();
-        const changed = Object.fromEntries(Object.entries(now).filter(([path, content]) => snapshot[path] !== content));
-        if (Object.keys(changed).length) await runtime.writeFiles(changed);
         return runtime;
       })
       .catch((error: unknown) => {
@@ -252,20 +255,17 @@ export class RuntimeController {
       });
     ready.catch(() => {});
     this.#ready = ready;
-    if (target === 'cloud') this.#maybeInstallEarly();
     return runtime;
   }
 
-  /** Installs as soon as package.json is complete, while the model still writes the other files. */
+  /** Installs as soon as a complete package.json has reached a runtime that can, while the model still writes the other files. */
   #maybeInstallEarly() {
-    const installEarly = this.#runtime?.capabilities.installEarly;
-    if (this.#speculativeInstall || !installEarly) return;
-    const pkg = this.#input.files?.['package.json'];
-    if (!parsePackageJson(pkg)) return; // still streaming
-    this.#speculativeInstall = this.#ready!.then(() => {
-      this.#deps.terminal.command('npm install', 'started early, while the answer streams');
-      return installEarly(this.#deps.snapshot()['package.json'] ?? pkg, (chunk) => this.#deps.terminal.output(chunk));
-    });
+    const runtime = this.#runtime;
+    const installEarly = runtime?.capabilities.installEarly;
+    if (this.#speculativeInstall || !installEarly || this.#deps.sync.runtime !== runtime) return;
+    if (!parsePackageJson(this.#deps.sync.inRuntime('package.json'))) return;
+    this.#deps.terminal.command('npm install', 'started early, while the answer streams');
+    this.#speculativeInstall = installEarly((chunk) => this.#deps.terminal.output(chunk));
     this.#speculativeInstall.catch(() => {});
   }
 
@@ -296,6 +296,7 @@ export class RuntimeController {
 
   dispose() {
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
+    this.#deps.sync.detach();
     void this.#runtime?.dispose();
   }
 }

@@ -57,10 +57,8 @@ export interface ShareTarget {
 export interface RuntimeCapabilities {
   /** Its launch, step by step, each with its time (shown as a stepper until the app is up). */
   readonly progress?: ReadableAtom<readonly LaunchStep[]>;
-  /** Installs dependencies as soon as package.json is complete, before the model asks; the model's own `npm install` then reuses it. */
-  installEarly?(packageJson: string, onOutput: (chunk: string) => void): Promise<{ exitCode: number }>;
-  /** Whether a write of this path has not reached the runtime yet (a read-back must not undo it). */
-  hasPending?(path: string): boolean;
+  /** Installs dependencies for the package.json it has now, before the model asks; the model's own `npm install` of the same package.json then reuses it. */
+  installEarly?(onOutput: (chunk: string) => void): Promise<{ exitCode: number }>;
   /** Commands create files the project should get back (lockfiles, scaffolds): read them with readTree after each. */
   readonly readBack?: boolean;
   /** Attached to an existing place whose app may still run: announces its preview if it does (true), so nothing is replayed. */

@@ -106,7 +106,8 @@ describe('Workbench', () => {
   it('installs early where the runtime can, once package.json is complete, while the answer streams', async () => {
     const early: string[] = [];
     const cloud = new FakeRuntime({ kind: 'cloud' });
-    cloud.capabilities = { installEarly: async (packageJson) => (early.push(packageJson), { exitCode: 0 }) };
+    // The runtime installs for the package.json it has: record which one that was.
+    cloud.capabilities = { installEarly: async () => (early.push(cloud.files['package.json']), { exitCode: 0 }) };
     const { wb } = setup({ cloud });
     const pkg = '<boltArtifact id="s" title="S"><boltAction type="file" filePath="package.json">{"dependencies":{"bcrypt":"^5.1.1"}}</boltAction><boltAction type="file" filePath="server.js">';
     wb.update([user('a signup API with bcrypt'), assistant('a1', pkg)], true);
@@ -116,15 +117,36 @@ describe('Workbench', () => {
 
   it('reads files made by commands back into the project where the runtime has them, never over a write still on its way', async () => {
     const cloud = new FakeRuntime({ kind: 'cloud' });
-    cloud.capabilities = { readBack: true, hasPending: (path) => path === 'notes.md' };
+    cloud.capabilities = { readBack: true };
     const { wb } = setup({ cloud, record: { choice: 'cloud' } });
     cloud.files['package-lock.json'] = '{"lockfileVersion":3}';
-    cloud.files['notes.md'] = 'older than the write on its way';
     wb.update([user(), assistant('a1', answer)], false);
     await wb.runner.idle();
     await vi.waitFor(() => expect(wb.files.files.get()['package-lock.json']).toBe('{"lockfileVersion":3}'));
-    expect(wb.files.files.get()).not.toHaveProperty('notes.md');
     expect(wb.files.files.get()['src/a.js']).toBe('let a = 1;\n');
+
+    // An edit on its way to the runtime is newer than what a command left there.
+    let land!: () => void;
+    cloud.writeGate = new Promise((resolve) => (land = resolve));
+    wb.editFile('src/a.js', 'let a = 4;');
+    await vi.waitFor(() => expect(cloud.batches.at(-1)).toEqual(['src/a.js']));
+    await wb.sync.readBack();
+    expect(wb.files.files.get()['src/a.js']).toBe('let a = 4;');
+    land();
+    await wb.sync.flush();
+    expect(cloud.files['src/a.js']).toBe('let a = 4;');
+    // Once the runtime has the store's version, a command's change to it comes back.
+    cloud.files['src/a.js'] = 'let a = 4; // formatted';
+    await wb.sync.readBack();
+    expect(wb.files.files.get()['src/a.js']).toBe('let a = 4; // formatted');
+  });
+
+  it('copies a file the answer writes after a command into the runtime only after that command ran', async () => {
+    const { wb, browser } = setup();
+    const text = '<boltArtifact id="v" title="V"><boltAction type="shell">npx scaffold .</boltAction><boltAction type="file" filePath="src/App.jsx">export default 1;</boltAction><boltAction type="shell">npm test</boltAction></boltArtifact>';
+    wb.update([user(), assistant('a1', text)], false);
+    await wb.runner.idle();
+    expect(browser.log).toEqual(['exec npx scaffold .', 'done npx scaffold .', 'write src/App.jsx', 'exec npm test', 'done npm test']);
   });
 
   it('reads nothing back from a runtime that does not offer it', async () => {

@@ -5,9 +5,9 @@ import { ActionRunner, type ActionStatus } from '../runtime/action-runner';
 import { CloudRuntime, type CloudRuntimeOptions } from '../runtime/cloud-runtime';
 import type { Runtime } from '../runtime/runtime';
 import { FilesStore } from './files';
+import { ProjectSync } from '../runtime/project-sync';
 import { RuntimeController, type RuntimeControllerDeps, type RuntimeRecord } from '../runtime/runtime-controller';
 import { TerminalStore } from './terminal';
-import { errorMessage } from '../error-message';
 
 /** What an assistant message shows: its prose, with each artifact's card in its place. */
 export type MessageBlock = { type: 'text'; text: string } | { type: 'artifact'; artifactKey: string };
@@ -31,15 +31,17 @@ export interface WorkbenchOptions {
 
 
 /**
- * The open chat's workbench: the files, the terminal, the action runner and the runtime
- * controller, and the glue that feeds assistant messages through the parser into the runner and
- * the router. UI components read its stores; none of them touches a runtime directly.
+ * The open chat's workbench: the files, the terminal, the action runner, the runtime controller
+ * and ProjectSync, and the glue that feeds assistant messages through the parser into the runner
+ * and the router. The runner and the editor write only to the files store; ProjectSync alone
+ * copies it into the runtime. UI components read its stores; none of them touches a runtime.
  */
 export class Workbench {
   readonly files = new FilesStore();
   readonly terminal = new TerminalStore();
   readonly runner: ActionRunner;
   readonly runtime: RuntimeController;
+  readonly sync = new ProjectSync(this.files, this.terminal);
   readonly selectedFile = atom<string | null>(null);
   readonly blocks = map<Record<string, MessageBlock[]>>({});
   readonly visible = computed([this.files.files], (files) => Object.keys(files).length > 0);
@@ -50,7 +52,7 @@ export class Workbench {
     this.runtime = new RuntimeController(
       {
         project: options.project,
-        snapshot: () => this.files.snapshot(),
+        sync: this.sync,
         terminal: this.terminal,
         commands: () => this.runner.replayPlan(this.files.files.get()['package.json']),
         createBrowser: options.createBrowserRuntime,
@@ -65,15 +67,14 @@ export class Workbench {
         open: (path) => {
           this.files.open(path);
           this.selectedFile.set(path);
-          this.runtime.ensure();
         },
         append: (path, text) => this.files.append(path, text),
+        release: (path, content) => this.files.release(path, content),
       },
       terminal: this.terminal,
-      readyRuntime: () => this.runtime.readyRuntime(),
       awaitRuntime: () => this.runtime.awaitRuntime(),
       onCommandFailed: (output) => this.runtime.commandFailed(output),
-      afterCommand: () => void this.pullFromSandbox(),
+      afterCommand: () => void this.sync.readBack(),
     });
   }
 
@@ -130,31 +131,9 @@ export class Workbench {
     this.runner.abort();
   }
 
-  /** A user edit in the editor: saved in the project and written through to the runtime. */
+  /** A user edit in the editor: saved in the project (ProjectSync copies it into the runtime). */
   editFile(path: string, content: string) {
     this.files.set(path, content);
-    const runtime = this.runtime.readyRuntime();
-    void runtime?.writeFiles({ [path]: content }).catch((error: unknown) => {
-      this.terminal.error(`Could not save ${path} to the runtime: ${errorMessage(error)}`);
-    });
-  }
-
-  /** Files that commands created or changed in the runtime (lockfiles, scaffolds) come back into the tree, where it has them. */
-  async pullFromSandbox() {
-    const runtime = this.runtime.readyRuntime();
-    if (!runtime?.capabilities.readBack) return;
-    try {
-      const since = this.files.version;
-      const remote = await runtime.readTree();
-      const local = this.files.files.get();
-      for (const [path, content] of Object.entries(remote)) {
-        // Files written or edited while the tree was being read are newer than what it shows.
-        if (this.files.changedSince(since, path) || path === this.files.streamingPath || runtime.capabilities.hasPending?.(path)) continue;
-        if (local[path] !== content) this.files.set(path, content);
-      }
-    } catch {
-      // The tree is refreshed after the next command.
-    }
   }
 
   #end(messageId: string, parse: MessageParse) {
