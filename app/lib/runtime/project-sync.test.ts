@@ -42,6 +42,25 @@ describe('ProjectSync', () => {
     expect(runtime.files).toEqual({ 'b.js': 'b3', 'c.js': 'c' });
   });
 
+  it('does not queue a burst of edits behind a write on its way (the runtime merges them), and never sends a version twice', async () => {
+    const { files, sync, runtime } = setup();
+    await sync.attach(runtime);
+    let land!: () => void;
+    runtime.writeGate = new Promise((resolve) => (land = resolve));
+    files.set('a.js', 'c');
+    await vi.waitFor(() => expect(runtime.batches).toEqual([['a.js']]));
+    files.set('b.js', 'b');
+    await vi.waitFor(() => expect(runtime.batches).toEqual([['a.js'], ['b.js']]));
+    files.set('a.js', 'const a = 1;');
+    await vi.waitFor(() => expect(runtime.batches).toEqual([['a.js'], ['b.js'], ['a.js']]));
+    const flushed = sync.flush();
+    land();
+    await flushed;
+    expect(runtime.batches).toHaveLength(3);
+    expect(runtime.files['a.js']).toBe('const a = 1;');
+    expect(sync.inRuntime('a.js')).toBe('const a = 1;');
+  });
+
   it('holds a file the model writes until it is released, then copies its final content', async () => {
     const { files, sync, runtime } = setup();
     await sync.attach(runtime);

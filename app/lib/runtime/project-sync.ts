@@ -16,7 +16,13 @@ export class ProjectSync {
   #runtime: Runtime | null = null;
   /** Path → the store version the attached runtime has (set once its write has landed). */
   #synced = new Map<string, number>();
-  #chain: Promise<void> = Promise.resolve();
+  /** Path → the store version on its way to the attached runtime (not sent again meanwhile). */
+  #inFlight = new Map<string, number>();
+  /**
+   * Writes under way. They are not serialised: a runtime that batches (the cloud's debounce)
+   * merges a burst of keystrokes into one request, as it would without ProjectSync.
+   */
+  #writes = new Set<Promise<void>>();
   #scheduled = false;
   #listeners = new Set<(paths: string[]) => void>();
 
@@ -36,6 +42,7 @@ export class ProjectSync {
   attach(runtime: Runtime): Promise<void> {
     this.#runtime = runtime;
     this.#synced = new Map();
+    this.#inFlight = new Map();
     return this.flush();
   }
 
@@ -46,9 +53,8 @@ export class ProjectSync {
 
   /** Resolves when everything the store has now (except held files) has reached the runtime; rejects if a write failed. */
   flush(): Promise<void> {
-    const run = this.#chain.then(() => this.#copy());
-    this.#chain = run.catch(() => {});
-    return run;
+    this.#copy();
+    return Promise.all([...this.#writes]).then(() => undefined);
   }
 
   /** What the attached runtime has of `path`: the store's content if the runtime has its latest version, else undefined. */
@@ -98,31 +104,51 @@ export class ProjectSync {
     // One batch for everything changed in the same turn of the event loop.
     setTimeout(() => {
       this.#scheduled = false;
-      this.flush().catch((error: unknown) => this.#terminal.error(`Could not copy files into the runtime: ${errorMessage(error)}`));
+      this.#copy()?.catch((error: unknown) => this.#terminal.error(`Could not copy files into the runtime: ${errorMessage(error)}`));
     }, 0);
   }
 
-  async #copy() {
+  /** Starts one write of everything not yet in (or on its way to) the runtime; undefined when there is nothing to send. */
+  #copy(): Promise<void> | undefined {
     const runtime = this.#runtime;
     if (!runtime) return;
+    const synced = this.#synced;
+    const inFlight = this.#inFlight;
+    const known = (path: string) => Math.max(synced.get(path) ?? -1, inFlight.get(path) ?? -1);
     const files = this.#files.files.get();
     const batch: Record<string, string> = {};
     const versions = new Map<string, number>();
     for (const [path, content] of Object.entries(files)) {
       if (this.#files.isHeld(path)) continue;
       const version = this.#files.versionOf(path);
-      if ((this.#synced.get(path) ?? -1) >= version) continue;
+      if (known(path) >= version) continue;
       batch[path] = content;
       versions.set(path, version);
     }
-    const removed = [...this.#synced.keys()].filter((path) => !(path in files));
-    if (versions.size === 0 && removed.length === 0) return;
-    if (versions.size) await runtime.writeFiles(batch);
-    if (removed.length) await runtime.removePaths(removed);
-    if (runtime !== this.#runtime) return;
-    for (const [path, version] of versions) this.#synced.set(path, Math.max(version, this.#synced.get(path) ?? -1));
-    for (const path of removed) if (!(path in this.#files.files.get())) this.#synced.delete(path);
-    const paths = [...versions.keys(), ...removed];
-    for (const listener of this.#listeners) listener(paths);
+    const removals = new Map<string, number>();
+    for (const path of synced.keys()) {
+      if (!(path in files) && known(path) < this.#files.versionOf(path)) removals.set(path, this.#files.versionOf(path));
+    }
+    if (versions.size === 0 && removals.size === 0) return;
+    const sent = new Map([...versions, ...removals]);
+    for (const [path, version] of sent) inFlight.set(path, version);
+    const write = (async () => {
+      try {
+        if (versions.size) await runtime.writeFiles(batch);
+        if (removals.size) await runtime.removePaths([...removals.keys()]);
+      } finally {
+        for (const [path, version] of sent) if (inFlight.get(path) === version) inFlight.delete(path);
+      }
+      for (const [path, version] of versions) synced.set(path, Math.max(version, synced.get(path) ?? -1));
+      for (const path of removals.keys()) if (!(path in this.#files.files.get())) synced.delete(path);
+      if (runtime !== this.#runtime) return;
+      for (const listener of this.#listeners) listener([...sent.keys()]);
+    })();
+    this.#writes.add(write);
+    void write.then(
+      () => this.#writes.delete(write),
+      () => this.#writes.delete(write),
+    );
+    return write;
   }
 }

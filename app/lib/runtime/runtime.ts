@@ -72,6 +72,7 @@ export interface Runtime {
   readonly capabilities: RuntimeCapabilities;
   /** Resolves once commands can run; rejects with RuntimeUnavailableError if they never will. */
   ready(): Promise<void>;
+  /** Resolves once the files are there. Writes land in the order they are made (a later write of a path wins), even when several are on their way. */
   writeFiles(files: Record<string, string>): Promise<void>;
   removePaths(paths: string[]): Promise<void>;
   /** Runs a command to completion. Aborting the signal kills it. */
