@@ -44,7 +44,7 @@ const { service: sandboxes, previewHost } = await createSandboxService(env, secr
 });
 const preview = createPreviewProxy(sandboxes, { previewHost, sessionCookieName: sessions.cookieName });
 sandboxes.startReaper();
-const chat = new WorkerChatStreamer();
+const chat = new WorkerChatStreamer(env);
 const registry = new RegistryLookup({ registryUrl: env.NPM_REGISTRY_URL });
 const limits = new RateLimits({
   chatPerSession: env.CHAT_RATE_PER_MINUTE,
@@ -105,7 +105,7 @@ if (vite) {
 const build = vite
   ? () => vite.ssrLoadModule('virtual:remix/server-build') as Promise<ServerBuild>
   : ((await import(new URL('./build/server/index.js', import.meta.url).href)) as ServerBuild);
-app.all('*', createRequestHandler({ build, mode: production ? 'production' : 'development', getLoadContext: (req) => ({ sandboxes, sessions, limits, chat, registry, clientIp: req.ip ?? req.socket.remoteAddress ?? 'unknown' }) }));
+app.all('*', createRequestHandler({ build, mode: production ? 'production' : 'development', getLoadContext: (req) => ({ env, sandboxes, sessions, limits, chat, registry, clientIp: req.ip ?? req.socket.remoteAddress ?? 'unknown' }) }));
 
 const onListening = () => console.log(`AppForge is running at http://localhost:${env.PORT}`);
 // Loopback only, unless HOST says otherwise: the app runs code for whoever reaches it.

@@ -1,3 +1,4 @@
+import type { ServerEnv } from './lib/env.server';
 import type { RateLimits } from './lib/http/rate-limits.server';
 import type { ChatStreamer } from './lib/llm/chat-streamer.server';
 import type { Sessions } from './lib/http/session.server';
@@ -7,6 +8,8 @@ import type { SandboxService } from './lib/sandbox/sandbox-service.server';
 // What server.ts hands every loader and action: the process-wide services.
 declare module '@remix-run/node' {
   interface AppLoadContext {
+    /** The configuration, parsed once by server.ts at startup. */
+    env: ServerEnv;
     sandboxes: SandboxService;
     sessions: Sessions;
     limits: RateLimits;

@@ -4,7 +4,7 @@
 // peak memory (RSS), /api/health latency during the load, and errors.
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
-import { readLines } from '../app/lib/runtime/sandbox-client';
+import { readLines } from '../app/lib/sandbox/sandbox-client';
 import { FakeOpenAI } from '../tests/fakes/fake-openai';
 import { ApiClient, startApp, TEST_KEY } from '../tests/support/app-server';
 

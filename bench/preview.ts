@@ -12,6 +12,7 @@ import { parseAnswer } from '../app/lib/artifact/artifact-parser';
 import { routeInputFromEvents } from '../app/lib/routing/route-input';
 import { FakeOpenAI } from '../tests/fakes/fake-openai';
 import { ApiClient, startApp, TEST_KEY } from '../tests/support/app-server';
+import { launch } from '../tests/support/launch';
 import { launchChromium } from '../tests/support/browser';
 import { ensureTestDeps } from '../scripts/ensure-test-deps.mjs';
 
@@ -49,7 +50,7 @@ async function main() {
       results.speculative.last.push(ready - fake.requests[0].finishedAt!);
       await context.close();
 
-      // The sequential flow: the whole answer first, then one create-upload-install-start call.
+      // The sequential flow: the whole answer first, then create → write → install → start in a row (the same runtime code, nothing overlapped).
       fake.reset();
       fake.script({ reply: ANSWER, ...PACE });
       const client = new ApiClient(app.url);
@@ -58,13 +59,12 @@ async function main() {
       await chat.text();
       const lastToken = fake.requests[0].finishedAt!;
       const { files } = routeInputFromEvents(parseAnswer(ANSWER).events);
-      const { events } = await client.lines('POST', '/api/sandboxes', { project: `seq-${run}`, files: Object.entries(files).map(([path, content]) => ({ path, content })), install: 'npm install', start: 'npm start' });
-      if (events.at(-1)?.type !== 'done') throw new Error(`sequential run failed: ${JSON.stringify(events.at(-1))}`);
+      const launched = await launch(client, { project: `seq-${run}`, files: Object.entries(files).map(([path, content]) => ({ path, content })), install: 'npm install', start: 'npm start' });
+      if (launched.failure) throw new Error(`sequential run failed: ${launched.failure}\n${launched.output}`);
       const done = Date.now();
       results.sequential.send.push(done - started);
       results.sequential.last.push(done - lastToken);
-      const id = (events.at(-1)!.sandbox as { id: string }).id;
-      await client.json('DELETE', `/api/sandboxes/${id}`);
+      await client.sandboxes().delete(launched.sandbox.id);
       console.log(`run ${run}: speculative ${seconds(results.speculative.send.at(-1)!)} (last token → ready ${seconds(results.speculative.last.at(-1)!)}), sequential ${seconds(results.sequential.send.at(-1)!)} (${seconds(results.sequential.last.at(-1)!)})`);
     }
   } finally {

@@ -4,6 +4,7 @@
 // Prints the median latency, and the bytes sent per edit against sending the whole tree.
 import os from 'node:os';
 import { ApiClient, getWithHost, startApp, TEST_KEY } from '../tests/support/app-server';
+import { launch } from '../tests/support/launch';
 
 const EDITS = Number(process.env.EDITS ?? 20);
 const FILES = 50;
@@ -25,11 +26,11 @@ async function main() {
   const app = await startApp({ OPENROUTER_API_KEY: TEST_KEY, SANDBOX_PROVIDER: 'local' });
   try {
     const client = new ApiClient(app.url);
+    const api = client.sandboxes();
     const files = project();
-    const { events } = await client.lines('POST', '/api/sandboxes', { project: 'sync-bench', files, start: 'node server.js' });
-    const done = events.at(-1)!;
-    if (done.type !== 'done') throw new Error(JSON.stringify(done));
-    const { id, previewUrl } = done.sandbox as { id: string; previewUrl: string };
+    const launched = await launch(client, { project: 'sync-bench', files, start: 'node server.js' });
+    if (launched.failure) throw new Error(`${launched.failure}\n${launched.output}`);
+    const { id, previewUrl } = launched.sandbox;
     const wholeTree = JSON.stringify({ files, remove: [] }).length;
     const latencies: number[] = [];
     const sizes: number[] = [];
@@ -38,12 +39,11 @@ async function main() {
       const body = { files: [{ path: 'src/module-0.js', content: `// ${marker}\n${files[1].content}` }], remove: [] };
       sizes.push(JSON.stringify(body).length);
       const started = performance.now();
-      const response = await client.json('PUT', `/api/sandboxes/${id}/files`, body);
-      if (response.status !== 200) throw new Error(`write failed: ${JSON.stringify(response)}`);
+      await api.writeFiles(id, body);
       while (!(await getWithHost(app.url, previewUrl)).body.includes(marker)) await new Promise((r) => setTimeout(r, 2));
       latencies.push(performance.now() - started);
     }
-    await client.json('DELETE', `/api/sandboxes/${id}`);
+    await api.delete(id);
     console.log(`bench:sync — ${FILES}-file project in a Local sandbox, ${EDITS} edits of one file; ${os.cpus().length} cores, Node ${process.version}`);
     console.log(`edit → served by the preview: median ${median(latencies).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`);
     console.log(`bytes sent per edit: ${median(sizes)} (the whole tree would be ${wholeTree}: ${(wholeTree / median(sizes)).toFixed(0)}× more)`);

@@ -172,13 +172,6 @@ function checkPreviewSite(env: z.infer<typeof schema>) {
   }
 }
 
-let cached: ServerEnv | undefined;
-
-export function serverEnv(): ServerEnv {
-  cached ??= parseServerEnv(process.env);
-  return cached;
-}
-
 /** Startup warnings worth printing once; none of them contains a secret. */
 export function configWarnings(env: ServerEnv): string[] {
   const warnings: string[] = [];

@@ -1,6 +1,5 @@
 import type { ActionFunctionArgs } from '@remix-run/node';
 import type { UIMessage } from 'ai';
-import { serverEnv } from '~/lib/env.server';
 import { errorJson } from '~/lib/http/api.server';
 import { HttpError, readJsonBody } from '~/lib/http/json-body.server';
 import { chatRequestSchema } from '~/lib/llm/chat-request';
@@ -18,8 +17,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
 async function respond(request: Request, context: ActionFunctionArgs['context'], limitKey: string) {
   try {
     if (request.method !== 'POST') throw new HttpError(405, 'Use POST.');
-    assertSameOriginJson(request);
-    const env = serverEnv();
+    const { env } = context;
+    assertSameOriginJson(request, env.APP_HOST);
     await context.limits.take('chat', limitKey, context.clientIp);
     const body = await readJsonBody(request, chatRequestSchema, env.CHAT_MAX_BODY_BYTES);
     if (!env.OPENROUTER_API_KEY && env.usesOpenRouter) {

@@ -1,6 +1,6 @@
-import { serverEnv } from '~/lib/env.server';
+import type { LoaderFunctionArgs } from '@remix-run/node';
 import { listModels } from '~/lib/llm/model-list.server';
 
-export async function loader() {
-  return Response.json(await listModels(serverEnv()), { headers: { 'Cache-Control': 'private, max-age=60' } });
+export async function loader({ context }: LoaderFunctionArgs) {
+  return Response.json(await listModels(context.env), { headers: { 'Cache-Control': 'private, max-age=60' } });
 }

@@ -1,5 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node';
 import { api, requireMethod } from '~/lib/http/api.server';
+import type { Responses } from '~/lib/sandbox/sandbox-api';
 
 /** GET: one sandbox's status (404 unless it is the session's). `?waitForPortMs=N` waits for its app's port. */
 export function loader({ request, params, context }: LoaderFunctionArgs) {
@@ -7,7 +8,7 @@ export function loader({ request, params, context }: LoaderFunctionArgs) {
     const sandbox = await context.sandboxes.get(session.owner, params.id!);
     const wait = Math.min(Number(new URL(request.url).searchParams.get('waitForPortMs') ?? '0') || 0, 120_000);
     const port = await context.sandboxes.findPort(session.owner, sandbox.id, wait);
-    return { sandbox, port };
+    return { sandbox, port } satisfies Responses['status'];
   });
 }
 
@@ -16,6 +17,6 @@ export function action({ request, params, context }: ActionFunctionArgs) {
   return api(request, context, async (session) => {
     requireMethod(request, 'DELETE');
     await context.sandboxes.delete(session.owner, params.id!);
-    return { deleted: params.id };
+    return { deleted: params.id! } satisfies Responses['deleted'];
   });
 }

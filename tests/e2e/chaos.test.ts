@@ -5,7 +5,7 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOpenAI } from '../fakes/fake-openai';
 import { readUIStream } from '../helpers/ui-stream';
-import { ApiClient, getWithHost, startApp, TEST_KEY, type App } from './harness';
+import { ApiClient, getWithHost, launch, startApp, TEST_KEY, type App } from './harness';
 
 // A sandbox app with no dependencies: a page, a slow stream, and a WebSocket that keeps sending.
 const SERVER = `const http = require('http'); const crypto = require('crypto');
@@ -65,11 +65,10 @@ const post = (path: string, body: object, cookie: string) => {
 beforeAll(async () => {
   app = await startApp({ OPENROUTER_BASE_URL: await fake.start(), OPENROUTER_API_KEY: TEST_KEY, DEFAULT_MODEL: 'fake/coder', LLM_MAX_RETRIES: '0', SANDBOX_PROVIDER: 'local', CHAT_RATE_PER_MINUTE: '1000', CHAT_RATE_PER_MINUTE_PER_IP: '1000' });
   owner = new ApiClient(app.url);
-  const { events } = await owner.lines('POST', '/api/sandboxes', { project: 'chaos', files: [{ path: 'server.js', content: SERVER }], start: 'node server.js' });
-  const done = events.at(-1) as { type: string; sandbox: { id: string; previewUrl: string } };
-  expect(done.type, JSON.stringify(events)).toBe('done');
-  sandboxId = done.sandbox.id;
-  previewHost = new URL(done.sandbox.previewUrl).host;
+  const { sandbox, failure, output } = await launch(owner, { project: 'chaos', files: [{ path: 'server.js', content: SERVER }], start: 'node server.js' });
+  expect(failure, output).toBeUndefined();
+  sandboxId = sandbox.id;
+  previewHost = new URL(sandbox.previewUrl).host;
   shareHost = new URL((await owner.json<{ url: string }>('POST', `/api/sandboxes/${sandboxId}/shares`, {})).body.url).host;
 }, 120_000);
 afterAll(async () => {

@@ -5,6 +5,7 @@ import { launchChromium } from '../support/browser';
 import { startApp, TEST_KEY, type StartOptions } from '../support/app-server';
 
 export * from '../support/app-server';
+export { launch } from '../support/launch';
 
 export function launchBrowser(): Promise<Browser> {
   return launchChromium(inject('chromePath'));

@@ -3,7 +3,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ApiClient, getWithHost, startApp, type App } from './harness';
+import { LAUNCH_STEPS } from '../../app/lib/sandbox/sandbox-api';
+import { ApiClient, getWithHost, launch, startApp, type App } from './harness';
 
 const EXPRESS_FILES = [
   { path: 'package.json', content: JSON.stringify({ name: 'hello', version: '1.0.0', dependencies: { express: '^4.21.0', ws: '^8.18.0' } }) },
@@ -33,15 +34,15 @@ afterAll(async () => {
 });
 
 describe('sandbox API with the Local provider', () => {
-  it('creates, writes, installs, starts and reports each step with its time, then serves the app through the proxy', async () => {
-    const { status, events } = await a.lines('POST', '/api/sandboxes', { project: 'hello', files: EXPRESS_FILES, install: 'npm install --no-audit --no-fund', start: 'node server.js' });
-    expect(status).toBe(200);
-    const done = events.filter((e) => e.type === 'step' && e.state === 'done').map((e) => e.step);
-    expect(done).toEqual(['creating', 'ready', 'writing files', 'installing', 'starting', 'preview ready']);
-    for (const e of events.filter((e) => e.type === 'step' && e.state === 'done')) expect(typeof e.ms).toBe('number');
-    const last = events.at(-1)!;
-    expect(last.type, JSON.stringify(events.slice(-3))).toBe('done');
-    const sandbox = last.sandbox as { id: string; previewUrl: string; provider: string };
+  it('creates, writes, installs, starts (as the workbench\'s cloud runtime does over the API), each step with its time, then serves the app through the proxy', async () => {
+    // The contract is strict: a create that asks the server to install or start is refused, not half done.
+    const refused = await a.json<{ error: string }>('POST', '/api/sandboxes', { project: 'hello', start: 'node server.js' });
+    expect(refused).toEqual({ status: 400, body: { error: expect.stringMatching(/^Invalid request: .*start/) } });
+
+    const { sandbox, steps, failure } = await launch(a, { project: 'hello', files: EXPRESS_FILES, install: 'npm install --no-audit --no-fund', start: 'node server.js' });
+    expect(failure).toBeUndefined();
+    expect(steps.map((s) => s.name)).toEqual([...LAUNCH_STEPS]);
+    for (const step of steps) expect(step.status, step.name).toMatchObject({ state: 'done', ms: expect.any(Number) });
     sandboxId = sandbox.id;
     previewUrl = sandbox.previewUrl;
     expect(sandbox.provider).toBe('local');
@@ -145,20 +146,20 @@ describe('sandbox API with the Local provider', () => {
   });
 
   it('caps sandboxes per session, in total, and per minute with a clear 429', async () => {
-    const second = await a.lines('POST', '/api/sandboxes', { project: 'two' });
-    expect(second.status).toBe(200);
+    const second = await a.json<{ sandbox: { id: string } }>('POST', '/api/sandboxes', { project: 'two' });
+    expect(second.status).toBe(201);
     const third = await a.json<{ error: string }>('POST', '/api/sandboxes', { project: 'three' });
     expect(third.status).toBe(429);
     expect(third.body.error).toMatch(/already have 2 cloud sandboxes/);
 
     const bob = await ApiClient.withSession(app.url);
-    expect((await bob.lines('POST', '/api/sandboxes', { project: 'b1' })).status).toBe(200);
+    expect((await bob.json('POST', '/api/sandboxes', { project: 'b1' })).status).toBe(201);
     const carol = await (await ApiClient.withSession(app.url)).json<{ error: string }>('POST', '/api/sandboxes', { project: 'c1' });
     expect(carol.status).toBe(429);
     expect(carol.body.error).toMatch(/as many sandboxes as it allows/);
 
     // Alice frees a slot, but has created 2 in the last minute.
-    const secondId = ((second.events.at(-1)!.sandbox as { id: string }) ?? {}).id;
+    const secondId = second.body.sandbox.id;
     expect((await a.json('DELETE', `/api/sandboxes/${secondId}`)).status).toBe(200);
     const rate = await a.json<{ error: string }>('POST', '/api/sandboxes', { project: 'again' });
     expect(rate.status).toBe(429);
@@ -176,10 +177,9 @@ describe('sandbox API with the Local provider', () => {
     const dave = await ApiClient.withSession(app.url);
     const marker = `appforge-sigterm-${Date.now()}`;
     const server = `node -e "require('http').createServer((q, s) => s.end('up')).listen(process.env.PORT)" ${marker}`;
-    const { events } = await dave.lines('POST', '/api/sandboxes', { project: 'sig', start: server });
-    const done = events.at(-1)!;
-    expect(done.type, JSON.stringify(events)).toBe('done');
-    expect((await getWithHost(app.url, (done.sandbox as { previewUrl: string }).previewUrl)).body).toBe('up');
+    const { sandbox, failure, output } = await launch(dave, { project: 'sig', start: server });
+    expect(failure, output).toBeUndefined();
+    expect((await getWithHost(app.url, sandbox.previewUrl)).body).toBe('up');
     expect(spawnSync('pgrep', ['-f', marker]).status).toBe(0);
     await app.stop();
     expect(spawnSync('pgrep', ['-f', marker]).status).toBe(1);

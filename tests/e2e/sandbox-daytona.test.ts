@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultScript, FakeDaytona } from '../fakes/fake-daytona';
-import { ApiClient, getWithHost, startApp, type App } from './harness';
+import { ApiClient, getWithHost, launch, startApp, type App } from './harness';
 
 const fake = new FakeDaytona();
 let app: App;
@@ -17,13 +17,12 @@ afterAll(async () => {
 describe('the app with the Daytona provider (fake Daytona API)', () => {
   it('creates a cloud sandbox, serves its preview through the proxy with the token headers, and deletes it', async () => {
     const client = new ApiClient(app.url);
-    const { events } = await client.lines('POST', '/api/sandboxes', { project: 'cloud', files: [{ path: 'package.json', content: '{}' }], install: 'npm install', start: 'npm run dev' });
-    const done = events.at(-1)!;
-    expect(done.type, JSON.stringify(events)).toBe('done');
-    const sandbox = done.sandbox as { id: string; provider: string; previewUrl: string };
+    const launched = await launch(client, { project: 'cloud', files: [{ path: 'package.json', content: '{}' }], install: 'npm install', start: 'npm run dev' });
+    expect(launched.failure, launched.output).toBeUndefined();
+    const { sandbox } = launched;
     expect(sandbox.provider).toBe('daytona');
     expect(fake.sandboxes.get(sandbox.id)?.files.get('project/package.json')?.toString()).toBe('{}');
-    expect(events.filter((e) => e.type === 'output').map((e) => e.data).join('')).toContain('ran: cd project && npm install');
+    expect(launched.output).toContain('ran: cd project && npm install');
 
     const page = await getWithHost(app.url, sandbox.previewUrl, '/', { cookie: `${client.cookie}; theirs=1` });
     expect(page.status).toBe(200);
@@ -32,7 +31,7 @@ describe('the app with the Daytona provider (fake Daytona API)', () => {
     expect(page.body).toContain('cookie:theirs=1');
     // Neither the Daytona key nor its preview token reaches the browser.
     const token = fake.sandboxes.get(sandbox.id)!.previewToken;
-    for (const text of [JSON.stringify(events), page.body, JSON.stringify(page.headers)]) {
+    for (const text of [JSON.stringify(launched), page.body, JSON.stringify(page.headers)]) {
       expect(text).not.toContain(fake.apiKey);
       expect(text).not.toContain(token);
     }
@@ -48,8 +47,9 @@ describe('the app with the Daytona provider (fake Daytona API)', () => {
     expect(failed.status).toBe(502);
     expect(failed.body.error).toMatch(/Daytona failed: Internal error while creating the sandbox/);
 
-    const { events } = await client.lines('POST', '/api/sandboxes', { project: 'y' });
-    const id = (events.at(-1)!.sandbox as { id: string }).id;
+    const created = await client.json<{ sandbox: { id: string } }>('POST', '/api/sandboxes', { project: 'y' });
+    expect(created.status).toBe(201);
+    const id = created.body.sandbox.id;
     fake.sandboxes.delete(id); // deleted behind the server's back
     const gone = await client.json<{ error: string }>('GET', `/api/sandboxes/${id}`);
     expect(gone.status).toBe(404);
@@ -62,11 +62,11 @@ describe('the app with the Daytona provider (fake Daytona API)', () => {
     fake.onCommand = (command) => (command.includes('npm run dev') ? { output: 'Error: Cannot find module vite\n', exitCode: 1, durationMs: 50 } : defaultScript(command));
     try {
       const started = Date.now();
-      const { events } = await client.lines('POST', '/api/sandboxes', { project: 'crash', start: 'npm run dev' });
-      expect(events.at(-1)).toMatchObject({ type: 'error', status: 422, message: '`npm run dev` exited with code 1 before it opened a port.' });
+      const { sandbox, failure, output } = await launch(client, { project: 'crash', start: 'npm run dev' });
+      expect(failure).toBe('The app stopped before it opened a port (see the terminal).');
+      expect(output).toContain('Error: Cannot find module vite');
       expect(Date.now() - started).toBeLessThan(30_000);
-      const id = (events.find((e) => e.type === 'step' && e.step === 'ready')!.sandbox as { id: string }).id;
-      expect((await client.json('DELETE', `/api/sandboxes/${id}`)).status).toBe(200);
+      expect((await client.json('DELETE', `/api/sandboxes/${sandbox.id}`)).status).toBe(200);
     } finally {
       fake.onCommand = defaultScript;
     }

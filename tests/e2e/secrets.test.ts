@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDaytona } from '../fakes/fake-daytona';
 import { FakeOpenAI } from '../fakes/fake-openai';
 import { SENTINELS } from '../support/sentinels';
-import { ApiClient, getWithHost, startApp, type App } from './harness';
+import { ApiClient, getWithHost, launch, startApp, type App } from './harness';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const VALUES = Object.values(SENTINELS);
@@ -61,10 +61,10 @@ describe('secrets never leave the server', () => {
       await record(await client.request('POST', '/api/chat', { bad: true }));
 
       const server = { path: 'server.js', content: "require('http').createServer((q, s) => s.end('ok')).listen(process.env.PORT)" };
-      const created = await client.lines('POST', '/api/sandboxes', { project: 'secrets', files: [server], start: 'node server.js' });
-      seen.push(JSON.stringify(created.events));
-      const sandbox = created.events.find((e) => e.type === 'done')?.sandbox as { id: string; previewUrl: string };
-      expect(sandbox, JSON.stringify(created.events)).toBeDefined();
+      const created = await launch(client, { project: 'secrets', files: [server], start: 'node server.js' });
+      seen.push(JSON.stringify(created));
+      expect(created.failure, created.output).toBeUndefined();
+      const { sandbox } = created;
       const env = await client.lines('POST', `/api/sandboxes/${sandbox.id}/exec`, { command: 'env' });
       seen.push(JSON.stringify(env.events));
       for (const path of [`/api/sandboxes/${sandbox.id}`, `/api/sandboxes/${sandbox.id}/tree`, `/api/sandboxes/${sandbox.id}/shares`]) await record(await client.request('GET', path));

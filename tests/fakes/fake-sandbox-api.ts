@@ -20,8 +20,8 @@ export class FakeSandboxApi {
     this.requests.push({ method, path, body });
     const json = (value: unknown, status = 200) => new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json' } });
     const lines = (events: object[]) => new Response(events.map((e) => JSON.stringify(e)).join('\n') + '\n', { headers: { 'content-type': 'application/x-ndjson' } });
-    const sandbox = { id: 'sb1', project: 'chat1', previewUrl: this.previewUrl, provider: 'local' };
-    if (method === 'POST' && path === '/api/sandboxes') return lines([{ type: 'step', step: 'creating', state: 'done', ms: 5 }, { type: 'done', sandbox }]);
+    const sandbox = { id: 'sb1', project: 'chat1', state: 'started', previewUrl: this.previewUrl, provider: 'local', createdAt: 1 };
+    if (method === 'POST' && path === '/api/sandboxes') return json({ sandbox }, 201);
     if (this.gone) return json({ error: 'That sandbox does not exist.' }, 404);
     if (method === 'GET' && path.startsWith('/api/sandboxes/sb1?')) return json({ sandbox, port: this.port });
     if (method === 'GET' && path === '/api/sandboxes/sb1') return json({ sandbox, port: this.port });
@@ -39,6 +39,7 @@ export class FakeSandboxApi {
       return json({ processId: 'p1' });
     }
     if (method === 'GET' && path === '/api/sandboxes/sb1/logs/p1') return lines([{ type: 'output', data: 'listening\n' }]);
+    if (method === 'DELETE' && path === '/api/sandboxes/sb1/processes/p1') return json({ killed: 'p1' });
     if (method === 'GET' && path === '/api/sandboxes/sb1/tree') return json({ entries: [...this.files].map(([p, content]) => ({ path: p, size: content.length, content })) });
     return json({ error: `no route ${method} ${path}` }, 404);
   };

@@ -7,7 +7,9 @@ describe('/api/chat without a key', () => {
     const { action } = await import('~/routes/api.chat');
     const { Sessions } = await import('~/lib/http/session.server');
     const { RateLimits } = await import('~/lib/http/rate-limits.server');
-    const context = { sessions: new Sessions('integration-test-secret-0123456789abcdef', false), limits: new RateLimits({ chatPerSession: 10, chatPerIp: 10, createsPerSession: 1, createsPerIp: 1 }), clientIp: '::1', chat: null };
+    const { parseServerEnv } = await import('~/lib/env.server');
+    const context = {
+      env: parseServerEnv(process.env), sessions: new Sessions('integration-test-secret-0123456789abcdef', false), limits: new RateLimits({ chatPerSession: 10, chatPerIp: 10, createsPerSession: 1, createsPerIp: 1 }), clientIp: '::1', chat: null };
     const response = await action({
       context,
       request: new Request('http://localhost/api/chat', {

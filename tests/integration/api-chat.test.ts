@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RateLimits } from '~/lib/http/rate-limits.server';
 import { Sessions } from '~/lib/http/session.server';
+import { parseServerEnv } from '~/lib/env.server';
 import { InProcessChatStreamer } from '~/lib/llm/chat-streamer.server';
 import { FakeOpenAI } from '../fakes/fake-openai';
 import { readUIStream } from '../helpers/ui-stream';
@@ -8,11 +9,13 @@ import { readUIStream } from '../helpers/ui-stream';
 const KEY = 'sk-test-secret-key-0123456789';
 const fake = new FakeOpenAI();
 let route: (args: { request: Request; context: unknown }) => Promise<Response>;
-let context = testContext();
+let context: ReturnType<typeof testContext>;
 const action = ({ request }: { request: Request }) => route({ request, context });
 
+/** What server.ts hands the route; the env is parsed from process.env as the test set it. */
 function testContext(chatPerSession = 1000) {
-  return { sessions: new Sessions('integration-test-secret-0123456789abcdef', false), limits: new RateLimits({ chatPerSession, chatPerIp: 10_000, createsPerSession: 10, createsPerIp: 10 }), clientIp: '127.0.0.1', chat: new InProcessChatStreamer() };
+  const env = parseServerEnv(process.env);
+  return { env, sessions: new Sessions('integration-test-secret-0123456789abcdef', false), limits: new RateLimits({ chatPerSession, chatPerIp: 10_000, createsPerSession: 10, createsPerIp: 10 }), clientIp: '127.0.0.1', chat: new InProcessChatStreamer(env) };
 }
 
 function chatRequest(body: unknown, init: RequestInit = {}) {
@@ -27,6 +30,7 @@ beforeAll(async () => {
   process.env.LLM_STALL_TIMEOUT_S = '1';
   process.env.LLM_MAX_RETRIES = '0';
   process.env.CHAT_MAX_BODY_BYTES = '20000';
+  context = testContext();
   ({ action: route } = (await import('~/routes/api.chat')) as never);
 });
 afterAll(() => fake.stop());

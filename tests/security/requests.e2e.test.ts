@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOpenAI } from '../fakes/fake-openai';
-import { ApiClient, getWithHost, startApp, TEST_KEY, type App } from '../e2e/harness';
+import { ApiClient, getWithHost, launch, startApp, TEST_KEY, type App } from '../e2e/harness';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const fake = new FakeOpenAI();
@@ -128,15 +128,15 @@ describe('sandbox slots', () => {
       const response = await from('198.51.100.7');
       statuses.push(response.status);
       const text = await response.text();
-      if (response.status === 200) created.push({ id: JSON.parse(text.split('\n').filter(Boolean).at(-1)!).sandbox.id, cookie: response.headers.get('set-cookie')!.split(';')[0] });
+      if (response.status === 201) created.push({ id: JSON.parse(text).sandbox.id, cookie: response.headers.get('set-cookie')!.split(';')[0] });
       else expect(text).toMatch(/Your network already runs 2 sandboxes/);
     }
-    expect(statuses).toEqual([200, 200, 429, 429]);
+    expect(statuses).toEqual([201, 201, 429, 429]);
     // Someone else is not locked out.
     const other = await from('198.51.100.8');
-    expect(other.status).toBe(200);
+    expect(other.status).toBe(201);
     const otherText = await other.text();
-    created.push({ id: JSON.parse(otherText.split('\n').filter(Boolean).at(-1)!).sandbox.id, cookie: other.headers.get('set-cookie')!.split(';')[0] });
+    created.push({ id: JSON.parse(otherText).sandbox.id, cookie: other.headers.get('set-cookie')!.split(';')[0] });
     for (const { id, cookie } of created) await fetch(`${app.url}/api/sandboxes/${id}`, { method: 'DELETE', headers: { cookie } });
   });
 });
@@ -145,8 +145,8 @@ describe('the event loop', () => {
   it('stays responsive while many requests wait for the port of a sandbox with hundreds of processes', async () => {
     const owner = new ApiClient(app.url);
     const start = 'i=0; while [ $i -lt 400 ]; do sleep 60 & i=$((i+1)); done; exec sleep 60';
-    const { events } = await owner.lines('POST', '/api/sandboxes', { project: 'many', files: [{ path: 'x.txt', content: 'x' }] });
-    const id = (events.at(-1) as { sandbox: { id: string } }).sandbox.id;
+    const { sandbox } = await launch(owner, { project: 'many', files: [{ path: 'x.txt', content: 'x' }] });
+    const id = sandbox.id;
     expect((await owner.json('POST', `/api/sandboxes/${id}/start`, { command: start })).status).toBe(200);
     await new Promise((r) => setTimeout(r, 1500));
     const waits = Array.from({ length: 12 }, () => owner.json('GET', `/api/sandboxes/${id}?waitForPortMs=4000`));
@@ -171,9 +171,8 @@ describe('cookies and hosts', () => {
       res.setHeader('Set-Cookie', ['theme=dark; Domain=localhost; Path=/', '__Host-appforge_session=attacker; Path=/; Secure', 'appforge_session=attacker; Domain=.localhost; Path=/api', 'plain=1; Path=/']);
       res.end('cookies set');
     }).listen(process.env.PORT, '0.0.0.0');`;
-    const { events } = await owner.lines('POST', '/api/sandboxes', { project: 'cookies', files: [{ path: 'server.js', content: server }], start: 'node server.js' });
-    const done = events.at(-1) as { type: string; sandbox: { id: string; previewUrl: string } };
-    expect(done.type, JSON.stringify(events)).toBe('done');
+    const done = await launch(owner, { project: 'cookies', files: [{ path: 'server.js', content: server }], start: 'node server.js' });
+    expect(done.failure, done.output).toBeUndefined();
     expect(owner.setCookie).toMatch(/^__Host-appforge_session=[^;]+;.*Path=\/;.*HttpOnly;.*Secure;.*SameSite=Lax/);
     expect(owner.setCookie).not.toMatch(/Domain=/i);
     const page = await getWithHost(app.url, done.sandbox.previewUrl);
@@ -185,9 +184,8 @@ describe('cookies and hosts', () => {
   it("revokes the owner's preview URL on request, through the proxy, for the owner only", async () => {
     const owner = new ApiClient(app.url);
     const server = `require('http').createServer((req, res) => res.end('owner page')).listen(process.env.PORT, '0.0.0.0');`;
-    const { events } = await owner.lines('POST', '/api/sandboxes', { project: 'renew', files: [{ path: 'server.js', content: server }], start: 'node server.js' });
-    const done = events.at(-1) as { type: string; sandbox: { id: string; previewUrl: string } };
-    expect(done.type, JSON.stringify(events)).toBe('done');
+    const done = await launch(owner, { project: 'renew', files: [{ path: 'server.js', content: server }], start: 'node server.js' });
+    expect(done.failure, done.output).toBeUndefined();
     expect((await getWithHost(app.url, done.sandbox.previewUrl)).body).toBe('owner page');
     const stranger = new ApiClient(app.url);
     expect((await stranger.json('POST', `/api/sandboxes/${done.sandbox.id}/preview`, {})).status).toBe(404);

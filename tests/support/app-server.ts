@@ -5,6 +5,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SandboxClient } from '../../app/lib/sandbox/sandbox-client';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -126,17 +127,29 @@ export class ApiClient {
   }
 
   async request(method: string, path: string, body?: unknown): Promise<Response> {
-    const response = await fetch(this.base + path, {
+    return this.fetch(this.base + path, {
       method,
-      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(this.cookie ? { cookie: this.cookie } : {}) },
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
+  }
+
+  /** fetch with this client's session cookie, keeping the one the server sets (what a browser does). */
+  fetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
+    const headers = new Headers(init.headers);
+    if (this.cookie) headers.set('cookie', this.cookie);
+    const response = await fetch(input, { ...init, headers });
     const set = response.headers.get('set-cookie');
     if (set) {
       this.setCookie = set;
       this.cookie = set.split(';')[0];
     }
     return response;
+  };
+
+  /** The app's typed sandbox API client, speaking with this client's session. */
+  sandboxes(): SandboxClient {
+    return new SandboxClient({ baseUrl: this.base, fetch: this.fetch });
   }
 
   async json<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {

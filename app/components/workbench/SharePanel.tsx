@@ -1,8 +1,10 @@
 import { useStore } from '@nanostores/react';
 import { atom } from 'nanostores';
 import { useCallback, useEffect, useState } from 'react';
+import { errorMessage } from '~/lib/error-message';
 import type { ShareTarget } from '~/lib/runtime/runtime';
-import { callJson } from '~/lib/runtime/sandbox-client';
+import type { ShareView } from '~/lib/sandbox/sandbox-api';
+import { sandboxApi } from '~/lib/sandbox/sandbox-client';
 import type { Workbench } from '~/lib/stores/workbench';
 
 const EXPIRIES = [
@@ -13,11 +15,6 @@ const EXPIRIES = [
 
 const NOT_SHAREABLE = atom<ShareTarget | null>(null);
 
-interface Share {
-  id: string;
-  expiresAt: number;
-}
-
 /** Share the running preview: a link with an expiry, copied from the "Share link" box; active links with Revoke. */
 export function SharePanel({ workbench, onClose }: { workbench: Workbench; onClose: () => void }) {
   const routing = useStore(workbench.runtime.routing);
@@ -25,7 +22,7 @@ export function SharePanel({ workbench, onClose }: { workbench: Workbench; onClo
   const sandbox = useStore(runtime?.capabilities.share ?? NOT_SHAREABLE);
   const [hours, setHours] = useState(24);
   const [link, setLink] = useState<string | null>(null);
-  const [shares, setShares] = useState<Share[]>([]);
+  const [shares, setShares] = useState<ShareView[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
   const sandboxId = sandbox?.id ?? null;
@@ -33,32 +30,34 @@ export function SharePanel({ workbench, onClose }: { workbench: Workbench; onClo
   const refresh = useCallback(async () => {
     if (!sandboxId) return;
     try {
-      setShares((await callJson<{ shares: Share[] }>('GET', `/api/sandboxes/${sandboxId}/shares`)).shares);
+      setShares(await sandboxApi.shares(sandboxId));
     } catch (e) {
-      setError((e as Error).message);
+      setError(errorMessage(e));
     }
   }, [sandboxId]);
   useEffect(() => void refresh(), [refresh]);
 
   const create = async () => {
+    if (!sandboxId) return;
     setError(null);
     try {
-      const created = await callJson<{ url: string }>('POST', `/api/sandboxes/${sandboxId}/shares`, { ttlHours: hours });
+      const created = await sandboxApi.share(sandboxId, hours);
       setLink(created.url);
       setCopied(false);
       await refresh();
     } catch (e) {
-      setError((e as Error).message);
+      setError(errorMessage(e));
     }
   };
 
   const revoke = async (id: string) => {
+    if (!sandboxId) return;
     try {
-      await callJson('DELETE', `/api/sandboxes/${sandboxId}/shares/${id}`);
+      await sandboxApi.revokeShare(sandboxId, id);
       setLink(null);
       await refresh();
     } catch (e) {
-      setError((e as Error).message);
+      setError(errorMessage(e));
     }
   };
 

@@ -1,8 +1,9 @@
 import type { AppLoadContext } from '@remix-run/node';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { Session } from './session.server';
 import { exposedError, HttpError, readJsonBody } from './json-body.server';
 import { assertSameOriginJson } from './same-origin.server';
+import type { StreamEvent } from '../sandbox/sandbox-api';
 
 /**
  * The edge of the sandbox API: the session, input validation, and the one place where typed
@@ -16,7 +17,7 @@ export async function api(
   const session = await context.sessions.get(request);
   let response: Response;
   try {
-    assertSameOriginJson(request);
+    assertSameOriginJson(request, context.env.APP_HOST);
     const result = await handler(session);
     response = result instanceof Response ? result : Response.json(result);
   } catch (error) {
@@ -34,7 +35,7 @@ export function errorJson(error: unknown): Response {
   return Response.json({ error: 'Something went wrong on the server. Try again.' }, { status: 500 });
 }
 
-export function body<T extends z.ZodType>(request: Request, schema: T, maxBytes = 30_000_000) {
+export function body<T extends z.core.$ZodType>(request: Request, schema: T, maxBytes = 30_000_000) {
   return readJsonBody(request, schema, maxBytes);
 }
 
@@ -42,13 +43,13 @@ export function requireMethod(request: Request, ...methods: string[]) {
   if (!methods.includes(request.method)) throw new HttpError(405, `Use ${methods.join(' or ')}.`);
 }
 
-/** A streamed response of JSON lines; `run` writes events and ends it. Errors become a last {type:"error"} line. */
-export function ndjson(signal: AbortSignal, run: (send: (event: object) => void) => Promise<void>): Response {
+/** A streamed response of JSON lines (the contract's stream events); `run` writes events and ends it. Errors become a last {type:"error"} line. */
+export function ndjson(signal: AbortSignal, run: (send: (event: StreamEvent) => void) => Promise<void>): Response {
   const encoder = new TextEncoder();
   const stream = new ReadableStream<Uint8Array>({
     async start(controller) {
       let open = true;
-      const send = (event: object) => {
+      const send = (event: StreamEvent) => {
         if (open && !signal.aborted) controller.enqueue(encoder.encode(`${JSON.stringify(event)}\n`));
       };
       try {

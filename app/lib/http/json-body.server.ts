@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import * as z from 'zod/mini';
 
 export class HttpError extends Error {
   readonly expose = true;
@@ -22,7 +22,7 @@ export function exposedError(error: unknown): { status: number; message: string;
 }
 
 /** Reads a JSON body of at most `maxBytes` (checked while reading, not only by Content-Length) and validates it. */
-export async function readJsonBody<T extends z.ZodType>(request: Request, schema: T, maxBytes: number): Promise<z.infer<T>> {
+export async function readJsonBody<T extends z.core.$ZodType>(request: Request, schema: T, maxBytes: number): Promise<z.core.output<T>> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > maxBytes) throw new HttpError(413, `The request is too large (${declared} bytes; the limit is ${maxBytes}).`);
   if (!request.body) throw new HttpError(400, 'The request has no body.');
@@ -45,7 +45,7 @@ export async function readJsonBody<T extends z.ZodType>(request: Request, schema
   } catch {
     throw new HttpError(400, 'The request body is not valid JSON.');
   }
-  const parsed = schema.safeParse(json);
+  const parsed = z.safeParse(schema, json);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     throw new HttpError(400, `Invalid request: ${first.path.join('.') || 'body'}: ${first.message}`);

@@ -9,6 +9,10 @@ describe('assertSameOriginJson', () => {
     expect(() => assertSameOriginJson(request('POST', { 'content-type': 'application/json; charset=utf-8' }, '{}'))).not.toThrow();
     expect(() => assertSameOriginJson(request('DELETE', {}))).not.toThrow();
     expect(() => assertSameOriginJson(request('GET', { 'sec-fetch-site': 'cross-site' }))).not.toThrow();
+    // Behind a proxy that rewrites Host, the configured public host is the app's origin too (and only it).
+    const proxied = request('POST', { 'content-type': 'application/json', origin: 'https://app.example.com' }, '{}');
+    expect(() => assertSameOriginJson(proxied, 'app.example.com')).not.toThrow();
+    expect(() => assertSameOriginJson(proxied, 'other.example.com')).toThrow(/other sites/);
   });
 
   it('refuses other origins, other sites, and bodies that are not JSON', () => {

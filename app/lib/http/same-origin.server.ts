@@ -1,4 +1,3 @@
-import { serverEnv } from '../env.server';
 import { HttpError } from './json-body.server';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -9,7 +8,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * another origin, and is refused) and carry JSON, which a plain HTML form cannot send. Clients
  * that send neither header (curl, scripts) are not browsers and carry no one else's cookies.
  */
-export function assertSameOriginJson(request: Request) {
+export function assertSameOriginJson(request: Request, appHost?: string) {
   if (SAFE_METHODS.has(request.method)) return;
   const site = request.headers.get('sec-fetch-site');
   if (site && site !== 'same-origin' && site !== 'none') throw new HttpError(403, 'Requests from other sites are refused.');
@@ -22,7 +21,7 @@ export function assertSameOriginJson(request: Request) {
       // "null" or garbage: not this origin
     }
     // Behind a reverse proxy that rewrites Host, the app's public host (APP_HOST) is its origin too.
-    if (host !== request.headers.get('host') && host !== serverEnv().APP_HOST) throw new HttpError(403, 'Requests from other sites are refused.');
+    if (host !== request.headers.get('host') && host !== appHost) throw new HttpError(403, 'Requests from other sites are refused.');
   }
   // A form always says what it sends; a body without a type is refused too.
   const type = request.headers.get('content-type');

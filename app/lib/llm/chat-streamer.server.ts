@@ -1,6 +1,6 @@
 import type { UIMessage } from 'ai';
 import { Worker } from 'node:worker_threads';
-import { serverEnv } from '../env.server';
+import type { ServerEnv } from '../env.server';
 import { streamChat } from './chat-stream.server';
 
 export interface ChatStreamRequest {
@@ -17,8 +17,10 @@ export interface ChatStreamer {
 
 /** Streams on the calling thread (tests, and anything that needs no isolation). */
 export class InProcessChatStreamer implements ChatStreamer {
+  constructor(private readonly env: ServerEnv) {}
+
   async stream({ messages, model, signal }: ChatStreamRequest) {
-    return streamChat({ env: serverEnv(), messages, model, signal });
+    return streamChat({ env: this.env, messages, model, signal });
   }
 
   async close() {}
@@ -53,12 +55,16 @@ export class WorkerChatStreamer implements ChatStreamer {
   #next = 0;
   #closing = false;
 
-  constructor(private readonly entry = new URL('./chat-worker-boot.mjs', import.meta.url)) {
+  /** `env`: the server's parsed configuration, handed to the worker as it is (not parsed again there). */
+  constructor(
+    private readonly env: ServerEnv,
+    private readonly entry = new URL('./chat-worker-boot.mjs', import.meta.url),
+  ) {
     this.#spawn();
   }
 
   #spawn() {
-    this.#worker = new Worker(this.entry);
+    this.#worker = new Worker(this.entry, { workerData: { env: this.env } });
     this.#worker.on('message', (message: FromWorker) => this.#receive(message));
     this.#worker.on('error', (error) => console.error(`chat worker: ${error.message}`));
     this.#worker.on('exit', (code) => {

@@ -1,10 +1,11 @@
 // The worker thread of WorkerChatStreamer: runs streamChat and sends the response's bytes back.
-import { parentPort } from 'node:worker_threads';
-import { parseServerEnv } from '../env.server';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { ServerEnv } from '../env.server';
 import { streamChat } from './chat-stream.server';
 import { errorMessage } from '../error-message';
 
-const env = parseServerEnv(process.env);
+// Parsed once by the server, which started this worker.
+const { env } = workerData as { env: ServerEnv };
 const controllers = new Map<number, AbortController>();
 const port = parentPort!;
 

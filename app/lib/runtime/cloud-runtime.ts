@@ -1,12 +1,11 @@
 import { atom, computed, map } from 'nanostores';
 import { RuntimeUnavailableError, type CommandOptions, type PreviewInfo, type Runtime, type RuntimeCapabilities, type RunningProcess, type StepState } from './runtime';
 import { INSTALL_COMMAND, PLAIN_NPM_INSTALL } from './install-commands';
-import { callJson, callStream, SandboxApiError, type SandboxSummary } from './sandbox-client';
+import { SandboxApiError, sandboxApi, type SandboxClient } from '../sandbox/sandbox-client';
+import { LAUNCH_STEPS, type LaunchStepName, type SandboxView } from '../sandbox/sandbox-api';
 import { errorMessage } from '../error-message';
 
-export const CLOUD_STEPS = ['creating', 'writing files', 'installing', 'starting', 'ready'] as const;
-export type CloudStep = (typeof CLOUD_STEPS)[number];
-const STEP_LABELS: Record<CloudStep, string> = {
+const STEP_LABELS: Record<LaunchStepName, string> = {
   creating: 'Creating the sandbox',
   'writing files': 'Writing files',
   installing: 'Installing dependencies',
@@ -23,7 +22,9 @@ export interface CloudRuntimeOptions {
   project: string;
   /** Reattach to this sandbox instead of creating one. */
   sandboxId?: string;
-  onSandbox?: (sandbox: SandboxSummary) => void;
+  onSandbox?: (sandbox: SandboxView) => void;
+  /** The API client (the browser's same-origin one by default). */
+  client?: SandboxClient;
   /** Writes within this window go out as one request. */
   debounceMs?: number;
   portWaitMs?: number;
@@ -31,23 +32,25 @@ export interface CloudRuntimeOptions {
 
 
 /**
- * The Runtime interface over /api/sandboxes. File writes are batched and debounced (one request
+ * The Runtime interface over /api/sandboxes, and the one orchestration of a cloud launch:
+ * create → write files → install → start → wait for the port, each a step with its time. File writes are batched and debounced (one request
  * per flush, only files whose content changed); command output streams from the server; the
  * preview is the sandbox's URL on this app's own origin (the preview proxy).
  */
 export class CloudRuntime implements Runtime {
   readonly kind = 'cloud' as const;
-  readonly steps = map<Record<CloudStep, StepState>>(Object.fromEntries(CLOUD_STEPS.map((s) => [s, { state: 'pending' }])) as Record<CloudStep, StepState>);
-  readonly sandbox = atom<SandboxSummary | null>(null);
+  readonly steps = map<Record<LaunchStepName, StepState>>(Object.fromEntries(LAUNCH_STEPS.map((s) => [s, { state: 'pending' }])) as Record<LaunchStepName, StepState>);
+  readonly sandbox = atom<SandboxView | null>(null);
   readonly capabilities: RuntimeCapabilities = {
-    progress: computed(this.steps, (steps) => CLOUD_STEPS.map((name) => ({ name, label: STEP_LABELS[name], status: steps[name] }))),
+    progress: computed(this.steps, (steps) => LAUNCH_STEPS.map((name) => ({ name, label: STEP_LABELS[name], status: steps[name] }))),
     installEarly: (onOutput) => this.installEarly(onOutput),
     readBack: true,
     reattach: () => this.announceRunningPreview(),
     share: this.sandbox,
   };
   #options: CloudRuntimeOptions;
-  #ready?: Promise<SandboxSummary>;
+  #api: SandboxClient;
+  #ready?: Promise<SandboxView>;
   #pending = new Map<string, string>();
   #removals = new Set<string>();
   #sent = new Map<string, string>();
@@ -61,6 +64,7 @@ export class CloudRuntime implements Runtime {
 
   constructor(options: CloudRuntimeOptions) {
     this.#options = options;
+    this.#api = options.client ?? sandboxApi;
   }
 
   ready(): Promise<void> {
@@ -68,25 +72,20 @@ export class CloudRuntime implements Runtime {
     return this.#ready.then(() => undefined);
   }
 
-  async #connect(): Promise<SandboxSummary> {
+  async #connect(): Promise<SandboxView> {
     const started = Date.now();
     this.#step('creating', { state: 'running', since: started });
     try {
-      let sandbox: SandboxSummary;
+      let sandbox: SandboxView;
       if (this.#options.sandboxId) {
         try {
-          ({ sandbox } = await callJson<{ sandbox: SandboxSummary }>('GET', `/api/sandboxes/${this.#options.sandboxId}`));
+          ({ sandbox } = await this.#api.status(this.#options.sandboxId));
         } catch (error) {
           if (error instanceof SandboxApiError && error.status === 404) throw new SandboxGoneError('its cloud sandbox no longer exists (it expired or was deleted)');
           throw error;
         }
       } else {
-        let created: SandboxSummary | undefined;
-        await callStream('POST', '/api/sandboxes', { project: this.#options.project }, (event) => {
-          if (event.type === 'done') created = event.sandbox as SandboxSummary;
-        });
-        if (!created) throw new SandboxApiError('The sandbox was not created.', 500);
-        sandbox = created;
+        sandbox = await this.#api.create(this.#options.project);
       }
       this.#step('creating', { state: 'done', ms: Date.now() - started });
       this.sandbox.set(sandbox);
@@ -151,7 +150,7 @@ export class CloudRuntime implements Runtime {
       const before = new Map(files.map((f) => [f.path, this.#sent.get(f.path)]));
       for (const file of files) this.#sent.set(file.path, file.content);
       try {
-        await callJson('PUT', `/api/sandboxes/${await this.#id()}/files`, { files, remove });
+        await this.#api.writeFiles(await this.#id(), { files, remove });
       } catch (error) {
         // Keep them for the next flush unless something newer replaced them.
         for (const file of files) {
@@ -163,7 +162,7 @@ export class CloudRuntime implements Runtime {
           if (!this.#pending.has(file.path)) this.#pending.set(file.path, file.content);
         }
         for (const path of remove) if (!this.#pending.has(path)) this.#removals.add(path);
-        if (first) this.#step('writing files', { state: 'failed', error: (error as Error).message, ms: Date.now() - started });
+        if (first) this.#step('writing files', { state: 'failed', error: errorMessage(error), ms: Date.now() - started });
         throw error;
       }
       if (first) this.#step('writing files', { state: 'done', ms: Date.now() - started });
@@ -212,13 +211,10 @@ export class CloudRuntime implements Runtime {
     let exitCode = 1;
     const controller = this.#track(options.signal);
     try {
-      await callStream('POST', `/api/sandboxes/${await this.#id()}/exec`, { command }, (event) => {
-        if (event.type === 'output') options.onOutput(String(event.data));
-        if (event.type === 'exit') exitCode = Number(event.exitCode);
-      }, controller.signal);
+      ({ exitCode } = await this.#api.exec(await this.#id(), command, { onOutput: options.onOutput, signal: controller.signal }));
     } catch (error) {
       if (controller.signal.aborted) return { exitCode: 130 };
-      if (install) this.#step('installing', { state: 'failed', error: (error as Error).message, ms: Date.now() - started });
+      if (install) this.#step('installing', { state: 'failed', error: errorMessage(error), ms: Date.now() - started });
       throw error;
     } finally {
       this.#controllers.delete(controller);
@@ -235,15 +231,15 @@ export class CloudRuntime implements Runtime {
     this.#step('starting', { state: 'running', since: started });
     let processId: string;
     try {
-      ({ processId } = await callJson<{ processId: string }>('POST', `/api/sandboxes/${id}/start`, { command }));
+      processId = await this.#api.start(id, command);
     } catch (error) {
-      this.#step('starting', { state: 'failed', error: (error as Error).message, ms: Date.now() - started });
+      this.#step('starting', { state: 'failed', error: errorMessage(error), ms: Date.now() - started });
       throw error;
     }
     this.#step('starting', { state: 'done', ms: Date.now() - started });
     const exit = this.#follow(id, processId, options.onOutput);
     void this.#waitForPreview(id, exit);
-    return { exit, kill: () => void callJson('DELETE', `/api/sandboxes/${id}/processes/${processId}`).catch(() => {}) };
+    return { exit, kill: () => void this.#api.kill(id, processId).catch(() => {}) };
   }
 
   /** The process's output (streamed) and, at the end, its exit code. */
@@ -251,10 +247,7 @@ export class CloudRuntime implements Runtime {
     const controller = this.#track();
     let exitCode = 0;
     try {
-      await callStream('GET', `/api/sandboxes/${id}/logs/${processId}`, undefined, (event) => {
-        if (event.type === 'output') onOutput(String(event.data));
-        if (event.type === 'exit') exitCode = Number(event.exitCode);
-      }, controller.signal);
+      exitCode = (await this.#api.follow(id, processId, { onOutput, signal: controller.signal })) ?? 0;
     } catch {
       // The page is leaving, or the sandbox is gone: the process is no longer ours to watch.
     } finally {
@@ -271,7 +264,7 @@ export class CloudRuntime implements Runtime {
     const deadline = started + (this.#options.portWaitMs ?? 120_000);
     while (!this.#disposed && !exited && Date.now() < deadline) {
       try {
-        const { port, sandbox } = await callJson<{ port: number | null; sandbox?: SandboxSummary }>('GET', `/api/sandboxes/${id}?waitForPortMs=5000`);
+        const { port, sandbox } = await this.#api.status(id, 5000);
         if (port !== null) {
           this.#step('ready', { state: 'done', ms: Date.now() - started });
           const url = this.#freshPreviewUrl(sandbox);
@@ -279,7 +272,7 @@ export class CloudRuntime implements Runtime {
           return;
         }
       } catch (error) {
-        this.#step('ready', { state: 'failed', error: (error as Error).message, ms: Date.now() - started });
+        this.#step('ready', { state: 'failed', error: errorMessage(error), ms: Date.now() - started });
         return;
       }
     }
@@ -289,7 +282,7 @@ export class CloudRuntime implements Runtime {
   /** Whether the app already listens (after a reattach), and if so, announce its preview. */
   async announceRunningPreview(): Promise<boolean> {
     await this.ready();
-    const { port, sandbox } = await callJson<{ port: number | null; sandbox?: SandboxSummary }>('GET', `/api/sandboxes/${await this.#id()}`);
+    const { port, sandbox } = await this.#api.status(await this.#id());
     if (port === null) return false;
     this.#step('ready', { state: 'done', ms: 0 });
     const url = this.#freshPreviewUrl(sandbox);
@@ -298,9 +291,9 @@ export class CloudRuntime implements Runtime {
   }
 
   /** Owner preview URLs change every 12 hours: the latest answer's is the one to show. */
-  #freshPreviewUrl(latest: SandboxSummary | undefined): string {
+  #freshPreviewUrl(latest: SandboxView): string {
     const current = this.sandbox.get()!;
-    if (latest?.previewUrl && latest.id === current.id && latest.previewUrl !== current.previewUrl) this.sandbox.set({ ...current, previewUrl: latest.previewUrl });
+    if (latest.id === current.id && latest.previewUrl !== current.previewUrl) this.sandbox.set({ ...current, previewUrl: latest.previewUrl });
     return this.sandbox.get()!.previewUrl;
   }
 
@@ -311,7 +304,7 @@ export class CloudRuntime implements Runtime {
 
   async readTree(): Promise<Record<string, string>> {
     await this.ready();
-    const { entries } = await callJson<{ entries: Array<{ path: string; content?: string }> }>('GET', `/api/sandboxes/${await this.#id()}/tree`);
+    const entries = await this.#api.tree(await this.#id());
     const files: Record<string, string> = {};
     for (const entry of entries) {
       if (entry.content === undefined) continue;
@@ -338,7 +331,7 @@ export class CloudRuntime implements Runtime {
     return controller;
   }
 
-  #step(step: CloudStep, state: StepState) {
+  #step(step: LaunchStepName, state: StepState) {
     this.steps.setKey(step, state);
   }
 }

@@ -1,4 +1,6 @@
 import type { Agent } from 'node:http';
+import type { TreeEntry } from './sandbox-api';
+
 /**
  * What the server needs from a place that runs untrusted projects. Two implementations:
  * LocalProvider (child processes under bubblewrap, the default) and DaytonaProvider (the cloud).
@@ -42,12 +44,8 @@ export interface BackgroundProcess {
   exit: Promise<number>;
 }
 
-export interface TreeEntry {
-  path: string;
-  size: number;
-  /** Present for text files under the size cap. */
-  content?: string;
-}
+/** A file as the sandbox has it (the API's tree entry). */
+export type { TreeEntry };
 
 /** Where the preview proxy sends a request for a sandbox's port, with the headers it must add. */
 export interface PreviewTarget {

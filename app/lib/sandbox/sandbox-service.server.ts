@@ -11,6 +11,7 @@ import {
 } from './sandbox-provider.server';
 import { newPreviewKey, newShareToken, ownerTokenWindow, previewToken, sameToken, shareLabelKey, TOKEN_PATTERN } from './tokens.server';
 import { errorMessage } from '../error-message';
+import type { SandboxView, ShareView } from './sandbox-api';
 
 export interface SandboxServiceOptions {
   secret: string;
@@ -28,21 +29,7 @@ export interface SandboxServiceOptions {
   now?: () => number;
 }
 
-export type LaunchStep = 'creating' | 'ready' | 'writing files' | 'installing' | 'starting' | 'preview ready';
-
-export interface SandboxView {
-  id: string;
-  project: string;
-  state: SandboxInfo['state'];
-  provider: SandboxProvider['name'];
-  previewUrl: string;
-  createdAt: number;
-}
-
-export interface ShareView {
-  id: string;
-  expiresAt: number;
-}
+export type { SandboxView, ShareView };
 
 export type PreviewResolution =
   | { ok: true; sandboxId: string; kind: 'owner' | 'share' }
