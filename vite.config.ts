@@ -50,6 +50,7 @@ export default defineConfig({
       '@codemirror/lang-markdown',
       '@codemirror/lang-python',
       '@codemirror/theme-one-dark',
+      'zod/mini',
     ],
     exclude: ['@daytonaio/sdk'],
   },

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs } from '@remix-run/node';
 import type { UIMessage } from 'ai';
 import { errorJson } from '~/lib/http/api.server';
 import { HttpError, readJsonBody } from '~/lib/http/json-body.server';
-import { chatRequestSchema } from '~/lib/llm/chat-request';
+import { chatRequestSchema } from '~/lib/llm/chat-request.server';
 import { listModels } from '~/lib/llm/model-list.server';
 import { assertSameOriginJson } from '~/lib/http/same-origin.server';
 import { rateKey } from '~/lib/http/session.server';
