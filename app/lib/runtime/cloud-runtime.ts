@@ -33,9 +33,10 @@ export interface CloudRuntimeOptions {
 
 /**
  * The Runtime interface over /api/sandboxes, and the one orchestration of a cloud launch:
- * create → write files → install → start → wait for the port, each a step with its time. File writes are batched and debounced (one request
- * per flush, only files whose content changed); command output streams from the server; the
- * preview is the sandbox's URL on this app's own origin (the preview proxy).
+ * create → write files → install → start → wait for the port, each a step with its time. File
+ * writes are batched and debounced (one request per flush, only files whose content changed);
+ * command output streams from the server; the preview is the sandbox's URL on this app's own
+ * origin (the preview proxy).
  */
 export class CloudRuntime implements Runtime {
   readonly kind = 'cloud' as const;
