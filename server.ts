@@ -42,7 +42,9 @@ const { service: sandboxes, previewHost } = await createSandboxService(env, secr
   console.error(error.message);
   process.exit(1);
 });
-const preview = createPreviewProxy(sandboxes, { previewHost, sessionCookieName: sessions.cookieName });
+// With PREVIEW_HOST on its own domain, the workbench is at APP_HOST; in development, previews are <token>.localhost:PORT beside the app at localhost:PORT.
+const appHost = env.APP_HOST ?? (env.PREVIEW_HOST ? undefined : previewHost);
+const preview = createPreviewProxy(sandboxes, { previewHost, sessionCookieName: sessions.cookieName, appHost });
 sandboxes.startReaper();
 const chat = new WorkerChatStreamer(env);
 const registry = new RegistryLookup({ registryUrl: env.NPM_REGISTRY_URL });

@@ -125,6 +125,15 @@ describe('sandbox API with the Local provider', () => {
     expect(created.body.url).toMatch(/^http:\/\/[a-z2-7]{32}\.localhost:\d+\/$/);
     expect(created.body.expiresAt - Date.now()).toBeGreaterThan(23.9 * 3_600_000);
     expect((await getWithHost(app.url, created.body.url)).body).toContain('Hello through the proxy');
+    // The problem reporter is put into the owner's preview pages, never into what a share link serves.
+    const asFrame = { 'sec-fetch-dest': 'iframe' };
+    const ownerPage = await getWithHost(app.url, previewUrl, '/', asFrame);
+    expect(ownerPage.body).toContain('appforge-preview-problem');
+    expect(ownerPage.body).toContain('Hello through the proxy');
+    expect(Number(ownerPage.headers['content-length'])).toBe(Buffer.byteLength(ownerPage.body));
+    const sharedPage = await getWithHost(app.url, created.body.url, '/', asFrame);
+    expect(sharedPage.body).toContain('Hello through the proxy');
+    expect(sharedPage.body).not.toContain('appforge-preview-problem');
     // The share host reaches only the sandbox's app, never the app's API.
     const apiViaShare = await getWithHost(app.url, created.body.url, '/api/sandboxes');
     expect(apiViaShare.body).not.toContain('sandboxes"');

@@ -8,7 +8,9 @@ import { fetchPackageVerdicts } from '~/lib/routing/package-facts-client';
 import { WebContainerRuntime } from '~/lib/runtime/webcontainer-runtime';
 import { Workbench } from '~/lib/stores/workbench';
 import { Workbench as WorkbenchView } from '../workbench/Workbench';
+import { AutoFix } from '~/lib/problems/auto-fix';
 import { MessageList } from './MessageList';
+import { ProblemAlert } from './ProblemAlert';
 import { ModelPicker, useModels } from './ModelPicker';
 import { PromptBox } from './PromptBox';
 
@@ -55,6 +57,11 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
   });
   const streaming = status === 'submitted' || status === 'streaming';
   const showWorkbench = useStore(workbench.visible);
+  const problems = useStore(workbench.problems.active);
+  const settledTurns = useStore(workbench.settledTurns);
+  const [autoFixOn, setAutoFixOn] = useState(chat.autoFix ?? false);
+  const autoFix = useMemo(() => new AutoFix(), []);
+  const [autoFixNote, setAutoFixNote] = useState<string | null>(null);
 
   // Feed the answer to the parser as it streams; close everything when the stream ends or fails.
   useEffect(() => {
@@ -67,6 +74,39 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
   const send = (text: string) => {
     clearError();
     void sendMessage({ text }, { body: { model } });
+  };
+
+  const fix = () => send(workbench.fixRequest());
+
+  // Auto-fix: once an answer's actions have run and problems have stopped arriving for a moment,
+  // the stop rules decide between another fix and stopping (with the reason shown).
+  useEffect(() => {
+    if (!autoFixOn || streaming || problems.length === 0) return;
+    let cancelled = false;
+    const timer = setTimeout(() => {
+      // Commands still queued may fail too, or fix it: decide once they have run.
+      void workbench.runner.idle().then(() => {
+        if (cancelled || workbench.problems.active.get().length === 0) return;
+        const decision = autoFix.decide(workbench.problems.active.get());
+        if ('stop' in decision) setAutoFixNote(decision.stop);
+        else if ('fix' in decision) send(workbench.fixRequest(decision.fix));
+      });
+    }, AUTO_FIX_SETTLE_MS);
+    return () => {
+      cancelled = true;
+      clearTimeout(timer);
+    };
+    // `send` is recreated each render; what matters is new problems, a settled turn, the switch.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [autoFixOn, streaming, problems, settledTurns, workbench, autoFix]);
+
+  const toggleAutoFix = (on: boolean) => {
+    setAutoFixOn(on);
+    void updateChat(chat.id, { autoFix: on });
+    if (on) {
+      autoFix.reset();
+      setAutoFixNote(null);
+    }
   };
 
   // The prompt typed on the landing page is kept with the chat until it is sent, so a reload
@@ -101,6 +141,12 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
       <div className={`flex min-w-0 flex-col ${showWorkbench ? 'w-[35%] min-w-80' : 'mx-auto w-full max-w-3xl'}`}>
         <div className="min-h-0 flex-1 overflow-y-auto p-4">
           <MessageList messages={messages} workbench={workbench} streaming={streaming} />
+          <ProblemAlert problems={problems} busy={streaming} onFix={fix} onDismiss={() => problems.forEach((p) => workbench.problems.dismiss(p.signature))} />
+          {autoFixNote && (
+            <p role="status" className="mt-3 rounded-lg border border-gray-300 p-3 text-sm dark:border-gray-700">
+              {autoFixNote}
+            </p>
+          )}
           {error && (
             <div role="alert" className="mt-3 rounded-lg border border-red-300 bg-red-50 p-3 text-sm text-red-800 dark:border-red-800 dark:bg-red-950/40 dark:text-red-200">
               <p>{error.message || 'The request failed.'}</p>
@@ -113,6 +159,10 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
         <div className="p-3">
           <PromptBox onSend={send} onStop={onStop} busy={streaming} placeholder="Ask for a change…" draftKey={chat.id}>
             <ModelPicker value={model} onChange={changeModel} models={models} />
+            <label className="flex items-center gap-1 text-xs" title={`When the app fails, ask the model for a fix by itself (at most ${autoFix.options.maxAttempts} tries per problem)`}>
+              <input type="checkbox" checked={autoFixOn} onChange={(e) => toggleAutoFix(e.target.checked)} />
+              Auto-fix
+            </label>
           </PromptBox>
         </div>
       </div>
@@ -124,6 +174,9 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
     </div>
   );
 }
+
+/** How long problems must stop arriving before auto-fix acts on them. */
+const AUTO_FIX_SETTLE_MS = 1500;
 
 /** Saves messages, action states and files shortly after any of them changes, and on leaving the chat. */
 function usePersistence(chatId: string, messages: UIMessage[], workbench: Workbench) {

@@ -1,5 +1,6 @@
 import { useStore } from '@nanostores/react';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { problemFromPreview } from '~/lib/problems/preview-reporter';
 import type { Workbench } from '~/lib/stores/workbench';
 import { LaunchStepper, LaunchSummary } from './LaunchStepper';
 
@@ -11,7 +12,21 @@ export function PreviewPane({ workbench }: { workbench: Workbench }) {
   const preview = previews[previews.length - 1];
   const [path, setPath] = useState('/');
   const [nonce, setNonce] = useState(0);
+  const reloads = useStore(workbench.previewReloads);
+  const frame = useRef<HTMLIFrameElement>(null);
   const src = preview ? new URL(path || '/', preview.url).href : undefined;
+
+  // What goes wrong in the page, as its reporter tells it (only from this frame, at the preview's origin).
+  const previewOrigin = preview ? new URL(preview.url).origin : null;
+  useEffect(() => {
+    if (!previewOrigin) return;
+    const onMessage = (event: MessageEvent) => {
+      const problem = problemFromPreview(event, { origin: previewOrigin, window: frame.current?.contentWindow });
+      if (problem) workbench.problems.report(problem);
+    };
+    window.addEventListener('message', onMessage);
+    return () => window.removeEventListener('message', onMessage);
+  }, [previewOrigin, workbench]);
   const placeholder = state.state === 'unavailable' ? state.message : 'The preview appears here once the app\u2019s server is running.';
   return (
     <div className="flex h-full flex-col">
@@ -28,7 +43,8 @@ export function PreviewPane({ workbench }: { workbench: Workbench }) {
       </div>
       {progress && (preview ? <LaunchSummary workbench={workbench} progress={progress} /> : <LaunchStepper workbench={workbench} progress={progress} />)}
       <iframe
-        key={`${src ?? 'empty'}#${nonce}`}
+        ref={frame}
+        key={`${src ?? 'empty'}#${nonce}#${reloads}`}
         title="Preview"
         {...(src ? { src } : { srcDoc: placeholderPage(placeholder) })}
         className={`min-h-0 w-full flex-1 border-0 bg-white ${!preview && progress ? 'hidden' : ''}`}

@@ -13,6 +13,8 @@ export interface ChatMeta {
   pendingPrompt?: string;
   /** Where the project runs: the user's choice, its cloud sandbox, whether the fallback happened. */
   runtime?: RuntimeRecord;
+  /** Auto-fix is on for this chat. */
+  autoFix?: boolean;
 }
 
 export interface ChatMessages {

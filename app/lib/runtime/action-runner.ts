@@ -5,6 +5,7 @@ import { errorMessage } from '../error-message';
 import { parsePackageJson } from '../package-json';
 import { INSTALL_COMMAND } from './install-commands';
 import type { ActionStatus } from './records';
+import { outputTail, whereFrom, type ProblemReport } from '../problems/problem';
 
 export type { ActionStatus };
 
@@ -53,6 +54,8 @@ export interface RunnerDeps {
   onCommandFailed?: (output: string) => void;
   /** A shell command finished (it may have created or changed files). */
   afterCommand?: () => void;
+  /** A command failed, or the app's server stopped with an error. */
+  onProblem?: (problem: ProblemReport) => void;
 }
 
 /**
@@ -208,9 +211,11 @@ export class ActionRunner {
     this.#deps.afterCommand?.();
     if (signal.aborted) return { state: 'aborted' };
     if (exitCode !== 0) {
+      const error = `\`${command}\` exited with code ${exitCode}`;
       this.#deps.terminal.error(`exit code ${exitCode}`);
       this.#deps.onCommandFailed?.(tail);
-      return { state: 'failed', error: `\`${command}\` exited with code ${exitCode}` };
+      this.#deps.onProblem?.({ kind: 'command', message: error, where: whereFrom(tail), output: outputTail(tail) });
+      return { state: 'failed', error };
     }
     return { state: 'complete' };
   }
@@ -218,11 +223,20 @@ export class ActionRunner {
   async #runStart(key: string, command: string): Promise<ActionStatus> {
     const runtime = await this.#deps.awaitRuntime();
     this.#deps.terminal.command(command, 'running in the background');
-    const server = await runtime.start(command, { onOutput: (chunk) => this.#deps.terminal.output(chunk) });
+    let tail = '';
+    const server = await runtime.start(command, {
+      onOutput: (chunk) => {
+        tail = (tail + chunk).slice(-OUTPUT_TAIL);
+        this.#deps.terminal.output(chunk);
+      },
+    });
     void server.exit.catch(() => 137).then((code) => {
       if (code !== 0) {
+        const error = `\`${command}\` exited with code ${code}`;
         this.#deps.terminal.error(`${command} exited with code ${code}`);
-        this.#finish(key, { state: 'failed', error: `\`${command}\` exited with code ${code}` });
+        this.#finish(key, { state: 'failed', error });
+        // 130 and 143: stopped on purpose (Stop, a runtime switch), not a crash.
+        if (code !== 130 && code !== 143) this.#deps.onProblem?.({ kind: 'start', message: error, where: whereFrom(tail), output: outputTail(tail) });
       }
     });
     return { state: 'complete' };

@@ -1,4 +1,5 @@
 import type { ReadableAtom } from 'nanostores';
+import type { ProblemReport } from '../problems/problem';
 
 /**
  * Where a project's files live and its commands run. The browser (WebContainer) and the cloud
@@ -65,6 +66,8 @@ export interface RuntimeCapabilities {
   reattach?(): Promise<boolean>;
   /** The running app can be shared with a link. */
   readonly share?: ReadableAtom<ShareTarget | null>;
+  /** Reports what goes wrong in the preview page itself (where the workbench cannot see it otherwise). */
+  onProblem?(listener: (problem: ProblemReport) => void): () => void;
 }
 
 export interface Runtime {

@@ -1,6 +1,7 @@
 import type { FileSystemTree, WebContainer } from '@webcontainer/api';
 import { RuntimeUnavailableError, type CommandOptions, type PreviewInfo, type Runtime, type RuntimeCapabilities, type RunningProcess } from './runtime';
 import { errorMessage } from '../error-message';
+import { outputTail, whereFrom, type ProblemReport } from '../problems/problem';
 
 /** Offline, the boot neither succeeds nor fails (it waits for StackBlitz's servers): give up after this. */
 export const BOOT_TIMEOUT_MS = 20_000;
@@ -29,8 +30,14 @@ async function probeRuntimeServers(): Promise<void> {
 /** Runs the project inside the tab with StackBlitz's WebContainer (Node.js in WebAssembly). */
 export class WebContainerRuntime implements Runtime {
   readonly kind = 'browser' as const;
-  /** Files live in the tab and previews are the tab's own: nothing to report, read back or share. */
-  readonly capabilities: RuntimeCapabilities = {};
+  /** Files live in the tab and previews are the tab's own: nothing to read back or share; the preview's errors are forwarded. */
+  readonly capabilities: RuntimeCapabilities = {
+    onProblem: (listener) => {
+      this.#problemListeners.add(listener);
+      return () => this.#problemListeners.delete(listener);
+    },
+  };
+  #problemListeners = new Set<(problem: ProblemReport) => void>();
   #load: Loader;
   #probe: () => Promise<void>;
   #timeoutMs: number;
@@ -53,7 +60,7 @@ export class WebContainerRuntime implements Runtime {
       if (typeof window !== 'undefined' && !window.crossOriginIsolated) {
         throw new RuntimeUnavailableError('this page is not cross-origin isolated (the server must send COOP and COEP headers)');
       }
-      booting ??= this.#load().then(({ WebContainer }) => WebContainer.boot({ coep: 'credentialless', workdirName: 'project' }));
+      booting ??= this.#load().then(({ WebContainer }) => WebContainer.boot({ coep: 'credentialless', workdirName: 'project', forwardPreviewErrors: true }));
       const unreachable = this.#probe().then(() => new Promise<never>(() => {}));
       const container = await withTimeout(Promise.race([booting, unreachable]), this.#timeoutMs).catch((error: unknown) => {
         booting = undefined;
@@ -64,6 +71,10 @@ export class WebContainerRuntime implements Runtime {
         container.on('server-ready', (port, url) => this.#emit({ port, url })),
         container.on('port', (port, type, url) => {
           if (type === 'open') this.#emit({ port, url });
+        }),
+        container.on('preview-message', (message) => {
+          const problem = previewProblem(message);
+          for (const listener of this.#problemListeners) listener(problem);
         }),
       );
       return container;
@@ -162,4 +173,14 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 /** Test hook: forget the per-tab boot so a fake can be booted again. */
 export function resetWebContainerBootForTests() {
   booting = undefined;
+}
+
+/** WebContainer's forwarded preview error, as a problem. */
+export function previewProblem(message: { type: string; message?: string; stack?: string; args?: unknown[] }): ProblemReport {
+  const stack = message.stack ?? '';
+  const text =
+    message.type === 'PREVIEW_CONSOLE_ERROR'
+      ? (message.args ?? []).map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' ')
+      : `${message.type === 'PREVIEW_UNHANDLED_REJECTION' ? 'Unhandled rejection: ' : ''}${message.message ?? 'Unknown error'}`;
+  return { kind: 'runtime', message: text.slice(0, 2000), where: whereFrom(stack), output: stack ? outputTail(stack) : undefined };
 }

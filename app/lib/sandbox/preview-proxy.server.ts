@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
 import { describeError, logConnectionError } from '../http/connection-errors.server';
+import { reporterScript } from '../problems/preview-reporter';
 import type { SandboxService } from './sandbox-service.server';
 
 /**
@@ -14,7 +15,15 @@ export interface PreviewProxyOptions {
   previewHost: string;
   /** The app's session cookie: never forwarded to a sandbox. */
   sessionCookieName: string;
+  /**
+   * The workbench's host (e.g. "localhost:5173", or APP_HOST): the only parent the problem
+   * reporter in owner previews talks to. Absent: no reporter is injected.
+   */
+  appHost?: string;
 }
+
+/** HTML pages larger than this are passed through without the problem reporter. */
+const MAX_INJECTED_PAGE = 5_000_000;
 
 const FRAMEABLE_HEADERS: Record<string, string> = {
   'cross-origin-resource-policy': 'cross-origin',
@@ -36,7 +45,10 @@ export function createPreviewProxy(service: SandboxService, options: PreviewProx
   });
   proxy.on('econnreset', (error) => logConnectionError('preview proxy', error));
 
-  proxy.on('proxyRes', (proxyRes) => {
+  /** Owner preview page requests that get the problem reporter (their answers are handled here). */
+  const reporting = new WeakSet<IncomingMessage>();
+
+  proxy.on('proxyRes', (proxyRes, req, res) => {
     const cookies = proxyRes.headers['set-cookie'];
     if (cookies) proxyRes.headers['set-cookie'] = previewCookies(cookies, options.sessionCookieName);
     // The workbench must be able to frame the preview; the app's own framing rules would forbid it.
@@ -45,6 +57,7 @@ export function createPreviewProxy(service: SandboxService, options: PreviewProx
     Object.assign(proxyRes.headers, FRAMEABLE_HEADERS);
     // The preview's host name is its token: never send it to the sites the preview calls.
     proxyRes.headers['referrer-policy'] ??= 'no-referrer';
+    if (reporting.has(req)) withReporter(proxyRes, res as ServerResponse, options.appHost!);
   });
 
   const tokenOf = (req: IncomingMessage): string | null => {
@@ -66,7 +79,7 @@ export function createPreviewProxy(service: SandboxService, options: PreviewProx
     if (!resolution.ok) return { error: resolution.status === 410 ? gone() : notFound() };
     const preview = await service.previewTarget(resolution.sandboxId);
     if (!preview) return { error: notRunning() };
-    return { preview };
+    return { preview, kind: resolution.kind };
   };
 
   /** Express-style middleware: handles preview hosts, passes everything else on. */
@@ -76,7 +89,13 @@ export function createPreviewProxy(service: SandboxService, options: PreviewProx
     try {
       const found = await target(token);
       if ('error' in found) return page(res, found.error!);
-      proxy.web(req, res, { target: found.preview.url, agent: found.preview.agent, headers: forwardHeaders(req, found.preview.headers) }, (error) => {
+      // The owner's own preview pages report problems to the workbench; a share link's never do.
+      const report = Boolean(options.appHost) && found.kind === 'owner' && isPageRequest(req);
+      if (report) {
+        reporting.add(req);
+        req.headers['accept-encoding'] = 'identity';
+      }
+      proxy.web(req, res, { target: found.preview.url, agent: found.preview.agent, headers: forwardHeaders(req, found.preview.headers), selfHandleResponse: report }, (error) => {
         logConnectionError('preview proxy', error);
         if (!res.headersSent) page(res, notRunning());
         else res.destroy();
@@ -108,6 +127,55 @@ export function createPreviewProxy(service: SandboxService, options: PreviewProx
   }
 
   return { handle, upgrade, isPreviewRequest: (req: IncomingMessage) => tokenOf(req) !== null };
+}
+
+/** A top-level page load in the preview frame (not a script, an image or a fetch). */
+function isPageRequest(req: IncomingMessage): boolean {
+  if (req.method !== 'GET') return false;
+  const dest = req.headers['sec-fetch-dest'];
+  if (dest) return dest === 'iframe' || dest === 'document';
+  return /text\/html/.test(req.headers.accept ?? '');
+}
+
+/** Answers with the upstream response, the problem reporter put at the top of an HTML page. */
+function withReporter(proxyRes: IncomingMessage, res: ServerResponse, appHost: string) {
+  const status = proxyRes.statusCode ?? 502;
+  const html = /text\/html/i.test(String(proxyRes.headers['content-type'] ?? ''));
+  const encoded = (proxyRes.headers['content-encoding'] ?? 'identity') !== 'identity';
+  if (!html || encoded) {
+    res.writeHead(status, proxyRes.headers);
+    proxyRes.pipe(res);
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const passThrough = () => {
+    // Too large to hold: sent as it is, without the reporter.
+    proxyRes.removeListener('data', collect);
+    proxyRes.removeListener('end', finish);
+    res.writeHead(status, proxyRes.headers);
+    for (const chunk of chunks) res.write(chunk);
+    proxyRes.pipe(res);
+  };
+  const collect = (chunk: Buffer) => {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size > MAX_INJECTED_PAGE) passThrough();
+  };
+  const finish = () => {
+    const page = Buffer.concat(chunks).toString('utf8');
+    const script = reporterScript({ appHost, status });
+    const head = /<head(\s[^>]*)?>/i.exec(page) ?? /<html(\s[^>]*)?>/i.exec(page);
+    const body = head ? page.slice(0, head.index + head[0].length) + script + page.slice(head.index + head[0].length) : script + page;
+    const headers = { ...proxyRes.headers };
+    delete headers['content-length'];
+    delete headers['transfer-encoding'];
+    res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
+    res.end(body);
+  };
+  proxyRes.on('data', collect);
+  proxyRes.on('end', finish);
+  proxyRes.on('error', () => res.destroy());
 }
 
 /**

@@ -8,6 +8,9 @@ import { FilesStore } from './files';
 import { ProjectSync } from '../runtime/project-sync';
 import { RuntimeController, type RuntimeControllerDeps, type RuntimeRecord } from '../runtime/runtime-controller';
 import { TerminalStore } from './terminal';
+import { ProblemsStore } from '../problems/problems-store';
+import { fixRequest } from '../problems/fix-request';
+import type { Problem } from '../problems/problem';
 
 /** What an assistant message shows: its prose, with each artifact's card in its place. */
 export type MessageBlock = { type: 'text'; text: string } | { type: 'artifact'; artifactKey: string };
@@ -42,11 +45,22 @@ export class Workbench {
   readonly runner: ActionRunner;
   readonly runtime: RuntimeController;
   readonly sync = new ProjectSync(this.files, this.terminal);
+  /** What failed: commands, the app's server, the preview page. */
+  readonly problems = new ProblemsStore();
+  /** Counts the answers whose actions have all run (auto-fix and the preview reload follow it). */
+  readonly settledTurns = atom(0);
+  /** Raised to make the preview load again (after a fix has run). */
+  readonly previewReloads = atom(0);
   readonly selectedFile = atom<string | null>(null);
   readonly blocks = map<Record<string, MessageBlock[]>>({});
   readonly visible = computed([this.files.files], (files) => Object.keys(files).length > 0);
   #parses = new Map<string, MessageParse>();
   #prompt = '';
+  /** The project when it last ran without problems for a while after an answer (null: never). */
+  #lastGood: Record<string, string> | null = null;
+  #goodTimer?: ReturnType<typeof setTimeout>;
+  #fixPending = false;
+  #unsubscribe: Array<() => void> = [];
 
   constructor(options: WorkbenchOptions) {
     this.runtime = new RuntimeController(
@@ -75,7 +89,30 @@ export class Workbench {
       awaitRuntime: () => this.runtime.awaitRuntime(),
       onCommandFailed: (output) => this.runtime.commandFailed(output),
       afterCommand: () => void this.sync.readBack(),
+      onProblem: (problem) => this.problems.report(problem),
     });
+    // Problems the runtime itself sees (the browser runtime's preview errors).
+    let stopWatching: (() => void) | undefined;
+    this.#unsubscribe.push(
+      this.runtime.current.subscribe((runtime) => {
+        stopWatching?.();
+        stopWatching = runtime?.capabilities.onProblem?.((problem) => this.problems.report(problem));
+      }),
+      () => stopWatching?.(),
+      this.problems.onReport(() => clearTimeout(this.#goodTimer)),
+    );
+  }
+
+  /**
+   * The follow-up that asks the model to fix the current problems (or the given ones); the
+   * problems are cleared, since what fails after the fix is news, and the preview reloads once
+   * the fix has run.
+   */
+  fixRequest(problems: readonly Problem[] = this.problems.active.get()): string {
+    const text = fixRequest({ problems, files: this.files.snapshot(), lastGood: this.#lastGood });
+    this.problems.clear();
+    this.#fixPending = true;
+    return text;
   }
 
   /** Restores a saved chat: cards come back with their saved states, and the project is brought up again. */
@@ -125,6 +162,24 @@ export class Workbench {
     });
   }
 
+  /** An answer has ended: once its actions have run, the turn is settled. */
+  #afterAnswer() {
+    void this.runner.idle().then(() => {
+      this.settledTurns.set(this.settledTurns.get() + 1);
+      if (this.#fixPending) {
+        this.#fixPending = false;
+        this.previewReloads.set(this.previewReloads.get() + 1);
+      }
+      // The project counts as working if nothing fails for a while after the answer's actions ran.
+      const snapshot = this.files.snapshot();
+      clearTimeout(this.#goodTimer);
+      if (this.problems.active.get().length > 0) return;
+      this.#goodTimer = setTimeout(() => {
+        if (this.problems.active.get().length === 0) this.#lastGood = snapshot;
+      }, WORKING_AFTER_MS);
+    });
+  }
+
   /** The answer stopped (Stop, or an error): close what was open and abort queued work. */
   stop(messages: UIMessage[]) {
     this.update(messages, false);
@@ -140,6 +195,7 @@ export class Workbench {
     parse.ended = true;
     this.#apply(messageId, parse.parser.end());
     this.files.streamingPath = null;
+    this.#afterAnswer();
   }
 
   #apply(messageId: string, events: ParserEvent[], replay?: { saved: Record<string, ActionStatus> }) {
@@ -172,11 +228,16 @@ export class Workbench {
   }
 
   dispose() {
+    clearTimeout(this.#goodTimer);
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
     this.runner.abort();
     this.runtime.dispose();
   }
 }
 
+
+/** How long the app must run without a problem after an answer to count as working. */
+const WORKING_AFTER_MS = 5000;
 
 export function messageText(message: UIMessage): string {
   let text = '';

@@ -1,0 +1,56 @@
+import type { Problem, ProblemKind } from '~/lib/problems/problem';
+
+const KIND: Record<ProblemKind, string> = {
+  command: 'Command failed',
+  start: 'Server stopped',
+  build: 'Build error',
+  runtime: 'Error in the page',
+  http: 'Server error',
+};
+
+interface ProblemAlertProps {
+  problems: readonly Problem[];
+  onFix: () => void;
+  onDismiss: () => void;
+  /** Fix it waits while an answer streams. */
+  busy: boolean;
+}
+
+/** "The app failed: …" with the details one click away, Fix it and Dismiss. */
+export function ProblemAlert({ problems, onFix, onDismiss, busy }: ProblemAlertProps) {
+  if (problems.length === 0) return null;
+  const [first] = problems;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+  return (
+    <div role="alert" aria-label="The app failed" className="mt-3 rounded-lg border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950/40 dark:text-amber-100">
+      <p className="font-medium">
+        The app failed: {first.message.split('\n')[0].slice(0, 200)}
+        {more}
+      </p>
+      <details className="mt-1">
+        <summary className="cursor-pointer text-xs">Details</summary>
+        <ul className="mt-1 space-y-2">
+          {problems.map((problem) => (
+            <li key={problem.signature}>
+              <p className="text-xs font-medium">
+                {KIND[problem.kind]}
+                {problem.where ? ` in ${problem.where}` : ''}
+                {problem.count > 1 ? ` · ${problem.count}×` : ''}
+              </p>
+              <p className="whitespace-pre-wrap text-xs">{problem.message}</p>
+              {problem.output && problem.output !== problem.message && <pre className="mt-1 max-h-48 overflow-auto rounded bg-black/5 p-2 text-[11px] dark:bg-white/5">{problem.output}</pre>}
+            </li>
+          ))}
+        </ul>
+      </details>
+      <div className="mt-2 flex gap-2">
+        <button type="button" className="btn-primary" disabled={busy} onClick={onFix}>
+          Fix it
+        </button>
+        <button type="button" className="btn-ghost" onClick={onDismiss}>
+          Dismiss
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,52 @@
+import type { Problem } from './problem';
+
+export interface AutoFixOptions {
+  /** Fixes tried for one signature before auto-fix gives up (default 2). */
+  maxAttempts: number;
+}
+
+export const DEFAULT_AUTO_FIX: AutoFixOptions = { maxAttempts: 2 };
+
+export type AutoFixDecision = { fix: Problem[] } | { stop: string } | { wait: true };
+
+/**
+ * The stop rules of auto-fix, apart from the UI: each problem signature gets at most
+ * `maxAttempts` fixes; when a signature comes back after its last allowed fix, auto-fix stops at
+ * once (for every problem, not only that one) and says why. Stopping is final until the user
+ * turns auto-fix on again.
+ */
+export class AutoFix {
+  #attempts = new Map<string, number>();
+  #stopped: string | null = null;
+
+  constructor(readonly options: AutoFixOptions = DEFAULT_AUTO_FIX) {}
+
+  get stopped(): string | null {
+    return this.#stopped;
+  }
+
+  /** What to do about the current problems, once the answer and its commands have settled. */
+  decide(problems: readonly Problem[]): AutoFixDecision {
+    if (this.#stopped) return { wait: true };
+    if (problems.length === 0) return { wait: true };
+    const spent = problems.find((p) => (this.#attempts.get(p.signature) ?? 0) >= this.options.maxAttempts);
+    if (spent) {
+      const tries = this.options.maxAttempts === 1 ? 'one fix' : `${this.options.maxAttempts} fixes`;
+      this.#stopped = `Auto-fix stopped: the same problem came back after ${tries} (“${spent.message.split('\n')[0].slice(0, 120)}”). Fix it by hand, or ask for a different approach.`;
+      return { stop: this.#stopped };
+    }
+    for (const problem of problems) this.#attempts.set(problem.signature, (this.#attempts.get(problem.signature) ?? 0) + 1);
+    return { fix: [...problems] };
+  }
+
+  /** How many fixes a signature has had. */
+  attempts(signature: string): number {
+    return this.#attempts.get(signature) ?? 0;
+  }
+
+  /** Turned on again by the user: a fresh budget. */
+  reset() {
+    this.#attempts.clear();
+    this.#stopped = null;
+  }
+}

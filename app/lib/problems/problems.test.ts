@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { AutoFix } from './auto-fix';
+import { FIX_FILES_BUDGET, fixRequest } from './fix-request';
+import { outputTail, problemSignature, whereFrom, type Problem, type ProblemReport } from './problem';
+import { ProblemsStore } from './problems-store';
+import { problemFromPreview, reporterScript, PREVIEW_REPORT } from './preview-reporter';
+
+const problem = (report: ProblemReport, count = 1): Problem => ({ ...report, signature: problemSignature(report), count, at: 0 });
+
+describe('problem signatures', () => {
+  it('are the same for the same failure whatever the line, port, time or hash, and differ by file, kind and message', () => {
+    const a = problemSignature({ kind: 'build', message: 'Failed to resolve import "./Missing" from "src/App.jsx" (http://tok.localhost:5173/src/App.jsx?t=1795436697191)', where: 'src/App.jsx:2' });
+    const b = problemSignature({ kind: 'build', message: 'Failed to resolve import "./Missing" from "src/App.jsx" (http://other.localhost:4000/src/App.jsx?t=1)', where: 'src/App.jsx:7' });
+    expect(a).toBe(b);
+    expect(problemSignature({ kind: 'runtime', message: 'x is not defined at 3:14 (pid 4242, build 9f8e7d6c5b)' })).toBe(problemSignature({ kind: 'runtime', message: 'x is not defined at 9:1 (pid 17, build 0a1b2c3d4e)' }));
+    expect(problemSignature({ kind: 'build', message: 'boom', where: 'src/a.js:1' })).not.toBe(problemSignature({ kind: 'build', message: 'boom', where: 'src/b.js:1' }));
+    expect(problemSignature({ kind: 'build', message: 'boom' })).not.toBe(problemSignature({ kind: 'runtime', message: 'boom' }));
+    expect(problemSignature({ kind: 'runtime', message: 'x is not defined' })).not.toBe(problemSignature({ kind: 'runtime', message: 'y is not defined' }));
+  });
+
+  it('find the project file a stack or compiler message names, without node_modules or sandbox paths', () => {
+    expect(whereFrom('Error: Cannot find module \'./greeting\'\n    at Module._resolveFilename (node:internal/modules/cjs/loader:1145:15)\n    at Object.<anonymous> (/home/sandbox/project/server.js:1:18)')).toBe('server.js:1');
+    expect(whereFrom('at f (/app/node_modules/react/index.js:3:1)\n at g (src/App.jsx:12:5)')).toBe('src/App.jsx:12');
+    expect(whereFrom('http://tok.localhost:5173/src/main.tsx:4:9')).toBe('src/main.tsx:4');
+    expect(whereFrom('no file here')).toBeUndefined();
+  });
+
+  it('keep the end of the output, without colours', () => {
+    const lines = Array.from({ length: 100 }, (_, i) => `\x1b[31mline ${i}\x1b[0m`).join('\n');
+    const tail = outputTail(lines);
+    expect(tail.split('\n')).toHaveLength(40);
+    expect(tail).toMatch(/^line 60\n/);
+    expect(tail).not.toContain('\x1b');
+  });
+});
+
+describe('ProblemsStore', () => {
+  it('keeps one entry per signature with a count, and hides a dismissed signature for good', () => {
+    const store = new ProblemsStore();
+    store.report({ kind: 'runtime', message: 'boom at 1:1' });
+    store.report({ kind: 'runtime', message: 'boom at 2:7' });
+    store.report({ kind: 'start', message: '`node server.js` exited with code 1' });
+    expect(store.active.get().map((p) => [p.kind, p.count])).toEqual([['runtime', 2], ['start', 1]]);
+    store.dismiss(store.active.get()[0].signature);
+    expect(store.report({ kind: 'runtime', message: 'boom at 9:9' })).toBeNull();
+    expect(store.active.get().map((p) => p.kind)).toEqual(['start']);
+  });
+});
+
+describe('auto-fix stop rules', () => {
+  it('fixes a problem at most N times, then stops at once and says why; a reset gives a fresh budget', () => {
+    const auto = new AutoFix({ maxAttempts: 2 });
+    const crash = problem({ kind: 'start', message: '`node server.js` exited with code 1' });
+    const other = problem({ kind: 'runtime', message: 'x is not defined' });
+    expect(auto.decide([])).toEqual({ wait: true });
+    expect(auto.decide([crash])).toEqual({ fix: [crash] });
+    expect(auto.decide([crash, other])).toEqual({ fix: [crash, other] });
+    const stop = auto.decide([other, crash]);
+    expect(stop).toEqual({ stop: expect.stringMatching(/^Auto-fix stopped: the same problem came back after 2 fixes \(“`node server.js` exited with code 1”\)/) });
+    // Stopped means stopped, for every problem, until the user turns it on again.
+    expect(auto.decide([problem({ kind: 'build', message: 'new' })])).toEqual({ wait: true });
+    auto.reset();
+    expect(auto.decide([crash])).toEqual({ fix: [crash] });
+  });
+});
+
+describe('the fix request', () => {
+  const files = { 'server.js': "const greeting = require('./greeting');\n", 'src/App.jsx': 'export default 1;\n', 'README.md': 'hello' };
+
+  it('carries the problems, the files they name and what changed since the app last worked, not the whole project', () => {
+    const crash = problem({ kind: 'start', message: '`node server.js` exited with code 1', where: 'server.js:1', output: "Error: Cannot find module './greeting'\n    at /home/sandbox/project/server.js:1:18" });
+    const text = fixRequest({ problems: [crash], files, lastGood: { ...files, 'server.js': 'old' } });
+    expect(text).toContain('Problem 1: the app’s server stopped (server.js:1):\n`node server.js` exited with code 1');
+    expect(text).toContain("Cannot find module './greeting'");
+    expect(text).toContain("server.js:\n```\nconst greeting = require('./greeting');\n\n```");
+    expect(text).not.toContain('README.md:\n');
+    expect(text).toContain('Changed since the app last ran without problems: server.js.');
+    expect(fixRequest({ problems: [crash], files, lastGood: null })).toContain('The project has not run without problems yet.');
+  });
+
+  it('leaves out files over the budget and says so', () => {
+    const big = { 'server.js': 'x'.repeat(FIX_FILES_BUDGET + 1) };
+    const text = fixRequest({ problems: [problem({ kind: 'start', message: 'crash', where: 'server.js:1' })], files: big, lastGood: null });
+    expect(text.length).toBeLessThan(2000);
+    expect(text).toContain('Left out for size: server.js.');
+  });
+});
+
+describe('the preview reporter', () => {
+  const frame = {};
+  const message = { type: PREVIEW_REPORT, problem: { kind: 'runtime', message: 'boom', where: 'http://tok.localhost:5173/src/App.jsx:3', output: 'Error: boom' } };
+
+  it('is accepted only from the preview frame, at the preview origin, in its shape', () => {
+    const preview = { origin: 'http://tok.localhost:5173', window: frame };
+    expect(problemFromPreview({ origin: 'http://tok.localhost:5173', source: frame, data: message }, preview)).toEqual({ kind: 'runtime', message: 'boom', where: 'src/App.jsx:3', output: 'Error: boom' });
+    expect(problemFromPreview({ origin: 'http://evil.example', source: frame, data: message }, preview)).toBeNull();
+    expect(problemFromPreview({ origin: 'http://tok.localhost:5173', source: {}, data: message }, preview)).toBeNull();
+    expect(problemFromPreview({ origin: 'http://tok.localhost:5173', source: frame, data: { ...message, type: 'other' } }, preview)).toBeNull();
+    expect(problemFromPreview({ origin: 'http://tok.localhost:5173', source: frame, data: { ...message, problem: { kind: 'command', message: 'x' } } }, preview)).toBeNull();
+    expect(problemFromPreview({ origin: 'http://tok.localhost:5173', source: frame, data: message }, { ...preview, window: null })).toBeNull();
+  });
+
+  it('is a script that posts only to the app host it was given, and cannot be broken out of', () => {
+    const script = reporterScript({ appHost: 'localhost:5173</script><script>alert(1)', status: 500 });
+    expect(script.match(/<\/script>/g)).toHaveLength(1);
+    expect(script).toContain('localhost:5173\\u003c/script>');
+    expect(() => new Function(script.replace(/^<script>|<\/script>$/g, ''))).not.toThrow();
+  });
+});
