@@ -72,6 +72,27 @@ describe('ActionRunner', () => {
     expect(Object.values(runner.actions.get()).map((a) => a.status.state)).toEqual(['complete', 'complete']);
   });
 
+  it('reports a failed command and a crashed server as problems, with where and the output tail', async () => {
+    const runtime = new FakeRuntime();
+    runtime.scripts.set('npm run build', { output: 'src/App.tsx:3:7 - error TS2304: Cannot find name x\n', exitCode: 2 });
+    const problems: unknown[] = [];
+    const runner = new ActionRunner({ files: { open() {}, append() {}, release() {} }, terminal: new TerminalStore(), awaitRuntime: async () => runtime, onProblem: (p) => problems.push(p) });
+    for (const event of parseAnswer(artifact(shell('npm run build') + start('node server.js')), 7).events) runner.handle('m1', event);
+    await runner.idle();
+    runtime.servers[0].finish(1);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(problems).toEqual([
+      { kind: 'command', message: '`npm run build` exited with code 2', where: 'src/App.tsx:3', output: 'src/App.tsx:3:7 - error TS2304: Cannot find name x' },
+      { kind: 'start', message: '`node server.js` exited with code 1', where: undefined, output: 'serving node server.js' },
+    ]);
+    // A server stopped on purpose is not a problem.
+    for (const event of parseAnswer(artifact(start('node again.js')), 7).events) runner.handle('m2', event);
+    await runner.idle();
+    runtime.servers[1].finish(143);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(problems).toHaveLength(2);
+  });
+
   it('marks a start action failed when its server exits with an error', async () => {
     const runtime = new FakeRuntime();
     const { runner, feed } = setup(runtime);

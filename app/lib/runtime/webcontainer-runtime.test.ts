@@ -136,4 +136,23 @@ describe('WebContainerRuntime', () => {
     const runtime = new WebContainerRuntime({ probe: reachable, load: loaderFor('never'), timeoutMs: 30 });
     await expect(runtime.ready()).rejects.toThrow(/did not boot within/);
   });
+
+  it("forwards the preview's own errors (boot with forwardPreviewErrors) as problems", async () => {
+    const container = new FakeContainer();
+    let bootOptions: unknown;
+    const runtime = new WebContainerRuntime({
+      load: async () => ({ WebContainer: { boot: async (options: unknown) => ((bootOptions = options), container) } }) as never,
+      probe: reachable,
+    });
+    const problems: unknown[] = [];
+    runtime.capabilities.onProblem!((problem) => problems.push(problem));
+    await runtime.ready();
+    expect(bootOptions).toMatchObject({ forwardPreviewErrors: true });
+    container.emit('preview-message', { type: 'PREVIEW_UNCAUGHT_EXCEPTION', message: 'x is not defined', stack: 'ReferenceError: x is not defined\n    at App (https://abc.webcontainer.io/src/App.jsx:4:9)', previewId: 'p', port: 5173, pathname: '/', search: '', hash: '' });
+    container.emit('preview-message', { type: 'PREVIEW_CONSOLE_ERROR', args: ['Warning:', { a: 1 }], stack: '', previewId: 'p', port: 5173, pathname: '/', search: '', hash: '' });
+    expect(problems).toEqual([
+      { kind: 'runtime', message: 'x is not defined', where: 'src/App.jsx:4', output: 'ReferenceError: x is not defined\n    at App (https://abc.webcontainer.io/src/App.jsx:4:9)' },
+      { kind: 'runtime', message: 'Warning: {"a":1}', where: undefined, output: undefined },
+    ]);
+  });
 });
