@@ -31,6 +31,7 @@ const schema = z.object({
   MODELS: z.string().trim().optional(),
   /** Largest accepted /api/chat request body, in bytes. */
   CHAT_MAX_BODY_BYTES: int(2_000_000, 10_000, 50_000_000),
+  AUTO_FIX_TOKEN_BUDGET: int(300_000, 1_000, 100_000_000),
   /** Chat requests allowed per minute, per browser session and per client IP address. */
   CHAT_RATE_PER_MINUTE: int(20, 1, 100_000),
   CHAT_RATE_PER_MINUTE_PER_IP: int(60, 1, 1_000_000),

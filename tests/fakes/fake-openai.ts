@@ -72,7 +72,8 @@ export class FakeOpenAI {
     const path = (req.url ?? '/').replace(/^\/(api\/)?v1/, '');
     try {
       if (req.method === 'GET' && path === '/models') {
-        return json(res, 200, { data: [{ id: 'fake/coder', name: 'Fake Coder' }, { id: 'fake/fast', name: 'Fake Fast' }] });
+        // Prices in OpenRouter's shape: US dollars per token.
+        return json(res, 200, { data: [{ id: 'fake/coder', name: 'Fake Coder', pricing: { prompt: '0.000003', completion: '0.000015' } }, { id: 'fake/fast', name: 'Fake Fast' }] });
       }
       if (req.method === 'POST' && path === '/__script') {
         this.script(...((await readJson(req)) as ScriptRule[]));

@@ -42,9 +42,11 @@ describe('/api/chat', () => {
     const response = await action({ request: chatRequest(userMessage('build me a thing')) });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/event-stream');
-    const { text, error, types, raw } = await readUIStream(response);
+    const { text, error, types, raw, metadata } = await readUIStream(response);
     expect(error).toBeUndefined();
     expect(text).toBe('Hello <boltArtifact id="a" title="A"></boltArtifact> world');
+    // The provider's usage (the fake counts 10 in, a token per 4 characters out) comes with the message.
+    expect(metadata).toEqual({ usage: { inputTokens: 10, outputTokens: Math.ceil(text.length / 4) }, model: 'fake/coder' });
     expect(types.at(-1)).toBe('finish');
     expect(raw).not.toContain(KEY);
     expect(fake.requests[0].authorization).toBe(`Bearer ${KEY}`);

@@ -8,6 +8,7 @@ import { fetchPackageVerdicts } from '~/lib/routing/package-facts-client';
 import { WebContainerRuntime } from '~/lib/runtime/webcontainer-runtime';
 import { Workbench } from '~/lib/stores/workbench';
 import { Workbench as WorkbenchView } from '../workbench/Workbench';
+import { answerMetadata, formatUsage, totalUsage } from '~/lib/llm/models';
 import { AutoFix } from '~/lib/problems/auto-fix';
 import { MessageList } from './MessageList';
 import { ProblemAlert } from './ProblemAlert';
@@ -47,7 +48,8 @@ export function ChatSession(props: ChatSessionProps) {
 
 function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { workbench: Workbench }) {
   const [model, setModel] = useState(chat.model);
-  const { models } = useModels();
+  const { models, autoFixTokenBudget } = useModels();
+  const priceOf = (id: string) => models.find((m) => m.id === id)?.price;
   const transport = useMemo(() => new DefaultChatTransport({ api: '/api/chat' }), []);
   const { messages, sendMessage, status, error, stop, regenerate, clearError } = useChat({
     id: chat.id,
@@ -56,6 +58,9 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
     experimental_throttle: 40,
   });
   const streaming = status === 'submitted' || status === 'streaming';
+  const messagesRef = useRef(messages);
+  messagesRef.current = messages;
+  const chatUsage = totalUsage(messages.map((m) => answerMetadata(m.metadata)), priceOf);
   const showWorkbench = useStore(workbench.visible);
   const problems = useStore(workbench.problems.active);
   const settledTurns = useStore(workbench.settledTurns);
@@ -87,7 +92,8 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
       // Commands still queued may fail too, or fix it: decide once they have run.
       void workbench.runner.idle().then(() => {
         if (cancelled || workbench.problems.active.get().length === 0) return;
-        const decision = autoFix.decide(workbench.problems.active.get());
+        const used = totalUsage(messagesRef.current.map((m) => answerMetadata(m.metadata)), () => undefined);
+        const decision = autoFix.decide(workbench.problems.active.get(), autoFixTokenBudget === null ? undefined : { used: used.inputTokens + used.outputTokens, budget: autoFixTokenBudget });
         if ('stop' in decision) setAutoFixNote(decision.stop);
         else if ('fix' in decision) send(workbench.fixRequest(decision.fix));
       });
@@ -140,7 +146,7 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
     <div className="flex h-full min-h-0">
       <div className={`flex min-w-0 flex-col ${showWorkbench ? 'w-[35%] min-w-80' : 'mx-auto w-full max-w-3xl'}`}>
         <div className="min-h-0 flex-1 overflow-y-auto p-4">
-          <MessageList messages={messages} workbench={workbench} streaming={streaming} />
+          <MessageList messages={messages} workbench={workbench} streaming={streaming} priceOf={priceOf} />
           <ProblemAlert problems={problems} busy={streaming} onFix={fix} onDismiss={() => problems.forEach((p) => workbench.problems.dismiss(p.signature))} />
           {autoFixNote && (
             <p role="status" className="mt-3 rounded-lg border border-gray-300 p-3 text-sm dark:border-gray-700">
@@ -159,6 +165,11 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
         <div className="p-3">
           <PromptBox onSend={send} onStop={onStop} busy={streaming} placeholder="Ask for a change…" draftKey={chat.id}>
             <ModelPicker value={model} onChange={changeModel} models={models} />
+            {chatUsage.inputTokens + chatUsage.outputTokens > 0 && (
+              <span className="muted text-xs" aria-label="Tokens used in this chat" title="Tokens this chat has used, as the provider counted them, and their cost where the model list gives a price">
+                Chat: {formatUsage(chatUsage, chatUsage.cost)}
+              </span>
+            )}
             <label className="flex items-center gap-1 text-xs" title={`When the app fails, ask the model for a fix by itself (at most ${autoFix.options.maxAttempts} tries per problem)`}>
               <input type="checkbox" checked={autoFixOn} onChange={(e) => toggleAutoFix(e.target.checked)} />
               Auto-fix

@@ -2,10 +2,11 @@ import { useStore } from '@nanostores/react';
 import type { UIMessage } from 'ai';
 import { memo, useEffect, useRef, useState } from 'react';
 import Markdown from 'react-markdown';
+import { answerMetadata, formatUsage, usageCost, type ModelOption } from '~/lib/llm/models';
 import { messageText, type Workbench } from '~/lib/stores/workbench';
 import { ArtifactCard } from './ArtifactCard';
 
-export function MessageList({ messages, workbench, streaming }: { messages: UIMessage[]; workbench: Workbench; streaming: boolean }) {
+export function MessageList({ messages, workbench, streaming, priceOf }: { messages: UIMessage[]; workbench: Workbench; streaming: boolean; priceOf: (model: string) => ModelOption['price'] }) {
   const end = useRef<HTMLDivElement>(null);
   const last = messages[messages.length - 1];
   useEffect(() => {
@@ -19,7 +20,7 @@ export function MessageList({ messages, workbench, streaming }: { messages: UIMe
             {messageText(message)}
           </div>
         ) : (
-          <AssistantMessage key={message.id} id={message.id} workbench={workbench} />
+          <AssistantMessage key={message.id} id={message.id} workbench={workbench} usage={usageLine(message, priceOf)} />
         ),
       )}
       {streaming && last?.role === 'user' && <WaitingForModel />}
@@ -28,15 +29,26 @@ export function MessageList({ messages, workbench, streaming }: { messages: UIMe
   );
 }
 
-function AssistantMessage({ id, workbench }: { id: string; workbench: Workbench }) {
+function AssistantMessage({ id, workbench, usage }: { id: string; workbench: Workbench; usage?: string }) {
   const blocks = useStore(workbench.blocks, { keys: [id] })[id] ?? [];
   return (
     <article data-role="assistant" className="markdown text-sm leading-relaxed">
       {blocks.map((block, index) =>
         block.type === 'text' ? <Prose key={index} text={block.text} /> : <ArtifactCard key={block.artifactKey} workbench={workbench} artifactKey={block.artifactKey} />,
       )}
+      {usage && (
+        <p className="muted mt-1 text-xs" aria-label="Tokens used">
+          {usage}
+        </p>
+      )}
     </article>
   );
+}
+
+/** "N in · M out · $cost" for an answer that carries its usage. */
+function usageLine(message: UIMessage, priceOf: (model: string) => ModelOption['price']): string | undefined {
+  const answer = answerMetadata(message.metadata);
+  return answer && formatUsage(answer.usage, usageCost(answer.usage, priceOf(answer.model)));
 }
 
 const Prose = memo(function Prose({ text }: { text: string }) {

@@ -1,7 +1,5 @@
 import { useEffect, useState } from 'react';
-import { CURATED_MODELS, type ModelOption } from '~/lib/llm/models';
-
-type ModelList = { models: ModelOption[]; defaultModel: string };
+import { CURATED_MODELS, type ModelList, type ModelOption } from '~/lib/llm/models';
 
 // Fetched once per page load and shared by every picker.
 let modelList: Promise<ModelList> | undefined;
@@ -16,6 +14,7 @@ function fetchModels() {
 export function useModels() {
   const [models, setModels] = useState<ModelOption[]>(CURATED_MODELS);
   const [defaultModel, setDefaultModel] = useState<string | null>(null);
+  const [autoFixTokenBudget, setBudget] = useState<number | null>(null);
   useEffect(() => {
     let cancelled = false;
     fetchModels()
@@ -23,13 +22,14 @@ export function useModels() {
         if (cancelled) return;
         setModels(body.models);
         setDefaultModel(body.defaultModel);
+        setBudget(body.autoFixTokenBudget);
       })
       .catch(() => {});
     return () => {
       cancelled = true;
     };
   }, []);
-  return { models, defaultModel };
+  return { models, defaultModel, autoFixTokenBudget };
 }
 
 export function ModelPicker({ value, onChange, models }: { value: string; onChange: (id: string) => void; models: ModelOption[] }) {

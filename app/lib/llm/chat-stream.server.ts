@@ -10,6 +10,7 @@ import {
 } from 'ai';
 import type { ServerEnv } from '../env.server';
 import { CONTINUE_PROMPT, SYSTEM_PROMPT } from './system-prompt';
+import type { AnswerMetadata, AnswerUsage } from './models';
 
 export interface ChatStreamOptions {
   env: ServerEnv;
@@ -48,6 +49,9 @@ export function streamChat({ env, messages, model, signal }: ChatStreamOptions):
     onError: describe,
     execute: async ({ writer }) => {
       let history: ModelMessage[] = await convertToModelMessages(messages);
+      // Tokens of every request this answer took (continuations included), sent with the message.
+      const usage: AnswerUsage = { inputTokens: 0, outputTokens: 0 };
+      const sendUsage = () => writer.write({ type: 'message-metadata', messageMetadata: { usage, model } satisfies AnswerMetadata });
       for (let segment = 0; ; segment++) {
         // Read from onFinish rather than result.finishReason/result.text: those getters tee
         // the whole stream a second time.
@@ -62,8 +66,10 @@ export function streamChat({ env, messages, model, signal }: ChatStreamOptions):
           timeout: { chunkMs: env.LLM_STALL_TIMEOUT_S * 1000 },
           // One line for the server log instead of the SDK's dump of the whole request.
           onError: ({ error }) => console.warn(`chat: ${describe(error)}`),
-          onFinish: ({ finishReason, text }) => {
+          onFinish: ({ finishReason, text, totalUsage }) => {
             finished = { finishReason, text };
+            usage.inputTokens += totalUsage.inputTokens ?? 0;
+            usage.outputTokens += totalUsage.outputTokens ?? 0;
           },
         });
         // Chunks are relayed one by one (rather than merged) so that a stall, which the SDK
@@ -76,6 +82,7 @@ export function streamChat({ env, messages, model, signal }: ChatStreamOptions):
           writer.write(chunk);
           if (chunk.type === 'error') return;
         }
+        sendUsage();
         if (finished?.finishReason !== 'length' || segment >= env.LLM_MAX_CONTINUATIONS) break;
         history = [...history, { role: 'assistant', content: finished.text }, { role: 'user', content: CONTINUE_PROMPT }];
       }

@@ -1,10 +1,11 @@
-import { CURATED_MODELS, type ModelOption } from './models';
+import { CURATED_MODELS, type ModelList, type ModelOption } from './models';
 import type { ServerEnv } from '../env.server';
 
 const CACHE_MS = 10 * 60_000;
 const EMPTY_CACHE_MS = 5_000;
 const FETCH_TIMEOUT_MS = 3_000;
 let cache: { at: number; baseUrl: string; models: ModelOption[] } | undefined;
+let refreshing: Promise<void> | undefined;
 
 /**
  * The models this server offers, and so the only ones a chat may use. MODELS, when set, is the
@@ -12,29 +13,36 @@ let cache: { at: number; baseUrl: string; models: ModelOption[] } | undefined;
  * OpenRouter (Ollama, LM Studio: the operator's own models) also what its `/models` lists.
  * OpenRouter's own list is not offered as a whole: it holds models that cost a great deal.
  */
-export async function listModels(env: ServerEnv): Promise<{ models: ModelOption[]; defaultModel: string; remote: boolean }> {
+export async function listModels(env: ServerEnv): Promise<ModelList> {
   if (env.MODELS) {
     const ids = [env.DEFAULT_MODEL, ...env.MODELS.split(',').map((id) => id.trim()).filter(Boolean)];
     const models = [...new Set(ids)].map((id) => CURATED_MODELS.find((m) => m.id === id) ?? { id, label: id });
-    return { models, defaultModel: env.DEFAULT_MODEL, remote: false };
+    return { models, defaultModel: env.DEFAULT_MODEL, remote: false, autoFixTokenBudget: env.AUTO_FIX_TOKEN_BUDGET };
   }
   const now = Date.now();
-  if (env.usesOpenRouter) cache = { at: now, baseUrl: env.OPENROUTER_BASE_URL, models: [] };
   // An empty answer (the model server not up yet) is asked again soon, not after ten minutes.
-  else if (!cache || cache.baseUrl !== env.OPENROUTER_BASE_URL || now - cache.at > (cache.models.length ? CACHE_MS : EMPTY_CACHE_MS)) {
-    const remote = await fetchRemoteModels(env);
-    cache = { at: now, baseUrl: env.OPENROUTER_BASE_URL, models: remote };
+  if (!cache || cache.baseUrl !== env.OPENROUTER_BASE_URL || now - cache.at > (cache.models.length ? CACHE_MS : EMPTY_CACHE_MS)) {
+    const baseUrl = env.OPENROUTER_BASE_URL;
+    refreshing ??= fetchRemoteModels(env).then((models) => {
+      cache = { at: Date.now(), baseUrl, models };
+      refreshing = undefined;
+    });
+    // OpenRouter's list only adds prices: nobody waits for it. A local model server's list is the offer.
+    if (!env.usesOpenRouter) await refreshing;
   }
+  const remote = new Map((cache?.baseUrl === env.OPENROUTER_BASE_URL ? cache.models : []).map((m) => [m.id, m]));
+  // From OpenRouter's list only the prices of the models offered are taken (the list itself holds costly models).
+  const offered = env.usesOpenRouter ? [] : [...remote.values()];
   const seen = new Set<string>();
-  const models = [{ id: env.DEFAULT_MODEL, label: env.DEFAULT_MODEL }, ...CURATED_MODELS, ...cache.models].filter((m) => {
-    if (seen.has(m.id)) return false;
-    seen.add(m.id);
-    return true;
-  });
-  // The default model keeps the curated label when it has one.
   const curated = CURATED_MODELS.find((m) => m.id === env.DEFAULT_MODEL);
-  if (curated) models[0] = curated;
-  return { models, defaultModel: env.DEFAULT_MODEL, remote: cache.models.length > 0 };
+  const models = [curated ?? { id: env.DEFAULT_MODEL, label: env.DEFAULT_MODEL }, ...CURATED_MODELS, ...offered]
+    .filter((m) => {
+      if (seen.has(m.id)) return false;
+      seen.add(m.id);
+      return true;
+    })
+    .map((m) => ({ ...m, price: m.price ?? remote.get(m.id)?.price }));
+  return { models, defaultModel: env.DEFAULT_MODEL, remote: offered.length > 0, autoFixTokenBudget: env.AUTO_FIX_TOKEN_BUDGET };
 }
 
 async function fetchRemoteModels(env: ServerEnv): Promise<ModelOption[]> {
@@ -44,12 +52,20 @@ async function fetchRemoteModels(env: ServerEnv): Promise<ModelOption[]> {
       signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
     });
     if (!response.ok) return [];
-    const body = (await response.json()) as { data?: Array<{ id?: unknown; name?: unknown }> };
+    const body = (await response.json()) as { data?: Array<{ id?: unknown; name?: unknown; pricing?: { prompt?: unknown; completion?: unknown } }> };
     return (body.data ?? [])
-      .filter((m): m is { id: string; name?: unknown } => typeof m.id === 'string' && m.id.length > 0 && m.id.length < 200)
-      .slice(0, 500)
-      .map((m) => ({ id: m.id, label: typeof m.name === 'string' && m.name ? m.name : m.id }));
+      .filter((m): m is { id: string; name?: unknown; pricing?: { prompt?: unknown; completion?: unknown } } => typeof m.id === 'string' && m.id.length > 0 && m.id.length < 200)
+      .slice(0, 1000)
+      .map((m) => ({ id: m.id, label: typeof m.name === 'string' && m.name ? m.name : m.id, price: perMillion(m.pricing) }));
   } catch {
     return [];
   }
+}
+
+/** OpenRouter's pricing (US dollars per token, as strings) per million tokens; absent or unreadable: no price. */
+function perMillion(pricing: { prompt?: unknown; completion?: unknown } | undefined): ModelOption['price'] {
+  const input = Number(pricing?.prompt);
+  const output = Number(pricing?.completion);
+  if (!pricing || !Number.isFinite(input) || !Number.isFinite(output) || input < 0 || output < 0) return undefined;
+  return { input: input * 1_000_000, output: output * 1_000_000 };
 }

@@ -2,6 +2,65 @@
 export interface ModelOption {
   id: string;
   label: string;
+  /** US dollars per million tokens, when the provider's model list gives them. */
+  price?: { input: number; output: number };
+}
+
+/** GET /api/models: what the picker offers, and the budget auto-fix keeps to. */
+export interface ModelList {
+  models: ModelOption[];
+  defaultModel: string;
+  /** Whether the list came from the model server (not only the curated one). */
+  remote: boolean;
+  /** Tokens (in + out) a chat may use before auto-fix stops. */
+  autoFixTokenBudget: number;
+}
+
+/** What one answer cost, as the provider counted it (an assistant message's metadata `usage`). */
+export interface AnswerUsage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** An assistant message's metadata: its usage, and the model that answered. */
+export interface AnswerMetadata {
+  usage: AnswerUsage;
+  model: string;
+}
+
+/** The metadata of an answer, if it has it (older messages, and answers cut before the end, do not). */
+export function answerMetadata(metadata: unknown): AnswerMetadata | undefined {
+  const m = metadata as Partial<AnswerMetadata> | undefined;
+  if (!m?.usage || typeof m.usage.inputTokens !== 'number' || typeof m.usage.outputTokens !== 'number') return undefined;
+  return { usage: { inputTokens: m.usage.inputTokens, outputTokens: m.usage.outputTokens }, model: typeof m.model === 'string' ? m.model : '' };
+}
+
+/** Tokens and cost of a list of answers (a chat); cost only when every answer has a price. */
+export function totalUsage(answers: Array<AnswerMetadata | undefined>, priceOf: (model: string) => ModelOption['price']) {
+  let inputTokens = 0;
+  let outputTokens = 0;
+  let cost: number | undefined = 0;
+  for (const answer of answers) {
+    if (!answer) continue;
+    inputTokens += answer.usage.inputTokens;
+    outputTokens += answer.usage.outputTokens;
+    const part = usageCost(answer.usage, priceOf(answer.model));
+    cost = cost === undefined || part === undefined ? undefined : cost + part;
+  }
+  return { inputTokens, outputTokens, cost };
+}
+
+/** "1,234 in · 567 out · $0.0123" */
+export function formatUsage(usage: AnswerUsage, cost: number | undefined): string {
+  const n = (value: number) => value.toLocaleString('en-US');
+  const dollars = cost === undefined ? '' : ` · $${cost < 0.01 ? cost.toFixed(4) : cost.toFixed(2)}`;
+  return `${n(usage.inputTokens)} in · ${n(usage.outputTokens)} out${dollars}`;
+}
+
+/** The cost of `usage` at `price`, in US dollars. */
+export function usageCost(usage: AnswerUsage, price: ModelOption['price']): number | undefined {
+  if (!price) return undefined;
+  return (usage.inputTokens * price.input + usage.outputTokens * price.output) / 1_000_000;
 }
 
 /** Shown even when the provider's model list cannot be fetched. */

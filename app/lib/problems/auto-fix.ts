@@ -12,8 +12,8 @@ export type AutoFixDecision = { fix: Problem[] } | { stop: string } | { wait: tr
 /**
  * The stop rules of auto-fix, apart from the UI: each problem signature gets at most
  * `maxAttempts` fixes; when a signature comes back after its last allowed fix, auto-fix stops at
- * once (for every problem, not only that one) and says why. Stopping is final until the user
- * turns auto-fix on again.
+ * once (for every problem, not only that one) and says why; so it does when the chat's tokens
+ * have reached the budget. Stopping is final until the user turns auto-fix on again.
  */
 export class AutoFix {
   #attempts = new Map<string, number>();
@@ -25,10 +25,17 @@ export class AutoFix {
     return this.#stopped;
   }
 
-  /** What to do about the current problems, once the answer and its commands have settled. */
-  decide(problems: readonly Problem[]): AutoFixDecision {
+  /**
+   * What to do about the current problems, once the answer and its commands have settled.
+   * `tokens`: what the chat has used so far, and its budget (absent: not known yet).
+   */
+  decide(problems: readonly Problem[], tokens?: { used: number; budget: number }): AutoFixDecision {
     if (this.#stopped) return { wait: true };
     if (problems.length === 0) return { wait: true };
+    if (tokens && tokens.used >= tokens.budget) {
+      this.#stopped = `Auto-fix stopped: this chat has used ${tokens.used.toLocaleString('en-US')} tokens, its budget is ${tokens.budget.toLocaleString('en-US')}. Fix it by hand, or raise AUTO_FIX_TOKEN_BUDGET on the server.`;
+      return { stop: this.#stopped };
+    }
     const spent = problems.find((p) => (this.#attempts.get(p.signature) ?? 0) >= this.options.maxAttempts);
     if (spent) {
       const tries = this.options.maxAttempts === 1 ? 'one fix' : `${this.options.maxAttempts} fixes`;

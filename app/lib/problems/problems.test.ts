@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { answerMetadata, formatUsage, totalUsage } from '../llm/models';
 import { AutoFix } from './auto-fix';
 import { FIX_FILES_BUDGET, fixRequest } from './fix-request';
 import { outputTail, problemSignature, whereFrom, type Problem, type ProblemReport } from './problem';
@@ -61,6 +62,25 @@ describe('auto-fix stop rules', () => {
     expect(auto.decide([problem({ kind: 'build', message: 'new' })])).toEqual({ wait: true });
     auto.reset();
     expect(auto.decide([crash])).toEqual({ fix: [crash] });
+  });
+});
+
+describe('the token budget', () => {
+  it('stops auto-fix once the chat has used its budget, and says so', () => {
+    const auto = new AutoFix({ maxAttempts: 2 });
+    const crash = problem({ kind: 'start', message: 'crash' });
+    expect(auto.decide([crash], { used: 299_999, budget: 300_000 })).toEqual({ fix: [crash] });
+    expect(auto.decide([crash], { used: 300_000, budget: 300_000 })).toEqual({ stop: 'Auto-fix stopped: this chat has used 300,000 tokens, its budget is 300,000. Fix it by hand, or raise AUTO_FIX_TOKEN_BUDGET on the server.' });
+  });
+
+  it('counts tokens and cost over the answers that carry usage; no price, no cost', () => {
+    const price = (model: string) => (model === 'priced' ? { input: 3, output: 15 } : undefined);
+    const answers = [answerMetadata({ usage: { inputTokens: 1000, outputTokens: 200 }, model: 'priced' }), answerMetadata(undefined), answerMetadata({ usage: { inputTokens: 'x' } }), answerMetadata({ usage: { inputTokens: 500, outputTokens: 100 }, model: 'priced' })];
+    const total = totalUsage(answers, price);
+    expect(total).toMatchObject({ inputTokens: 1500, outputTokens: 300 });
+    expect(total.cost).toBeCloseTo(0.009, 12);
+    expect(formatUsage(total, total.cost)).toBe('1,500 in · 300 out · $0.0090');
+    expect(totalUsage([...answers, answerMetadata({ usage: { inputTokens: 1, outputTokens: 1 }, model: 'free?' })], price).cost).toBeUndefined();
   });
 });
 
