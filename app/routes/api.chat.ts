@@ -30,7 +30,7 @@ async function respond(request: Request, context: ActionFunctionArgs['context'],
     // Only models the server offers: an id is never passed through as free text (cost, variants).
     const { models } = await listModels(env);
     if (!models.some((m) => m.id === body.model)) throw new HttpError(400, `This server does not offer the model "${body.model.slice(0, 100)}". Pick one from the list.`);
-    return await context.chat.stream({ messages: body.messages as unknown as UIMessage[], model: body.model, signal: request.signal });
+    return await context.chat.stream({ messages: body.messages as unknown as UIMessage[], model: body.model, projectContext: body.context, signal: request.signal });
   } catch (error) {
     return errorJson(error);
   }

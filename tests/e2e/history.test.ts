@@ -35,6 +35,14 @@ describe('chat history, model picker and editing', () => {
     await page.reload();
     await page.getByRole('treeitem', { name: 'notes.md' }).click();
     await expect.poll(() => page.locator('.cm-content').innerText(), { timeout: 10_000 }).toContain('edited by hand');
+
+    // The next request tells the model about the edit, and carries the file as it is now.
+    stack.fake.script({ match: 'add a title', reply: 'Added.' });
+    await sendPrompt(page, 'add a title');
+    await expect.poll(() => page.getByText('Added.').count(), { timeout: 10_000 }).toBe(1);
+    const followUp = JSON.stringify(stack.fake.requests.at(-1)?.messages.at(-1));
+    expect(followUp).toContain('The user edited these files in the editor since your last answer: notes.md.');
+    expect(followUp).toContain('edited by hand');
   });
 
   it('lists chats newest first, opens, renames and deletes them', async () => {

@@ -12,7 +12,7 @@ export type Fault =
   | { type: 'stall'; afterChars: number };
 
 export interface ScriptRule {
-  /** Used when the last user message contains this text; a rule without `match` matches any request. */
+  /** Used when the user's request (the last text of the last user message; the app puts its project context before it) contains this text; a rule without `match` matches any request. */
   match?: string;
   reply?: string;
   /** Characters per SSE chunk (default 8). */
@@ -96,7 +96,7 @@ export class FakeOpenAI {
     const record: RecordedRequest = { model: body.model, messages: body.messages, authorization: req.headers.authorization, maxTokens: body.max_tokens ?? body.max_completion_tokens };
     this.requests.push(record);
     const lastUser = [...body.messages].reverse().find((m) => m.role === 'user');
-    const prompt = contentText(lastUser?.content);
+    const prompt = requestText(lastUser?.content);
     const rule = this.#rules.find((r) => (r.times === undefined || r.used < r.times) && (r.match === undefined || prompt.includes(r.match)));
     if (rule) rule.used += 1;
     const { chunkSize = 8, delayMs = 0, fault, finishReason = 'stop', stamp } = rule ?? {};
@@ -129,6 +129,12 @@ export class FakeOpenAI {
     res.write('data: [DONE]\n\n');
     res.end();
   }
+}
+
+/** The request a user message carries: its last text part (the project context, when present, comes first). */
+function requestText(content: unknown): string {
+  if (Array.isArray(content)) return contentText(content.at(-1) ? [content.at(-1)] : []);
+  return contentText(content);
 }
 
 function contentText(content: unknown): string {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RateLimits } from '~/lib/http/rate-limits.server';
 import { Sessions } from '~/lib/http/session.server';
 import { parseServerEnv } from '~/lib/env.server';
+import { chatRequestSchema } from '~/lib/llm/chat-request.server';
 import { InProcessChatStreamer } from '~/lib/llm/chat-streamer.server';
 import { FakeOpenAI } from '../fakes/fake-openai';
 import { readUIStream } from '../helpers/ui-stream';
@@ -52,6 +53,24 @@ describe('/api/chat', () => {
     expect(fake.requests[0].authorization).toBe(`Bearer ${KEY}`);
     expect(fake.requests[0].messages[0]).toMatchObject({ role: 'system' });
     expect(JSON.stringify(fake.requests[0].messages[0].content)).toContain('<boltArtifact');
+  });
+
+  it('puts the project context of a follow-up first in the last user turn, and refuses one over its budget', async () => {
+    fake.script({ reply: 'ok' });
+    const context = { files: [{ path: 'src/a.js', size: 12 }, { path: 'big.txt', size: 90000 }], contents: { 'src/a.js': 'const a = 1;' }, edited: ['src/a.js'] };
+    const response = await action({ request: chatRequest({ ...userMessage('rename a to b'), context }) });
+    expect((await readUIStream(response)).text).toBe('ok');
+    const last = JSON.stringify(fake.requests.at(-1)!.messages.at(-1));
+    expect(last.indexOf('The project now has these files')).toBeGreaterThanOrEqual(0);
+    expect(last.indexOf('The project now has these files')).toBeLessThan(last.indexOf('rename a to b'));
+    expect(last).toContain('src/a.js:\\n```\\nconst a = 1;');
+    expect(last).toContain('The user edited these files in the editor since your last answer: src/a.js.');
+    // (This test's body limit is 20 kB, so the contents budget is checked on the schema.)
+    const tooBig = chatRequestSchema.safeParse({ ...userMessage('x'), context: { ...context, contents: { 'a.js': 'x'.repeat(48_001) } } });
+    expect(tooBig.success).toBe(false);
+    expect(tooBig.error?.issues[0].message).toMatch(/at most 48000 characters/);
+    const badPath = await action({ request: chatRequest({ ...userMessage('x'), context: { ...context, edited: [''] } }) });
+    expect(badPath.status).toBe(400);
   });
 
   it('continues an answer cut at the output limit and merges it into one message', async () => {

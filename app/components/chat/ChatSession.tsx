@@ -6,7 +6,8 @@ import { saveFiles, saveMessages, updateChat, type ChatMeta } from '~/lib/persis
 import type { ActionStatus } from '~/lib/runtime/action-runner';
 import { fetchPackageVerdicts } from '~/lib/routing/package-facts-client';
 import { WebContainerRuntime } from '~/lib/runtime/webcontainer-runtime';
-import { Workbench } from '~/lib/stores/workbench';
+import { messageText, Workbench } from '~/lib/stores/workbench';
+import { compactHistory } from '~/lib/llm/project-context';
 import { Workbench as WorkbenchView } from '../workbench/Workbench';
 import { answerMetadata, formatUsage, totalUsage } from '~/lib/llm/models';
 import { AutoFix } from '~/lib/problems/auto-fix';
@@ -50,7 +51,17 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
   const [model, setModel] = useState(chat.model);
   const { models, autoFixTokenBudget } = useModels();
   const priceOf = (id: string) => models.find((m) => m.id === id)?.price;
-  const transport = useMemo(() => new DefaultChatTransport({ api: '/api/chat' }), []);
+  // Follow-ups carry the project's summary and the relevant files, not every file of every earlier answer.
+  const transport = useMemo(
+    () =>
+      new DefaultChatTransport({
+        api: '/api/chat',
+        prepareSendMessagesRequest: ({ id, messages, body }) => ({
+          body: { ...body, id, messages: compactHistory(messages), context: workbench.takeRequestContext(messageText(messages.findLast((m) => m.role === 'user') ?? messages[0])) },
+        }),
+      }),
+    [workbench],
+  );
   const { messages, sendMessage, status, error, stop, regenerate, clearError } = useChat({
     id: chat.id,
     messages: initialMessages,

@@ -11,11 +11,14 @@ import {
 import type { ServerEnv } from '../env.server';
 import { CONTINUE_PROMPT, SYSTEM_PROMPT } from './system-prompt';
 import type { AnswerMetadata, AnswerUsage } from './models';
+import { contextPrompt, type ProjectContext } from './project-context';
 
 export interface ChatStreamOptions {
   env: ServerEnv;
   messages: UIMessage[];
   model: string;
+  /** The project summary a follow-up carries; it goes before the user's last message. */
+  projectContext?: ProjectContext;
   signal: AbortSignal;
 }
 
@@ -41,14 +44,14 @@ function providerFor(env: ServerEnv) {
   return providerCache.provider;
 }
 
-export function streamChat({ env, messages, model, signal }: ChatStreamOptions): Response {
+export function streamChat({ env, messages, model, projectContext, signal }: ChatStreamOptions): Response {
   const provider = providerFor(env);
   const describe = (error: unknown) => describeModelError(error, env);
 
   const stream = createUIMessageStream({
     onError: describe,
     execute: async ({ writer }) => {
-      let history: ModelMessage[] = await convertToModelMessages(messages);
+      let history: ModelMessage[] = withContext(await convertToModelMessages(messages), projectContext);
       // Tokens of every request this answer took (continuations included), sent with the message.
       const usage: AnswerUsage = { inputTokens: 0, outputTokens: 0 };
       const sendUsage = () => writer.write({ type: 'message-metadata', messageMetadata: { usage, model } satisfies AnswerMetadata });
@@ -90,6 +93,15 @@ export function streamChat({ env, messages, model, signal }: ChatStreamOptions):
     },
   });
   return createUIMessageStreamResponse({ stream });
+}
+
+/** The project summary put first in the user's last message (one user turn: providers that want turns to alternate get that). */
+function withContext(history: ModelMessage[], context: ProjectContext | undefined): ModelMessage[] {
+  const text = context ? contextPrompt(context) : '';
+  const last = history.at(-1);
+  if (!text || last?.role !== 'user') return history;
+  const request = typeof last.content === 'string' ? [{ type: 'text' as const, text: last.content }] : last.content;
+  return [...history.slice(0, -1), { role: 'user', content: [{ type: 'text', text }, ...request] }];
 }
 
 type ErrorEnv = Pick<ServerEnv, 'LLM_STALL_TIMEOUT_S' | 'usesOpenRouter'>;

@@ -2,10 +2,13 @@ import type { UIMessage } from 'ai';
 import { Worker } from 'node:worker_threads';
 import type { ServerEnv } from '../env.server';
 import { streamChat } from './chat-stream.server';
+import type { ProjectContext } from './project-context';
 
 export interface ChatStreamRequest {
   messages: UIMessage[];
   model: string;
+  /** The project summary to put before the request (follow-ups). */
+  projectContext?: ProjectContext;
   signal: AbortSignal;
 }
 
@@ -19,8 +22,8 @@ export interface ChatStreamer {
 export class InProcessChatStreamer implements ChatStreamer {
   constructor(private readonly env: ServerEnv) {}
 
-  async stream({ messages, model, signal }: ChatStreamRequest) {
-    return streamChat({ env: this.env, messages, model, signal });
+  async stream({ messages, model, projectContext, signal }: ChatStreamRequest) {
+    return streamChat({ env: this.env, messages, model, projectContext, signal });
   }
 
   async close() {}
@@ -76,7 +79,7 @@ export class WorkerChatStreamer implements ChatStreamer {
     });
   }
 
-  stream({ messages, model, signal }: ChatStreamRequest): Promise<Response> {
+  stream({ messages, model, projectContext, signal }: ChatStreamRequest): Promise<Response> {
     const id = ++this.#next;
     return new Promise<Response>((resolve, reject) => {
       let controller!: ReadableStreamDefaultController<Uint8Array>;
@@ -89,7 +92,7 @@ export class WorkerChatStreamer implements ChatStreamer {
       const open: OpenStream = { controller, body, resolve, reject, answered: false };
       this.#streams.set(id, open);
       signal.addEventListener('abort', () => this.#abort(id), { once: true });
-      this.#worker.postMessage({ type: 'start', id, messages, model });
+      this.#worker.postMessage({ type: 'start', id, messages, model, projectContext });
     });
   }
 

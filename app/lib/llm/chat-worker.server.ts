@@ -2,6 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ServerEnv } from '../env.server';
 import { streamChat } from './chat-stream.server';
+import type { ProjectContext } from './project-context';
 import { errorMessage } from '../error-message';
 
 // Parsed once by the server, which started this worker.
@@ -9,19 +10,19 @@ const { env } = workerData as { env: ServerEnv };
 const controllers = new Map<number, AbortController>();
 const port = parentPort!;
 
-port.on('message', (message: { type: 'start' | 'abort'; id: number; messages?: never; model?: string }) => {
+port.on('message', (message: { type: 'start' | 'abort'; id: number; messages?: never; model?: string; projectContext?: ProjectContext }) => {
   if (message.type === 'abort') {
     controllers.get(message.id)?.abort();
     return;
   }
-  void run(message.id, message.messages!, message.model!);
+  void run(message.id, message.messages!, message.model!, message.projectContext);
 });
 
-async function run(id: number, messages: never, model: string) {
+async function run(id: number, messages: never, model: string, projectContext: ProjectContext | undefined) {
   const controller = new AbortController();
   controllers.set(id, controller);
   try {
-    const response = streamChat({ env, messages, model, signal: controller.signal });
+    const response = streamChat({ env, messages, model, projectContext, signal: controller.signal });
     port.postMessage({ type: 'head', id, status: response.status, headers: [...response.headers] });
     const reader = response.body!.getReader();
     for (;;) {

@@ -11,6 +11,7 @@ import { TerminalStore } from './terminal';
 import { ProblemsStore } from '../problems/problems-store';
 import { fixRequest } from '../problems/fix-request';
 import type { Problem } from '../problems/problem';
+import { buildProjectContext, type ProjectContext } from '../llm/project-context';
 
 /** What an assistant message shows: its prose, with each artifact's card in its place. */
 export type MessageBlock = { type: 'text'; text: string } | { type: 'artifact'; artifactKey: string };
@@ -60,6 +61,10 @@ export class Workbench {
   #lastGood: Record<string, string> | null = null;
   #goodTimer?: ReturnType<typeof setTimeout>;
   #fixPending = false;
+  /** Files the user changed in the editor since the last request (told to the model as such). */
+  #edited = new Set<string>();
+  /** What the model last wrote to each file (from its answers, live or restored). */
+  #modelWrote = new Map<string, string>();
   #unsubscribe: Array<() => void> = [];
 
   constructor(options: WorkbenchOptions) {
@@ -127,6 +132,8 @@ export class Workbench {
       this.#parses.set(message.id, { parser, consumed: text.length, ended: true });
     }
     this.#route();
+    // Edits made before the reload that no request has told the model about yet.
+    for (const [path, content] of this.#modelWrote) if (path in files && files[path] !== content) this.#edited.add(path);
     const first = Object.keys(files).sort()[0];
     if (first) {
       this.selectedFile.set(first);
@@ -189,6 +196,17 @@ export class Workbench {
   /** A user edit in the editor: saved in the project (ProjectSync copies it into the runtime). */
   editFile(path: string, content: string) {
     this.files.set(path, content);
+    this.#edited.add(path);
+  }
+
+  /**
+   * What the next request tells the model about the project (file list, the files relevant to
+   * `request`, the user's edits since the last request); the edits are then counted as told.
+   */
+  takeRequestContext(request: string): ProjectContext {
+    const context = buildProjectContext({ files: this.files.files.get(), request, edited: [...this.#edited] });
+    this.#edited.clear();
+    return context;
   }
 
   #end(messageId: string, parse: MessageParse) {
@@ -213,6 +231,11 @@ export class Workbench {
         if (artifact) blocks.push({ type: 'artifact', artifactKey: artifact.key });
       } else if (event.type === 'action-open' || event.type === 'action-close') {
         actionsChanged = true;
+        if (event.type === 'action-close' && event.complete && event.action?.type === 'file') {
+          this.#modelWrote.set(event.action.filePath, event.action.content);
+          // The model's new version replaces an edit of the user's.
+          if (!replay) this.#edited.delete(event.action.filePath);
+        }
       }
     }
     this.blocks.setKey(messageId, blocks);
