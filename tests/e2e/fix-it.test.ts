@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sendPrompt, startStack } from './harness';
@@ -62,6 +63,25 @@ describe('problems reach the chat, and Fix it sends them to the model', () => {
     expect(await page.getByLabel('Tokens used in this chat').innerText()).toMatch(/^Chat: 20 in · \d+ out · \$0\.\d{2,4}$/);
     console.log(`fix-it story: problem shown ${(problemShown / 1000).toFixed(1)} s after Send; fixed app in the preview ${((Date.now() - started) / 1000).toFixed(1)} s after Send`);
   }, 150_000);
+
+  it('shows a Vite build error for an import of a file that does not exist, and the fix brings the preview up', async () => {
+    const counter = readFileSync(new URL('../fixtures/answers/vite-react-counter.txt', import.meta.url), 'utf8');
+    const broken = counter.replace("import { useState } from 'react';", "import { useState } from 'react';\nimport Title from './Title';").replace('<h1>{TITLE}</h1>', '<Title />');
+    const fix = `The Title component was missing. <boltArtifact id="fix" title="Add Title"><boltAction type="file" filePath="src/Title.tsx">export default function Title() {\n  return <h1>Fixed Vite counter</h1>;\n}\n</boltAction></boltArtifact>`;
+    stack.fake.script({ match: 'vite counter with a title', reply: broken }, { match: "from './Title'", reply: fix });
+    const started = Date.now();
+    await page.goto(stack.app.url);
+    await sendPrompt(page, 'a vite counter with a title');
+    await page.getByRole('tab', { name: 'Preview' }).click();
+    await expect.poll(() => alert(page).count(), { timeout: 170_000, interval: 1000 }).toBe(1);
+    await expect.poll(() => alert(page).innerText(), { timeout: 10_000 }).toMatch(/Failed to resolve import "\.\/Title" from "src\/App\.tsx"/);
+    const problemShown = Date.now() - started;
+    await alert(page).getByRole('button', { name: 'Fix it' }).click();
+    await expect.poll(() => userMessagesSent().length, { timeout: 10_000 }).toBe(2);
+    expect(userMessagesSent().at(-1)).toContain('the dev server could not build a module (src/App.tsx');
+    await expect.poll(() => preview(page).getByRole('heading', { name: 'Fixed Vite counter' }).count(), { timeout: 60_000, interval: 1000 }).toBe(1);
+    console.log(`vite story: build error shown ${(problemShown / 1000).toFixed(1)} s after Send; fixed preview ${((Date.now() - started) / 1000).toFixed(1)} s after Send`);
+  }, 240_000);
 
   it("reports an error thrown in the preview page through the proxy's reporter, and Dismiss hides it", async () => {
     stack.fake.script({ match: 'page that throws', reply: serverAnswer({ body: "<h1>GREETING</h1><script>throw new Error('boom from the page')</script>" }) });

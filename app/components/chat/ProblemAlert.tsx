@@ -8,6 +8,8 @@ const KIND: Record<ProblemKind, string> = {
   http: 'Server error',
 };
 
+const CAUSE_FIRST: ProblemKind[] = ['build', 'start', 'command', 'http', 'runtime'];
+
 interface ProblemAlertProps {
   problems: readonly Problem[];
   onFix: () => void;
@@ -19,7 +21,9 @@ interface ProblemAlertProps {
 /** "The app failed: …" with the details one click away, Fix it and Dismiss. */
 export function ProblemAlert({ problems, onFix, onDismiss, busy }: ProblemAlertProps) {
   if (problems.length === 0) return null;
-  const [first] = problems;
+  // The cause first: a build error explains the script that then failed to load.
+  const sorted = [...problems].sort((a, b) => CAUSE_FIRST.indexOf(a.kind) - CAUSE_FIRST.indexOf(b.kind));
+  const [first] = sorted;
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
   return (
     <div role="alert" aria-label="The app failed" className="mt-3 rounded-lg border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950/40 dark:text-amber-100">
@@ -30,7 +34,7 @@ export function ProblemAlert({ problems, onFix, onDismiss, busy }: ProblemAlertP
       <details className="mt-1">
         <summary className="cursor-pointer text-xs">Details</summary>
         <ul className="mt-1 space-y-2">
-          {problems.map((problem) => (
+          {sorted.map((problem) => (
             <li key={problem.signature}>
               <p className="text-xs font-medium">
                 {KIND[problem.kind]}
