@@ -24,12 +24,16 @@ export interface Problem extends ProblemReport {
 }
 
 const OUTPUT_LINES = 40;
+
+function stripAnsi(text: string) {
+  return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+}
 const OUTPUT_CHARS = 4000;
 
 /** The end of an output, as much as helps: the last 40 lines, at most 4,000 characters. */
 export function outputTail(output: string): string {
   // Colours and cursor movements mean nothing to the model or in the chat.
-  const plain = output.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r(?!\n)/g, '\n');
+  const plain = stripAnsi(output).replace(/\r(?!\n)/g, '\n');
   return plain.split('\n').filter((line) => line.trim()).slice(-OUTPUT_LINES).join('\n').slice(-OUTPUT_CHARS);
 }
 
@@ -41,8 +45,9 @@ const SOURCE_FILE = /((?:[\w@.-]+\/)*[\w@-][\w@.-]*\.(?:[cm]?[jt]sx?|vue|svelte|
  * absolute path is cut to the project-relative part.
  */
 export function whereFrom(text: string): string | undefined {
-  // A URL's host (and port) is not part of the path.
-  for (const [, path, line] of text.replace(/https?:\/\/[^/\s]+/g, '').matchAll(SOURCE_FILE)) {
+  // A URL's host (and port) is not part of the path; colour codes are not part of anything.
+  const plain = stripAnsi(text).replace(/https?:\/\/[^/\s]+/g, '');
+  for (const [, path, line] of plain.matchAll(SOURCE_FILE)) {
     if (path.includes('node_modules/') || path.startsWith('internal/')) continue;
     const file = path.replace(/^(?:.*\/)?project\//, '').replace(/^\.\//, '');
     return `${file}:${line}`;

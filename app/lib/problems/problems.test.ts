@@ -23,6 +23,7 @@ describe('problem signatures', () => {
     expect(whereFrom('Error: Cannot find module \'./greeting\'\n    at Module._resolveFilename (node:internal/modules/cjs/loader:1145:15)\n    at Object.<anonymous> (/home/sandbox/project/server.js:1:18)')).toBe('server.js:1');
     expect(whereFrom('at f (/app/node_modules/react/index.js:3:1)\n at g (src/App.jsx:12:5)')).toBe('src/App.jsx:12');
     expect(whereFrom('http://tok.localhost:5173/src/main.tsx:4:9')).toBe('src/main.tsx:4');
+    expect(whereFrom('Error in \x1b[39mserver.js:1\x1b[0m')).toBe('server.js:1');
     expect(whereFrom('no file here')).toBeUndefined();
   });
 
