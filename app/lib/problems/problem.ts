@@ -73,3 +73,11 @@ export function problemSignature(report: Pick<ProblemReport, 'kind' | 'message' 
     .toLowerCase();
   return `${report.kind}|${file}|${message}`;
 }
+
+/** Exit codes of processes stopped on purpose (Stop, a runtime switch): not problems. */
+export const STOPPED_ON_PURPOSE = new Set([130, 143]);
+
+/** A command (`command`) or the app's server (`start`) that exited with an error, with where its output points. */
+export function exitProblem(kind: 'command' | 'start', command: string, exitCode: number, output: string): ProblemReport {
+  return { kind, message: `\`${command}\` exited with code ${exitCode}`, where: whereFrom(output), output: outputTail(output) };
+}

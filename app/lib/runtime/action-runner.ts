@@ -5,7 +5,7 @@ import { errorMessage } from '../error-message';
 import { parsePackageJson } from '../package-json';
 import { INSTALL_COMMAND } from './install-commands';
 import type { ActionStatus } from './records';
-import { outputTail, whereFrom, type ProblemReport } from '../problems/problem';
+import { exitProblem, STOPPED_ON_PURPOSE, type ProblemReport } from '../problems/problem';
 
 export type { ActionStatus };
 
@@ -214,7 +214,7 @@ export class ActionRunner {
       const error = `\`${command}\` exited with code ${exitCode}`;
       this.#deps.terminal.error(`exit code ${exitCode}`);
       this.#deps.onCommandFailed?.(tail);
-      this.#deps.onProblem?.({ kind: 'command', message: error, where: whereFrom(tail), output: outputTail(tail) });
+      this.#deps.onProblem?.(exitProblem('command', command, exitCode, tail));
       return { state: 'failed', error };
     }
     return { state: 'complete' };
@@ -235,8 +235,7 @@ export class ActionRunner {
         const error = `\`${command}\` exited with code ${code}`;
         this.#deps.terminal.error(`${command} exited with code ${code}`);
         this.#finish(key, { state: 'failed', error });
-        // 130 and 143: stopped on purpose (Stop, a runtime switch), not a crash.
-        if (code !== 130 && code !== 143) this.#deps.onProblem?.({ kind: 'start', message: error, where: whereFrom(tail), output: outputTail(tail) });
+        if (!STOPPED_ON_PURPOSE.has(code)) this.#deps.onProblem?.(exitProblem('start', command, code, tail));
       }
     });
     return { state: 'complete' };

@@ -7,6 +7,7 @@ import { parsePackageJson } from '../package-json';
 import type { ReplayPlan } from './action-runner';
 import type { RuntimeRecord } from './records';
 import type { ProjectSync } from './project-sync';
+import { exitProblem, STOPPED_ON_PURPOSE, type ProblemReport } from '../problems/problem';
 import type { PreviewInfo, Runtime, TerminalSink } from './runtime';
 import { errorMessage } from '../error-message';
 
@@ -30,6 +31,8 @@ export interface RuntimeControllerDeps {
   createBrowser: () => Runtime;
   createCloud: (options: CloudRuntimeOptions) => Runtime;
   save: (record: RuntimeRecord) => void;
+  /** A replayed install failed, or the replayed app's server stopped with an error. */
+  onProblem?: (problem: ProblemReport) => void;
   /** What the registry says of dependencies (null: no answer in time). Absent: the lists alone decide. */
   lookupPackages?: (names: string[]) => Promise<Record<string, PackageVerdict | null>>;
 }
@@ -276,17 +279,37 @@ export class RuntimeController {
       for (const command of installs) {
         if (runtime !== this.#runtime) return;
         this.#deps.terminal.command(command);
-        const { exitCode } = await runtime.exec(command, { onOutput: (chunk) => this.#deps.terminal.output(chunk) });
+        const output = this.#tail();
+        const { exitCode } = await runtime.exec(command, { onOutput: output.add });
         if (exitCode !== 0) {
           this.#deps.terminal.error(`${command} exited with code ${exitCode}`);
+          if (runtime === this.#runtime) this.#deps.onProblem?.(exitProblem('command', command, exitCode, output.text));
           return;
         }
       }
     }
     if (start && !startQueued && runtime === this.#runtime) {
       this.#deps.terminal.command(start, 'running in the background');
-      await runtime.start(start, { onOutput: (chunk) => this.#deps.terminal.output(chunk) });
+      const output = this.#tail();
+      const server = await runtime.start(start, { onOutput: output.add });
+      void server.exit.catch(() => 137).then((code) => {
+        if (code === 0 || STOPPED_ON_PURPOSE.has(code) || runtime !== this.#runtime) return;
+        this.#deps.terminal.error(`${start} exited with code ${code}`);
+        this.#deps.onProblem?.(exitProblem('start', start, code, output.text));
+      });
     }
+  }
+
+  /** Output to the terminal, with its end kept for a problem report. */
+  #tail() {
+    const tail = {
+      text: '',
+      add: (chunk: string) => {
+        tail.text = (tail.text + chunk).slice(-OUTPUT_KEPT);
+        this.#deps.terminal.output(chunk);
+      },
+    };
+    return tail;
   }
 
   #unavailableMessage(kind: Runtime['kind'], reason: string, gone: boolean) {
@@ -300,3 +323,6 @@ export class RuntimeController {
     void this.#runtime?.dispose();
   }
 }
+
+/** How much of a replayed command's output is kept for its problem report. */
+const OUTPUT_KEPT = 64 * 1024;

@@ -103,6 +103,29 @@ describe('Workbench', () => {
     expect(cloud.log).toEqual(expect.arrayContaining(['write package.json', 'exec npm install', 'start npm start']));
   });
 
+  it('reports a replayed install that fails and a replayed server that crashes as problems', async () => {
+    const browser = new FakeRuntime();
+    browser.scripts.set('npm install', { output: 'bcrypt_lib.node: invalid ELF header\n', exitCode: 1 });
+    const cloud = new FakeRuntime({ kind: 'cloud' });
+    const { wb } = setup({ browser, cloud });
+    const text = '<boltArtifact id="s" title="S"><boltAction type="file" filePath="package.json">{"scripts":{"start":"node s.js"}}</boltAction><boltAction type="shell">npm install</boltAction><boltAction type="start">npm start</boltAction></boltArtifact>';
+    wb.update([user(), assistant('a1', text)], false);
+    await wb.runner.idle();
+    // The fallback replays install and start in the cloud; the replayed server then crashes.
+    await vi.waitFor(() => expect(cloud.servers.map((s) => s.command)).toContain('npm start'));
+    cloud.servers.find((s) => s.command === 'npm start')!.finish(1);
+    await vi.waitFor(() => expect(wb.problems.active.get().map((p) => p.message)).toContain('`npm start` exited with code 1'));
+
+    // A replayed install that fails is a problem too.
+    const failing = new FakeRuntime({ kind: 'cloud' });
+    failing.scripts.set('npm install', { output: 'npm ERR! 404 Not Found - left-pad-nope\n', exitCode: 1 });
+    const again = setup({ cloud: failing });
+    again.wb.update([user(), assistant('a1', text.replace('<boltAction type="shell">npm install</boltAction><boltAction type="start">npm start</boltAction>', ''))], false);
+    await again.wb.runner.idle();
+    again.wb.runtime.choose('cloud');
+    await vi.waitFor(() => expect(again.wb.problems.active.get()).toEqual([expect.objectContaining({ kind: 'command', message: '`npm install` exited with code 1', output: 'npm ERR! 404 Not Found - left-pad-nope' })]));
+  });
+
   it('installs early where the runtime can, once package.json is complete, while the answer streams', async () => {
     const early: string[] = [];
     const cloud = new FakeRuntime({ kind: 'cloud' });

@@ -78,6 +78,7 @@ export class Workbench {
         createCloud: options.createCloudRuntime ?? ((o) => new CloudRuntime(o)),
         save: options.saveRuntimeRecord ?? (() => {}),
         lookupPackages: options.lookupPackages,
+        onProblem: (problem) => this.problems.report(problem),
       },
       options.runtimeRecord,
     );
