@@ -32,6 +32,9 @@ const schema = z.object({
   /** Largest accepted /api/chat request body, in bytes. */
   CHAT_MAX_BODY_BYTES: int(2_000_000, 10_000, 50_000_000),
   AUTO_FIX_TOKEN_BUDGET: int(300_000, 1_000, 100_000_000),
+  /** Agent mode: model requests with tool calls one request of the user's may take, and the tokens (in + out) they may use. */
+  AGENT_MAX_STEPS: int(25, 1, 200),
+  AGENT_TOKEN_BUDGET: int(500_000, 1_000, 100_000_000),
   /** Chat requests allowed per minute, per browser session and per client IP address. */
   CHAT_RATE_PER_MINUTE: int(20, 1, 100_000),
   CHAT_RATE_PER_MINUTE_PER_IP: int(60, 1, 1_000_000),

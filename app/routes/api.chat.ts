@@ -6,6 +6,7 @@ import { chatRequestSchema } from '~/lib/llm/chat-request.server';
 import { listModels } from '~/lib/llm/model-list.server';
 import { assertSameOriginJson } from '~/lib/http/same-origin.server';
 import { rateKey } from '~/lib/http/session.server';
+import { toolSteps } from '~/lib/agent/agent-run';
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const session = await context.sessions.get(request);
@@ -19,8 +20,10 @@ async function respond(request: Request, context: ActionFunctionArgs['context'],
     if (request.method !== 'POST') throw new HttpError(405, 'Use POST.');
     const { env } = context;
     assertSameOriginJson(request, env.APP_HOST);
-    await context.limits.take('chat', limitKey, context.clientIp);
     const body = await readJsonBody(request, chatRequestSchema, env.CHAT_MAX_BODY_BYTES);
+    const last = body.messages.at(-1)!;
+    const agentStep = last.role === 'assistant';
+    await context.limits.take(agentStep ? 'agentStep' : 'chat', limitKey, context.clientIp);
     if (!env.OPENROUTER_API_KEY && env.usesOpenRouter) {
       throw new HttpError(
         503,
@@ -29,8 +32,12 @@ async function respond(request: Request, context: ActionFunctionArgs['context'],
     }
     // Only models the server offers: an id is never passed through as free text (cost, variants).
     const { models } = await listModels(env);
-    if (!models.some((m) => m.id === body.model)) throw new HttpError(400, `This server does not offer the model "${body.model.slice(0, 100)}". Pick one from the list.`);
-    return await context.chat.stream({ messages: body.messages as unknown as UIMessage[], model: body.model, projectContext: body.context, signal: request.signal });
+    const model = models.find((m) => m.id === body.model);
+    if (!model) throw new HttpError(400, `This server does not offer the model "${body.model.slice(0, 100)}". Pick one from the list.`);
+    if (body.agent && model.tools === false) throw new HttpError(400, `${model.label} cannot call tools, so agent mode is not available with it. Turn agent mode off or pick a model marked "tools".`);
+    // The browser keeps to the step budget; this holds it for a client that does not.
+    if (agentStep && toolSteps(last as unknown as UIMessage) >= env.AGENT_MAX_STEPS) throw new HttpError(400, `This agent run has used its ${env.AGENT_MAX_STEPS} steps (AGENT_MAX_STEPS). Send a new message to go on.`);
+    return await context.chat.stream({ messages: body.messages as unknown as UIMessage[], model: body.model, projectContext: body.context, agent: body.agent ?? false, signal: request.signal });
   } catch (error) {
     return errorJson(error);
   }

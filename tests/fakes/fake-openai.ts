@@ -21,6 +21,10 @@ export interface ScriptRule {
   delayMs?: number;
   fault?: Fault;
   finishReason?: 'stop' | 'length';
+  /** Tool calls the answer makes after its text, streamed as OpenAI \`tool_calls\` deltas (finish reason tool_calls). */
+  toolCalls?: Array<{ name: string; arguments: Record<string, unknown> }>;
+  /** Used only when the request ends with a tool result (an agent's next step) whose content contains this text. */
+  toolResult?: string;
   /** How many requests this rule answers before it is used up (default: unlimited). */
   times?: number;
   /** Each chunk carries its send time ("@<ms>" padded to chunkSize) instead of the reply: for latency benchmarks. */
@@ -33,6 +37,8 @@ export interface RecordedRequest {
   authorization?: string;
   /** The output-token cap the request asked for. */
   maxTokens?: number;
+  /** The names of the tools the request offered. */
+  tools: string[];
   /** When the last chunk of the answer was sent (ms since the epoch). */
   finishedAt?: number;
 }
@@ -72,8 +78,13 @@ export class FakeOpenAI {
     const path = (req.url ?? '/').replace(/^\/(api\/)?v1/, '');
     try {
       if (req.method === 'GET' && path === '/models') {
-        // Prices in OpenRouter's shape: US dollars per token.
-        return json(res, 200, { data: [{ id: 'fake/coder', name: 'Fake Coder', pricing: { prompt: '0.000003', completion: '0.000015' } }, { id: 'fake/fast', name: 'Fake Fast' }] });
+        // Prices in OpenRouter's shape (US dollars per token), and which models take tools.
+        return json(res, 200, {
+          data: [
+            { id: 'fake/coder', name: 'Fake Coder', pricing: { prompt: '0.000003', completion: '0.000015' }, supported_parameters: ['tools', 'max_tokens'] },
+            { id: 'fake/fast', name: 'Fake Fast', supported_parameters: ['max_tokens'] },
+          ],
+        });
       }
       if (req.method === 'POST' && path === '/__script') {
         this.script(...((await readJson(req)) as ScriptRule[]));
@@ -92,15 +103,24 @@ export class FakeOpenAI {
   }
 
   async #complete(req: IncomingMessage, res: ServerResponse) {
-    const body = (await readJson(req)) as { model: string; messages: RecordedRequest['messages']; stream?: boolean; max_tokens?: number; max_completion_tokens?: number };
-    const record: RecordedRequest = { model: body.model, messages: body.messages, authorization: req.headers.authorization, maxTokens: body.max_tokens ?? body.max_completion_tokens };
+    const body = (await readJson(req)) as { model: string; messages: RecordedRequest['messages']; stream?: boolean; max_tokens?: number; max_completion_tokens?: number; tools?: Array<{ function?: { name?: string } }> };
+    const tools = (body.tools ?? []).map((t) => t.function?.name ?? '');
+    const record: RecordedRequest = { model: body.model, messages: body.messages, authorization: req.headers.authorization, maxTokens: body.max_tokens ?? body.max_completion_tokens, tools };
     this.requests.push(record);
     const lastUser = [...body.messages].reverse().find((m) => m.role === 'user');
     const prompt = requestText(lastUser?.content);
-    const rule = this.#rules.find((r) => (r.times === undefined || r.used < r.times) && (r.match === undefined || prompt.includes(r.match)));
+    const last = body.messages.at(-1);
+    const toolResult = last?.role === 'tool' ? contentText(last.content) : undefined;
+    const rule = this.#rules.find(
+      (r) =>
+        (r.times === undefined || r.used < r.times) &&
+        (r.match === undefined || prompt.includes(r.match)) &&
+        (r.toolResult === undefined || (toolResult !== undefined && toolResult.includes(r.toolResult))),
+    );
     if (rule) rule.used += 1;
-    const { chunkSize = 8, delayMs = 0, fault, finishReason = 'stop', stamp } = rule ?? {};
-    const reply = stamp ? ' '.repeat(stamp.chunks * chunkSize) : (rule?.reply ?? 'I am the fake model.');
+    const { chunkSize = 8, delayMs = 0, fault, stamp, toolCalls = [] } = rule ?? {};
+    const finishReason = toolCalls.length ? 'tool_calls' : (rule?.finishReason ?? 'stop');
+    const reply = stamp ? ' '.repeat(stamp.chunks * chunkSize) : (rule?.reply ?? (toolCalls.length ? '' : 'I am the fake model.'));
 
     if (fault?.type === 'status') {
       const headers: Record<string, string> = {};
@@ -123,9 +143,22 @@ export class FakeOpenAI {
     }
     if (fault?.type === 'cut') return void res.destroy();
     if (fault?.type === 'stall') return; // keep the socket open, send nothing more
+    // Each call: its id and name first, then its arguments in pieces, as OpenAI streams them.
+    let argumentChars = 0;
+    for (const [index, call] of toolCalls.entries()) {
+      const args = JSON.stringify(call.arguments);
+      argumentChars += args.length;
+      send({ tool_calls: [{ index, id: `call_${index}_${Date.now()}`, type: 'function', function: { name: call.name, arguments: '' } }] }, null);
+      for (let i = 0; i < args.length; i += chunkSize) {
+        if (res.destroyed) return;
+        send({ tool_calls: [{ index, function: { arguments: args.slice(i, i + chunkSize) } }] }, null);
+        if (delayMs > 0) await sleep(delayMs);
+      }
+    }
     record.finishedAt = Date.now();
     send({}, finishReason);
-    res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 10, completion_tokens: Math.ceil(reply.length / 4), total_tokens: 10 + Math.ceil(reply.length / 4) } })}\n\n`);
+    const completionTokens = Math.ceil((reply.length + argumentChars) / 4);
+    res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 10, completion_tokens: completionTokens, total_tokens: 10 + completionTokens } })}\n\n`);
     res.write('data: [DONE]\n\n');
     res.end();
   }

@@ -31,6 +31,7 @@ beforeAll(async () => {
   process.env.LLM_STALL_TIMEOUT_S = '1';
   process.env.LLM_MAX_RETRIES = '0';
   process.env.CHAT_MAX_BODY_BYTES = '20000';
+  process.env.AGENT_MAX_STEPS = '2';
   context = testContext();
   ({ action: route } = (await import('~/routes/api.chat')) as never);
 });
@@ -163,5 +164,77 @@ describe('/api/chat', () => {
     } finally {
       context = testContext();
     }
+  });
+});
+
+describe('/api/chat in agent mode', () => {
+  const agentRequest = (messages: unknown[], extra: Record<string, unknown> = {}) => chatRequest({ model: 'fake/coder', agent: true, messages, ...extra });
+  const user = { id: 'u1', role: 'user', parts: [{ type: 'text', text: 'make the tests pass' }] };
+  /** An answer whose step ran `npm test` in the browser, with the result the browser added. */
+  const answered = (state: string, extra: Record<string, unknown>) => ({
+    id: 'a1',
+    role: 'assistant',
+    metadata: { usage: { inputTokens: 100, outputTokens: 20 }, model: 'fake/coder' },
+    parts: [{ type: 'step-start' }, { type: 'text', text: 'Running the tests.' }, { type: 'tool-run_command', toolCallId: 'call_1', state, input: { command: 'npm test' }, ...extra }],
+  });
+
+  it('offers the tools with the agent prompt, and streams the model\'s tool calls to the browser', async () => {
+    fake.script({ reply: 'Running the tests.', toolCalls: [{ name: 'run_command', arguments: { command: 'npm test' } }], chunkSize: 5 });
+    const response = await action({ request: agentRequest([user]) });
+    expect(response.status).toBe(200);
+    const { text, error, raw } = await readUIStream(response);
+    expect(error).toBeUndefined();
+    expect(text).toBe('Running the tests.');
+    const call = raw.split('\n').filter((l) => l.startsWith('data: {')).map((l) => JSON.parse(l.slice(6))).find((c) => c.type === 'tool-input-available');
+    expect(call).toMatchObject({ toolName: 'run_command', input: { command: 'npm test' } });
+    expect(fake.requests[0].tools.sort()).toEqual(['edit_file', 'get_problems', 'list_files', 'read_file', 'run_command', 'search_files', 'write_file']);
+    expect(JSON.stringify(fake.requests[0].messages[0].content)).toContain('agent mode');
+    // Without agent mode the model gets no tools.
+    fake.script({ reply: 'plain' });
+    await (await action({ request: chatRequest(userMessage('x')) })).text();
+    expect(fake.requests.at(-1)!.tools).toEqual([]);
+  });
+
+  it('continues an answer with its tool results: the model gets call and result, the context stays on the user turn, tokens add up', async () => {
+    fake.script({ toolResult: '1 failing', reply: 'Found it.' });
+    const context = { files: [{ path: 'sum.js', size: 20 }], contents: { 'sum.js': 'module.exports = 1;' }, edited: [] };
+    const response = await action({ request: agentRequest([user, answered('output-available', { output: { exitCode: 1, output: '1 failing', truncated: false, ms: 900 } })], { context }) });
+    expect(response.status).toBe(200);
+    const { text, metadata } = await readUIStream(response);
+    expect(text).toBe('Found it.');
+    const sent = fake.requests[0].messages;
+    expect(sent.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'tool']);
+    expect(JSON.stringify(sent[1].content)).toContain('The project now has these files');
+    expect(JSON.stringify(sent[2])).toContain('npm test');
+    expect(JSON.stringify(sent[3].content)).toContain('1 failing');
+    expect(metadata).toEqual({ usage: { inputTokens: 110, outputTokens: 20 + Math.ceil('Found it.'.length / 4) }, model: 'fake/coder' });
+  });
+
+  it('sends a call that never got its result (the tab closed) as an interrupted call', async () => {
+    fake.script({ reply: 'Trying again.' });
+    const response = await action({ request: agentRequest([user, answered('input-available', {}), { id: 'u2', role: 'user', parts: [{ type: 'text', text: 'go on' }] }]) });
+    expect(response.status).toBe(200);
+    await response.text();
+    const tool = fake.requests[0].messages.find((m) => m.role === 'tool');
+    expect(JSON.stringify(tool?.content)).toContain('interrupted before it finished');
+  });
+
+  it('refuses what agent mode does not allow, without calling the model', async () => {
+    const refused = async (request: Request, pattern: RegExp) => {
+      const response = await action({ request });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { error: string }).error).toMatch(pattern);
+    };
+    const done = answered('output-available', { output: { exitCode: 0 } });
+    // An answer may be continued only in agent mode.
+    await refused(chatRequest({ model: 'fake/coder', messages: [user, done] }), /last message must come from the user/);
+    // A model whose list entry says it takes no tools.
+    await refused(chatRequest({ model: 'fake/fast', agent: true, messages: [user] }), /cannot call tools/);
+    // Only the app's tools, in the UI's shape.
+    await refused(agentRequest([user, { ...done, parts: [{ type: 'tool-delete_everything', toolCallId: 'c', state: 'output-available', input: {}, output: 1 }] }]), /text and agent tool calls only/);
+    // The step budget (AGENT_MAX_STEPS=2 here) holds even for a client that ignores it.
+    const twoSteps = { ...done, parts: [...done.parts, { type: 'step-start' }, { ...done.parts[2], toolCallId: 'call_2' }] };
+    await refused(agentRequest([user, twoSteps]), /used its 2 steps/);
+    expect(fake.requests).toHaveLength(0);
   });
 });

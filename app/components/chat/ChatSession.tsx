@@ -1,6 +1,7 @@
 import { useChat } from '@ai-sdk/react';
 import { useStore } from '@nanostores/react';
 import { DefaultChatTransport, type UIMessage } from 'ai';
+import { AgentRun, type ToolOutput } from '~/lib/agent/agent-run';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { saveFiles, saveMessages, updateChat, type ChatMeta } from '~/lib/persistence/chat-db';
 import type { ActionStatus } from '~/lib/runtime/action-runner';
@@ -49,26 +50,55 @@ export function ChatSession(props: ChatSessionProps) {
 
 function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { workbench: Workbench }) {
   const [model, setModel] = useState(chat.model);
-  const { models, autoFixTokenBudget } = useModels();
+  const { models, autoFixTokenBudget, agentBudget } = useModels();
   const priceOf = (id: string) => models.find((m) => m.id === id)?.price;
+  const modelTools = models.find((m) => m.id === model)?.tools;
+  const [agentOn, setAgentOn] = useState(chat.agent ?? false);
+  const modelRef = useRef(model);
+  modelRef.current = model;
+  // Whether the request in progress is in agent mode; an agent's next steps go the same way.
+  const agentRequest = useRef(false);
+  const budget = useRef(agentBudget);
+  budget.current = agentBudget;
+  const agent = useMemo(() => new AgentRun(workbench.tools, () => budget.current), [workbench]);
   // Follow-ups carry the project's summary and the relevant files, not every file of every earlier answer.
   const transport = useMemo(
     () =>
       new DefaultChatTransport({
         api: '/api/chat',
         prepareSendMessagesRequest: ({ id, messages, body }) => ({
-          body: { ...body, id, messages: compactHistory(messages), context: workbench.takeRequestContext(messageText(messages.findLast((m) => m.role === 'user') ?? messages[0])) },
+          body: {
+            ...body,
+            model: modelRef.current,
+            agent: agentRequest.current,
+            id,
+            messages: compactHistory(messages),
+            context: workbench.takeRequestContext(messageText(messages.findLast((m) => m.role === 'user') ?? messages[0])),
+          },
         }),
       }),
     [workbench],
   );
-  const { messages, sendMessage, status, error, stop, regenerate, clearError } = useChat({
+  // The chat object keeps the first callbacks it gets: they reach the current ones through this.
+  const addOutput = useRef<(output: ToolOutput) => void>(() => {});
+  const { messages, sendMessage, status, error, stop, regenerate, clearError, addToolOutput } = useChat({
     id: chat.id,
     messages: initialMessages,
     transport,
     experimental_throttle: 40,
+    // Agent mode: tool calls run here, on the chat's runtime; their results go back to the model
+    // until it is done, a budget is spent or the user stops it.
+    onToolCall: ({ toolCall }) => {
+      if (!toolCall.dynamic) agent.call(toolCall, (output) => addOutput.current(output));
+    },
+    sendAutomaticallyWhen: ({ messages }) => agent.shouldContinue(messages),
+    onFinish: ({ messages, isAbort, isError, isDisconnect }) => agent.finished(messages, isAbort || isError || isDisconnect),
   });
+  addOutput.current = (output) => void addToolOutput(output as Parameters<typeof addToolOutput>[0]);
+  const agentActive = useStore(agent.active);
+  const agentNote = useStore(agent.note);
   const streaming = status === 'submitted' || status === 'streaming';
+  const busy = streaming || agentActive;
   const messagesRef = useRef(messages);
   messagesRef.current = messages;
   const chatUsage = totalUsage(messages.map((m) => answerMetadata(m.metadata)), priceOf);
@@ -80,24 +110,29 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
   const [autoFixNote, setAutoFixNote] = useState<string | null>(null);
 
   // Feed the answer to the parser as it streams; close everything when the stream ends or fails.
+  // An agent's answer stays open between its steps.
   useEffect(() => {
     if (status === 'error') workbench.stop(messages);
-    else workbench.update(messages, streaming);
-  }, [messages, streaming, status, workbench]);
+    else workbench.update(messages, busy);
+  }, [messages, busy, status, workbench]);
 
   usePersistence(chat.id, messages, workbench);
 
-  const send = (text: string) => {
+  const send = (text: string, asAgent = agentOn) => {
     clearError();
-    void sendMessage({ text }, { body: { model } });
+    agentRequest.current = asAgent && modelTools !== false;
+    agent.begin();
+    void sendMessage({ text });
   };
 
-  const fix = () => send(workbench.fixRequest());
+  // Fix it works through the tools when the model can call them (it can run and check its fix).
+  const fixAsAgent = agentOn || modelTools === true;
+  const fix = () => send(workbench.fixRequest(), fixAsAgent);
 
   // Auto-fix: once an answer's actions have run and problems have stopped arriving for a moment,
   // the stop rules decide between another fix and stopping (with the reason shown).
   useEffect(() => {
-    if (!autoFixOn || streaming || problems.length === 0) return;
+    if (!autoFixOn || busy || problems.length === 0) return;
     let cancelled = false;
     const timer = setTimeout(() => {
       // Commands still queued may fail too, or fix it: decide once they have run.
@@ -106,7 +141,7 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
         const used = totalUsage(messagesRef.current.map((m) => answerMetadata(m.metadata)), () => undefined);
         const decision = autoFix.decide(workbench.problems.active.get(), autoFixTokenBudget === null ? undefined : { used: used.inputTokens + used.outputTokens, budget: autoFixTokenBudget });
         if ('stop' in decision) setAutoFixNote(decision.stop);
-        else if ('fix' in decision) send(workbench.fixRequest(decision.fix));
+        else if ('fix' in decision) send(workbench.fixRequest(decision.fix), fixAsAgent);
       });
     }, AUTO_FIX_SETTLE_MS);
     return () => {
@@ -115,7 +150,7 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
     };
     // `send` is recreated each render; what matters is new problems, a settled turn, the switch.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [autoFixOn, streaming, problems, settledTurns, workbench, autoFix]);
+  }, [autoFixOn, busy, problems, settledTurns, workbench, autoFix]);
 
   const toggleAutoFix = (on: boolean) => {
     setAutoFixOn(on);
@@ -144,6 +179,7 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
   }, []);
 
   const onStop = () => {
+    agent.stop();
     void stop();
     workbench.stop(messages);
   };
@@ -153,12 +189,22 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
     void updateChat(chat.id, { model: id });
   };
 
+  const toggleAgent = (on: boolean) => {
+    setAgentOn(on);
+    void updateChat(chat.id, { agent: on });
+  };
+
   return (
     <div className="flex h-full min-h-0">
       <div className={`flex min-w-0 flex-col ${showWorkbench ? 'w-[35%] min-w-80' : 'mx-auto w-full max-w-3xl'}`}>
         <div className="min-h-0 flex-1 overflow-y-auto p-4">
-          <MessageList messages={messages} workbench={workbench} streaming={streaming} priceOf={priceOf} />
-          <ProblemAlert problems={problems} busy={streaming} onFix={fix} onDismiss={() => problems.forEach((p) => workbench.problems.dismiss(p.signature))} />
+          <MessageList messages={messages} workbench={workbench} agent={agent} streaming={streaming} priceOf={priceOf} />
+          <ProblemAlert problems={problems} busy={busy} onFix={fix} onDismiss={() => problems.forEach((p) => workbench.problems.dismiss(p.signature))} />
+          {agentNote && (
+            <p role="status" aria-label="Agent" className="mt-3 rounded-lg border border-gray-300 p-3 text-sm dark:border-gray-700">
+              {agentNote}
+            </p>
+          )}
           {autoFixNote && (
             <p role="status" className="mt-3 rounded-lg border border-gray-300 p-3 text-sm dark:border-gray-700">
               {autoFixNote}
@@ -167,14 +213,14 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
           {error && (
             <div role="alert" className="mt-3 rounded-lg border border-red-300 bg-red-50 p-3 text-sm text-red-800 dark:border-red-800 dark:bg-red-950/40 dark:text-red-200">
               <p>{error.message || 'The request failed.'}</p>
-              <button type="button" className="btn-ghost mt-2" onClick={() => void regenerate({ body: { model } })}>
+              <button type="button" className="btn-ghost mt-2" onClick={() => void regenerate()}>
                 Retry
               </button>
             </div>
           )}
         </div>
         <div className="p-3">
-          <PromptBox onSend={send} onStop={onStop} busy={streaming} placeholder="Ask for a change…" draftKey={chat.id}>
+          <PromptBox onSend={(text) => send(text)} onStop={onStop} busy={busy} placeholder="Ask for a change…" draftKey={chat.id}>
             <ModelPicker value={model} onChange={changeModel} models={models} />
             {chatUsage.inputTokens + chatUsage.outputTokens > 0 && (
               <span className="muted text-xs" aria-label="Tokens used in this chat" title="Tokens this chat has used, as the provider counted them, and their cost where the model list gives a price">
@@ -184,6 +230,17 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
             <label className="flex items-center gap-1 text-xs" title={`When the app fails, ask the model for a fix by itself (at most ${autoFix.options.maxAttempts} tries per problem)`}>
               <input type="checkbox" checked={autoFixOn} onChange={(e) => toggleAutoFix(e.target.checked)} />
               Auto-fix
+            </label>
+            <label
+              className={`flex items-center gap-1 text-xs ${modelTools === false ? 'opacity-50' : ''}`}
+              title={
+                modelTools === false
+                  ? 'This model cannot call tools: pick one marked "tools" for agent mode'
+                  : `The model works through tools: runs commands, reads, searches and edits files, checks its work (at most ${agentBudget.maxSteps} steps per request)`
+              }
+            >
+              <input type="checkbox" checked={agentOn && modelTools !== false} disabled={modelTools === false} onChange={(e) => toggleAgent(e.target.checked)} />
+              Agent
             </label>
           </PromptBox>
         </div>

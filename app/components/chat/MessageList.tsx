@@ -4,9 +4,11 @@ import { memo, useEffect, useRef, useState } from 'react';
 import Markdown from 'react-markdown';
 import { answerMetadata, formatUsage, usageCost, type ModelOption } from '~/lib/llm/models';
 import { messageText, type Workbench } from '~/lib/stores/workbench';
+import type { AgentRun } from '~/lib/agent/agent-run';
 import { ArtifactCard } from './ArtifactCard';
+import { ToolCard } from './ToolCard';
 
-export function MessageList({ messages, workbench, streaming, priceOf }: { messages: UIMessage[]; workbench: Workbench; streaming: boolean; priceOf: (model: string) => ModelOption['price'] }) {
+export function MessageList({ messages, workbench, agent, streaming, priceOf }: { messages: UIMessage[]; workbench: Workbench; agent: AgentRun; streaming: boolean; priceOf: (model: string) => ModelOption['price'] }) {
   const end = useRef<HTMLDivElement>(null);
   const last = messages[messages.length - 1];
   useEffect(() => {
@@ -20,7 +22,7 @@ export function MessageList({ messages, workbench, streaming, priceOf }: { messa
             {messageText(message)}
           </div>
         ) : (
-          <AssistantMessage key={message.id} id={message.id} workbench={workbench} usage={usageLine(message, priceOf)} />
+          <AssistantMessage key={message.id} message={message} workbench={workbench} agent={agent} usage={usageLine(message, priceOf)} />
         ),
       )}
       {streaming && last?.role === 'user' && <WaitingForModel />}
@@ -29,12 +31,18 @@ export function MessageList({ messages, workbench, streaming, priceOf }: { messa
   );
 }
 
-function AssistantMessage({ id, workbench, usage }: { id: string; workbench: Workbench; usage?: string }) {
-  const blocks = useStore(workbench.blocks, { keys: [id] })[id] ?? [];
+function AssistantMessage({ message, workbench, agent, usage }: { message: UIMessage; workbench: Workbench; agent: AgentRun; usage?: string }) {
+  const blocks = useStore(workbench.blocks, { keys: [message.id] })[message.id] ?? [];
   return (
     <article data-role="assistant" className="markdown text-sm leading-relaxed">
       {blocks.map((block, index) =>
-        block.type === 'text' ? <Prose key={index} text={block.text} /> : <ArtifactCard key={block.artifactKey} workbench={workbench} artifactKey={block.artifactKey} />,
+        block.type === 'text' ? (
+          <Prose key={index} text={block.text} />
+        ) : block.type === 'artifact' ? (
+          <ArtifactCard key={block.artifactKey} workbench={workbench} artifactKey={block.artifactKey} />
+        ) : (
+          <ToolCard key={block.toolCallId} message={message} toolCallId={block.toolCallId} agent={agent} />
+        ),
       )}
       {usage && (
         <p className="muted mt-1 text-xs" aria-label="Tokens used">

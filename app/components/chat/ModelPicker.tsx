@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { CURATED_MODELS, type ModelList, type ModelOption } from '~/lib/llm/models';
+import { CURATED_MODELS, type AgentBudget, type ModelList, type ModelOption } from '~/lib/llm/models';
 
 // Fetched once per page load and shared by every picker.
 let modelList: Promise<ModelList> | undefined;
@@ -15,6 +15,7 @@ export function useModels() {
   const [models, setModels] = useState<ModelOption[]>(CURATED_MODELS);
   const [defaultModel, setDefaultModel] = useState<string | null>(null);
   const [autoFixTokenBudget, setBudget] = useState<number | null>(null);
+  const [agentBudget, setAgentBudget] = useState<AgentBudget>(DEFAULT_AGENT_BUDGET);
   useEffect(() => {
     let cancelled = false;
     fetchModels()
@@ -23,13 +24,22 @@ export function useModels() {
         setModels(body.models);
         setDefaultModel(body.defaultModel);
         setBudget(body.autoFixTokenBudget);
+        setAgentBudget(body.agent);
       })
       .catch(() => {});
     return () => {
       cancelled = true;
     };
   }, []);
-  return { models, defaultModel, autoFixTokenBudget };
+  return { models, defaultModel, autoFixTokenBudget, agentBudget };
+}
+
+/** Until /api/models answers: the server's defaults (the server holds its own to them too). */
+const DEFAULT_AGENT_BUDGET: AgentBudget = { maxSteps: 25, tokenBudget: 500_000 };
+
+/** "· tools" marks the models agent mode works with. */
+export function modelLabel(model: ModelOption): string {
+  return model.tools ? `${model.label} · tools` : model.label;
 }
 
 export function ModelPicker({ value, onChange, models }: { value: string; onChange: (id: string) => void; models: ModelOption[] }) {
@@ -42,8 +52,8 @@ export function ModelPicker({ value, onChange, models }: { value: string; onChan
       onChange={(event) => onChange(event.target.value)}
     >
       {options.map((model) => (
-        <option key={model.id} value={model.id}>
-          {model.label}
+        <option key={model.id} value={model.id} title={model.tools ? 'Can call tools: agent mode works with it' : model.tools === false ? 'Cannot call tools: answers in the artifact format only' : 'Not known whether it can call tools'}>
+          {modelLabel(model)}
         </option>
       ))}
     </select>

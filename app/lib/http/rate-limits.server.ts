@@ -10,12 +10,16 @@ export interface RateLimitConfig {
   windowS?: number;
 }
 
-type Kind = 'chat' | 'create' | 'packages';
+type Kind = 'chat' | 'agentStep' | 'create' | 'packages';
 
 const MESSAGES: Record<Kind, { session: string; ip: string }> = {
   chat: {
     session: 'You are sending messages faster than this server allows',
     ip: 'Your network is sending messages faster than this server allows',
+  },
+  agentStep: {
+    session: 'The agent is taking steps faster than this server allows',
+    ip: 'Agents on your network are taking steps faster than this server allows',
   },
   create: {
     session: 'Too many sandboxes created in the last minute',
@@ -35,6 +39,9 @@ export class RateLimits {
     const duration = config.windowS ?? 60;
     this.#limiters = {
       chat: { session: new RateLimiterMemory({ points: config.chatPerSession, duration }), ip: new RateLimiterMemory({ points: config.chatPerIp, duration }) },
+      // An agent's next step (tool results back to the model) is a model request too, but one
+      // request of the user's takes many: three times the chat rate.
+      agentStep: { session: new RateLimiterMemory({ points: 3 * config.chatPerSession, duration }), ip: new RateLimiterMemory({ points: 3 * config.chatPerIp, duration }) },
       create: { session: new RateLimiterMemory({ points: config.createsPerSession, duration }), ip: new RateLimiterMemory({ points: config.createsPerIp, duration }) },
       // Look-ups are cheap for the app but not for the registry: a chat asks a few times.
       packages: { session: new RateLimiterMemory({ points: 60, duration }), ip: new RateLimiterMemory({ points: 300, duration }) },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CONTEXT_LIMITS } from './project-context';
+import { TOOL_NAMES } from '../agent/tool-specs';
 
 /** Limits on what one chat request may carry; the byte limit on the whole body is server config. */
 export const CHAT_LIMITS = { messages: 400, partChars: 1_000_000, modelChars: 200 } as const;
@@ -9,6 +10,24 @@ const textPart = z.object({ type: z.literal('text'), text: z.string().max(CHAT_L
 // Step markers and reasoning from earlier answers come back from the browser and carry text only.
 const stepPart = z.object({ type: z.literal('step-start') });
 const reasoningPart = z.object({ type: z.literal('reasoning'), text: z.string().max(CHAT_LIMITS.partChars) });
+
+// Agent mode: the tool calls of earlier steps with the outputs the browser added. A call left
+// without an output (the tab closed while it ran) reaches the model as an interrupted call, since
+// providers refuse a call without a result.
+const toolPart = z
+  .object({
+    type: z.enum(TOOL_NAMES.map((name) => `tool-${name}` as const)),
+    toolCallId: z.string().min(1).max(200),
+    state: z.enum(['input-streaming', 'input-available', 'output-available', 'output-error']),
+    input: z.unknown(),
+    output: z.unknown().optional(),
+    errorText: z.string().max(CHAT_LIMITS.partChars).optional(),
+  })
+  .transform((part) =>
+    part.state === 'output-available' || part.state === 'output-error'
+      ? part
+      : { ...part, input: part.input ?? {}, state: 'output-error' as const, output: undefined, errorText: 'The tool call was interrupted before it finished.' },
+  );
 
 const path = z.string().min(1).max(CONTEXT_LIMITS.pathChars);
 
@@ -27,13 +46,18 @@ export const chatRequestSchema = z.object({
       z.looseObject({
         id: z.string().max(200),
         role: z.enum(['user', 'assistant']),
-        parts: z.array(z.union([textPart, stepPart, reasoningPart], { error: 'messages may carry text only' })).max(2000),
+        parts: z.array(z.union([textPart, stepPart, reasoningPart, toolPart], { error: 'messages may carry text and agent tool calls only' })).max(2000),
       }),
     )
     .min(1)
-    .max(CHAT_LIMITS.messages)
-    .refine((messages) => messages.at(-1)?.role === 'user', 'the last message must come from the user'),
+    .max(CHAT_LIMITS.messages),
   context: projectContext.optional(),
-});
+  /** Agent mode: the model gets the tools; an answer whose tool calls have their outputs may be continued. */
+  agent: z.boolean().optional(),
+})
+  .refine((body) => {
+    const last = body.messages?.at(-1);
+    return !last || last.role === 'user' || (body.agent === true && last.parts.some((part) => part.type.startsWith('tool-')));
+  }, 'the last message must come from the user (or, in agent mode, be an answer with tool results)');
 
 export type ChatRequest = z.infer<typeof chatRequestSchema>;

@@ -5,12 +5,16 @@ import {
   createUIMessageStream,
   createUIMessageStreamResponse,
   streamText,
+  tool,
   type ModelMessage,
+  type FlexibleSchema,
+  type ToolSet,
   type UIMessage,
 } from 'ai';
 import type { ServerEnv } from '../env.server';
-import { CONTINUE_PROMPT, SYSTEM_PROMPT } from './system-prompt';
-import type { AnswerMetadata, AnswerUsage } from './models';
+import { AGENT_PROMPT, CONTINUE_PROMPT, SYSTEM_PROMPT } from './system-prompt';
+import { answerMetadata, type AnswerMetadata, type AnswerUsage } from './models';
+import { TOOL_DESCRIPTIONS, TOOL_NAMES, toolInputs } from '../agent/tool-specs';
 import { contextPrompt, type ProjectContext } from './project-context';
 
 export interface ChatStreamOptions {
@@ -19,8 +23,13 @@ export interface ChatStreamOptions {
   model: string;
   /** The project summary a follow-up carries; it goes before the user's last message. */
   projectContext?: ProjectContext;
+  /** Agent mode: the model gets the tools (run in the browser: none has an `execute` here). */
+  agent?: boolean;
   signal: AbortSignal;
 }
+
+/** Agent mode's tools as the model sees them; the browser runs the calls (agent/agent-tools.ts). */
+const AGENT_TOOLS: ToolSet = Object.fromEntries(TOOL_NAMES.map((name) => [name, tool({ description: TOOL_DESCRIPTIONS[name], inputSchema: toolInputs[name] as FlexibleSchema<unknown> })]));
 
 /**
  * Streams the model's answer as a UI message stream. When the model stops at its output limit
@@ -44,16 +53,19 @@ function providerFor(env: ServerEnv) {
   return providerCache.provider;
 }
 
-export function streamChat({ env, messages, model, projectContext, signal }: ChatStreamOptions): Response {
+export function streamChat({ env, messages, model, projectContext, agent = false, signal }: ChatStreamOptions): Response {
   const provider = providerFor(env);
   const describe = (error: unknown) => describeModelError(error, env);
 
   const stream = createUIMessageStream({
     onError: describe,
     execute: async ({ writer }) => {
-      let history: ModelMessage[] = withContext(await convertToModelMessages(messages), projectContext);
-      // Tokens of every request this answer took (continuations included), sent with the message.
-      const usage: AnswerUsage = { inputTokens: 0, outputTokens: 0 };
+      const tools = agent ? AGENT_TOOLS : undefined;
+      let history: ModelMessage[] = withContext(await convertToModelMessages(messages, { tools }), projectContext);
+      // Tokens of every request this answer took (continuations included), sent with the message;
+      // an agent's next step continues the same answer, so its tokens add to what that answer has.
+      const last = messages.at(-1);
+      const usage: AnswerUsage = { ...((last?.role === 'assistant' && answerMetadata(last.metadata)?.usage) || { inputTokens: 0, outputTokens: 0 }) };
       const sendUsage = () => writer.write({ type: 'message-metadata', messageMetadata: { usage, model } satisfies AnswerMetadata });
       for (let segment = 0; ; segment++) {
         // Read from onFinish rather than result.finishReason/result.text: those getters tee
@@ -61,8 +73,9 @@ export function streamChat({ env, messages, model, projectContext, signal }: Cha
         let finished: { finishReason: string; text: string } | undefined;
         const result = streamText({
           model: provider.chat(model),
-          instructions: SYSTEM_PROMPT,
+          instructions: agent ? AGENT_PROMPT : SYSTEM_PROMPT,
           messages: history,
+          tools,
           abortSignal: signal,
           maxRetries: env.LLM_MAX_RETRIES,
           maxOutputTokens: env.LLM_MAX_OUTPUT_TOKENS,
@@ -95,13 +108,17 @@ export function streamChat({ env, messages, model, projectContext, signal }: Cha
   return createUIMessageStreamResponse({ stream });
 }
 
-/** The project summary put first in the user's last message (one user turn: providers that want turns to alternate get that). */
+/**
+ * The project summary put first in the user's last message (one user turn: providers that want
+ * turns to alternate get that). An agent's later steps put it in the same place again.
+ */
 function withContext(history: ModelMessage[], context: ProjectContext | undefined): ModelMessage[] {
   const text = context ? contextPrompt(context) : '';
-  const last = history.at(-1);
-  if (!text || last?.role !== 'user') return history;
-  const request = typeof last.content === 'string' ? [{ type: 'text' as const, text: last.content }] : last.content;
-  return [...history.slice(0, -1), { role: 'user', content: [{ type: 'text', text }, ...request] }];
+  const index = history.findLastIndex((m) => m.role === 'user');
+  const message = history[index];
+  if (!text || message?.role !== 'user') return history;
+  const request = typeof message.content === 'string' ? [{ type: 'text' as const, text: message.content }] : message.content;
+  return history.with(index, { role: 'user', content: [{ type: 'text', text }, ...request] });
 }
 
 type ErrorEnv = Pick<ServerEnv, 'LLM_STALL_TIMEOUT_S' | 'usesOpenRouter'>;

@@ -9,8 +9,13 @@ export interface ChatStreamRequest {
   model: string;
   /** The project summary to put before the request (follow-ups). */
   projectContext?: ProjectContext;
+  /** Agent mode: the model gets the tools. */
+  agent?: boolean;
   signal: AbortSignal;
 }
+
+/** A request as the worker gets it (the signal stays on this side). */
+export type ChatStreamJob = Omit<ChatStreamRequest, 'signal'>;
 
 /** Produces the streamed answer of /api/chat (a UI message stream response). */
 export interface ChatStreamer {
@@ -22,8 +27,8 @@ export interface ChatStreamer {
 export class InProcessChatStreamer implements ChatStreamer {
   constructor(private readonly env: ServerEnv) {}
 
-  async stream({ messages, model, projectContext, signal }: ChatStreamRequest) {
-    return streamChat({ env: this.env, messages, model, projectContext, signal });
+  async stream(request: ChatStreamRequest) {
+    return streamChat({ env: this.env, ...request });
   }
 
   async close() {}
@@ -79,7 +84,7 @@ export class WorkerChatStreamer implements ChatStreamer {
     });
   }
 
-  stream({ messages, model, projectContext, signal }: ChatStreamRequest): Promise<Response> {
+  stream({ signal, ...job }: ChatStreamRequest): Promise<Response> {
     const id = ++this.#next;
     return new Promise<Response>((resolve, reject) => {
       let controller!: ReadableStreamDefaultController<Uint8Array>;
@@ -92,7 +97,7 @@ export class WorkerChatStreamer implements ChatStreamer {
       const open: OpenStream = { controller, body, resolve, reject, answered: false };
       this.#streams.set(id, open);
       signal.addEventListener('abort', () => this.#abort(id), { once: true });
-      this.#worker.postMessage({ type: 'start', id, messages, model, projectContext });
+      this.#worker.postMessage({ type: 'start', id, job } satisfies { type: 'start'; id: number; job: ChatStreamJob });
     });
   }
 

@@ -2,7 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ServerEnv } from '../env.server';
 import { streamChat } from './chat-stream.server';
-import type { ProjectContext } from './project-context';
+import type { ChatStreamJob } from './chat-streamer.server';
 import { errorMessage } from '../error-message';
 
 // Parsed once by the server, which started this worker.
@@ -10,19 +10,19 @@ const { env } = workerData as { env: ServerEnv };
 const controllers = new Map<number, AbortController>();
 const port = parentPort!;
 
-port.on('message', (message: { type: 'start' | 'abort'; id: number; messages?: never; model?: string; projectContext?: ProjectContext }) => {
+port.on('message', (message: { type: 'start'; id: number; job: ChatStreamJob } | { type: 'abort'; id: number }) => {
   if (message.type === 'abort') {
     controllers.get(message.id)?.abort();
     return;
   }
-  void run(message.id, message.messages!, message.model!, message.projectContext);
+  void run(message.id, message.job);
 });
 
-async function run(id: number, messages: never, model: string, projectContext: ProjectContext | undefined) {
+async function run(id: number, job: ChatStreamJob) {
   const controller = new AbortController();
   controllers.set(id, controller);
   try {
-    const response = streamChat({ env, messages, model, projectContext, signal: controller.signal });
+    const response = streamChat({ env, ...job, signal: controller.signal });
     port.postMessage({ type: 'head', id, status: response.status, headers: [...response.headers] });
     const reader = response.body!.getReader();
     for (;;) {

@@ -17,7 +17,7 @@ export async function listModels(env: ServerEnv): Promise<ModelList> {
   if (env.MODELS) {
     const ids = [env.DEFAULT_MODEL, ...env.MODELS.split(',').map((id) => id.trim()).filter(Boolean)];
     const models = [...new Set(ids)].map((id) => CURATED_MODELS.find((m) => m.id === id) ?? { id, label: id });
-    return { models, defaultModel: env.DEFAULT_MODEL, remote: false, autoFixTokenBudget: env.AUTO_FIX_TOKEN_BUDGET };
+    return { models, defaultModel: env.DEFAULT_MODEL, remote: false, ...budgets(env) };
   }
   const now = Date.now();
   // An empty answer (the model server not up yet) is asked again soon, not after ten minutes.
@@ -41,8 +41,12 @@ export async function listModels(env: ServerEnv): Promise<ModelList> {
       seen.add(m.id);
       return true;
     })
-    .map((m) => ({ ...m, price: m.price ?? remote.get(m.id)?.price }));
-  return { models, defaultModel: env.DEFAULT_MODEL, remote: offered.length > 0, autoFixTokenBudget: env.AUTO_FIX_TOKEN_BUDGET };
+    .map((m) => ({ ...m, price: m.price ?? remote.get(m.id)?.price, tools: m.tools ?? remote.get(m.id)?.tools }));
+  return { models, defaultModel: env.DEFAULT_MODEL, remote: offered.length > 0, ...budgets(env) };
+}
+
+function budgets(env: ServerEnv): Pick<ModelList, 'autoFixTokenBudget' | 'agent'> {
+  return { autoFixTokenBudget: env.AUTO_FIX_TOKEN_BUDGET, agent: { maxSteps: env.AGENT_MAX_STEPS, tokenBudget: env.AGENT_TOKEN_BUDGET } };
 }
 
 async function fetchRemoteModels(env: ServerEnv): Promise<ModelOption[]> {
@@ -52,14 +56,20 @@ async function fetchRemoteModels(env: ServerEnv): Promise<ModelOption[]> {
       signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
     });
     if (!response.ok) return [];
-    const body = (await response.json()) as { data?: Array<{ id?: unknown; name?: unknown; pricing?: { prompt?: unknown; completion?: unknown } }> };
+    type Listed = { id: string; name?: unknown; pricing?: { prompt?: unknown; completion?: unknown }; supported_parameters?: unknown };
+    const body = (await response.json()) as { data?: Array<Partial<Listed>> };
     return (body.data ?? [])
-      .filter((m): m is { id: string; name?: unknown; pricing?: { prompt?: unknown; completion?: unknown } } => typeof m.id === 'string' && m.id.length > 0 && m.id.length < 200)
+      .filter((m): m is Listed => typeof m.id === 'string' && m.id.length > 0 && m.id.length < 200)
       .slice(0, 1000)
-      .map((m) => ({ id: m.id, label: typeof m.name === 'string' && m.name ? m.name : m.id, price: perMillion(m.pricing) }));
+      .map((m) => ({ id: m.id, label: typeof m.name === 'string' && m.name ? m.name : m.id, price: perMillion(m.pricing), tools: toolSupport(m.supported_parameters) }));
   } catch {
     return [];
   }
+}
+
+/** OpenRouter lists the request parameters a model takes: "tools" among them means tool calls. Other servers do not say (unknown). */
+function toolSupport(parameters: unknown): boolean | undefined {
+  return Array.isArray(parameters) ? parameters.includes('tools') : undefined;
 }
 
 /** OpenRouter's pricing (US dollars per token, as strings) per million tokens; absent or unreadable: no price. */

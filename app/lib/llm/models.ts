@@ -4,6 +4,8 @@ export interface ModelOption {
   label: string;
   /** US dollars per million tokens, when the provider's model list gives them. */
   price?: { input: number; output: number };
+  /** Whether the model can call tools (agent mode); absent: not known (a local model server does not say). */
+  tools?: boolean;
 }
 
 /** GET /api/models: what the picker offers, and the budget auto-fix keeps to. */
@@ -14,6 +16,16 @@ export interface ModelList {
   remote: boolean;
   /** Tokens (in + out) a chat may use before auto-fix stops. */
   autoFixTokenBudget: number;
+  /** How far one agent-mode request may go. */
+  agent: AgentBudget;
+}
+
+/** How far one agent-mode request (the user's, with all the tool steps it takes) may go. */
+export interface AgentBudget {
+  /** Model requests that call tools. */
+  maxSteps: number;
+  /** Tokens (in + out) over all of the run's requests. */
+  tokenBudget: number;
 }
 
 /** What one answer cost, as the provider counted it (an assistant message's metadata `usage`). */
@@ -65,9 +77,9 @@ export function usageCost(usage: AnswerUsage, price: ModelOption['price']): numb
 
 /** Shown even when the provider's model list cannot be fetched. */
 export const CURATED_MODELS: ModelOption[] = [
-  { id: 'anthropic/claude-sonnet-4.5', label: 'Claude Sonnet 4.5' },
-  { id: 'openai/gpt-5', label: 'GPT-5' },
-  { id: 'google/gemini-2.5-pro', label: 'Gemini 2.5 Pro' },
-  { id: 'deepseek/deepseek-chat-v3.1', label: 'DeepSeek V3.1' },
-  { id: 'qwen/qwen3-coder', label: 'Qwen3 Coder' },
+  { id: 'anthropic/claude-sonnet-4.5', label: 'Claude Sonnet 4.5', tools: true },
+  { id: 'openai/gpt-5', label: 'GPT-5', tools: true },
+  { id: 'google/gemini-2.5-pro', label: 'Gemini 2.5 Pro', tools: true },
+  { id: 'deepseek/deepseek-chat-v3.1', label: 'DeepSeek V3.1', tools: true },
+  { id: 'qwen/qwen3-coder', label: 'Qwen3 Coder', tools: true },
 ];

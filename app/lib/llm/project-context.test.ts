@@ -36,6 +36,24 @@ describe('the project context of a follow-up', () => {
     expect(compactAnswer.parts[0]).toEqual({ type: 'text', text: 'Here. <boltArtifact id="s" title="S"><boltAction type="file" filePath="a.js">[13 characters, omitted: see the project files]</boltAction><boltAction type="shell">npm test</boltAction></boltArtifact> Done.' });
   });
 
+  it("puts placeholders for the files an earlier agent answer wrote and read, but not in the answer it is working on", () => {
+    const agentAnswer = (id: string): UIMessage => ({
+      id,
+      role: 'assistant',
+      parts: [
+        { type: 'tool-write_file', toolCallId: `${id}w`, state: 'output-available', input: { path: 'a.js', content: 'const a = 1;\n' }, output: { path: 'a.js' } },
+        { type: 'tool-read_file', toolCallId: `${id}r`, state: 'output-available', input: { path: 'b.js' }, output: { path: 'b.js', content: 'const b = 2;', lines: '1-1 of 1' } },
+        { type: 'tool-run_command', toolCallId: `${id}c`, state: 'output-available', input: { command: 'npm test' }, output: { exitCode: 0, output: 'ok' } },
+      ],
+    });
+    const user = (id: string): UIMessage => ({ id, role: 'user', parts: [{ type: 'text', text: 'go' }] });
+    const [, earlier, , current] = compactHistory([user('u1'), agentAnswer('a1'), user('u2'), agentAnswer('a2')]);
+    expect(earlier.parts[0]).toMatchObject({ input: { path: 'a.js', content: '[13 characters, omitted: see the project files]' } });
+    expect(earlier.parts[1]).toMatchObject({ output: { path: 'b.js', content: '[12 characters, omitted: see the project files]', lines: '1-1 of 1' } });
+    expect(earlier.parts[2]).toMatchObject({ output: { exitCode: 0, output: 'ok' } });
+    expect(current).toEqual(agentAnswer('a2'));
+  });
+
   it('reads as a summary for the model, and is nothing for a project without files', () => {
     const text = contextPrompt(buildProjectContext({ files: project, request: 'the Header', edited: ['package.json'] }));
     expect(text).toMatch(/^The project now has these files \(path: characters\):\ndocs\/notes\.md: 5000\n/);

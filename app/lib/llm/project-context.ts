@@ -1,4 +1,4 @@
-import type { UIMessage } from 'ai';
+import { isToolUIPart, type UIMessage } from 'ai';
 
 /**
  * What a follow-up sends the model about the project, instead of the whole history with every
@@ -67,13 +67,30 @@ const FILE_ACTION = /(<boltAction\s[^>]*type="file"[^>]*>)([\s\S]*?)(<\/boltActi
 /** The placeholder that stands for a file's content in earlier answers. */
 export const OMITTED = (chars: number) => `[${chars} characters, omitted: see the project files]`;
 
-/** The history with the file contents of earlier answers replaced by a placeholder. */
+/**
+ * The history with the file contents of earlier answers replaced by a placeholder: in artifacts,
+ * and in agent tool calls (files written, files read). The answer an agent is working on keeps
+ * its own: its next step may need what it just read.
+ */
 export function compactHistory(messages: UIMessage[]): UIMessage[] {
-  return messages.map((message) =>
-    message.role !== 'assistant'
+  return messages.map((message, index) =>
+    message.role !== 'assistant' || (index === messages.length - 1 && message.parts.some(isToolUIPart))
       ? message
-      : { ...message, parts: message.parts.map((part) => (part.type === 'text' ? { ...part, text: part.text.replace(FILE_ACTION, (_, open: string, body: string, close: string) => `${open}${OMITTED(body.length)}${close}`) } : part)) },
+      : { ...message, parts: message.parts.map(compactPart) },
   );
+}
+
+function compactPart(part: UIMessage['parts'][number]): UIMessage['parts'][number] {
+  if (part.type === 'text') return { ...part, text: part.text.replace(FILE_ACTION, (_, open: string, body: string, close: string) => `${open}${OMITTED(body.length)}${close}`) };
+  if (part.type === 'tool-write_file' && typeof (part.input as { content?: unknown })?.content === 'string') {
+    const input = part.input as { content: string };
+    return { ...part, input: { ...input, content: OMITTED(input.content.length) } } as typeof part;
+  }
+  if (part.type === 'tool-read_file' && part.state === 'output-available' && typeof (part.output as { content?: unknown })?.content === 'string') {
+    const output = part.output as { content: string };
+    return { ...part, output: { ...output, content: OMITTED(output.content.length) } } as typeof part;
+  }
+  return part;
 }
 
 /** The context as the model reads it, before the user's request (empty for a project without files). */

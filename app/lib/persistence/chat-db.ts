@@ -15,6 +15,8 @@ export interface ChatMeta {
   runtime?: RuntimeRecord;
   /** Auto-fix is on for this chat. */
   autoFix?: boolean;
+  /** Agent mode is on for this chat. */
+  agent?: boolean;
 }
 
 export interface ChatMessages {

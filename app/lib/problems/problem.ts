@@ -25,7 +25,8 @@ export interface Problem extends ProblemReport {
 
 const OUTPUT_LINES = 40;
 
-function stripAnsi(text: string) {
+/** The text without colour codes and cursor movements. */
+export function stripAnsi(text: string) {
   return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
 }
 const OUTPUT_CHARS = 4000;

@@ -272,4 +272,38 @@ describe('Workbench', () => {
     expect(file.status).toMatchObject({ state: 'failed', error: expect.stringMatching(/ended before/) });
     expect(wb.files.files.get()['src/a.js']).toBe('let a');
   });
+
+  it("lays out an agent answer's tool calls between its prose, and its file writes reach the runtime like any other", async () => {
+    const { wb, browser } = setup();
+    const part = (id: string, state: 'input-available' | 'output-available') => ({ type: 'tool-write_file' as const, toolCallId: id, state, input: { path: 'src/b.js', content: 'let b = 1;' }, ...(state === 'output-available' ? { output: { path: 'src/b.js' } } : {}) });
+    const message = (parts: UIMessage['parts']): UIMessage => ({ id: 'a1', role: 'assistant', parts });
+    wb.update([user(), message([{ type: 'step-start' }, { type: 'text', text: 'Writing b. ' }, part('t1', 'input-available') as never])], true);
+    wb.editFile('src/b.js', 'the user typed this first');
+    expect(await wb.tools.execute('write_file', { path: 'src/b.js', content: 'let b = 1;' }, new AbortController().signal)).toMatchObject({ created: false });
+    expect(wb.selectedFile.get()).toBe('src/b.js');
+    wb.update([user(), message([{ type: 'step-start' }, { type: 'text', text: 'Writing b. ' }, part('t1', 'output-available') as never, { type: 'step-start' }, { type: 'text', text: 'Done.' }])], false);
+    expect(wb.blocks.get().a1).toEqual([{ type: 'text', text: 'Writing b. ' }, { type: 'tool', toolCallId: 't1' }, { type: 'text', text: 'Done.' }]);
+    await wb.runtime.awaitRuntime();
+    await settle();
+    expect(browser.files['src/b.js']).toBe('let b = 1;');
+    // The agent's write replaces the user's edit: the next request does not call the file an edit.
+    expect(wb.takeRequestContext('next').edited).toEqual([]);
+  });
+
+  it("restores an agent answer's cards, and counts only later changes as the user's edits", () => {
+    const { wb } = setup();
+    const agentAnswer: UIMessage = {
+      id: 'a1',
+      role: 'assistant',
+      parts: [
+        { type: 'text', text: 'Fixing. ' },
+        { type: 'tool-write_file', toolCallId: 't1', state: 'output-available', input: { path: 'sum.js', content: 'a - b' }, output: { path: 'sum.js' } },
+        { type: 'tool-edit_file', toolCallId: 't2', state: 'output-available', input: { path: 'sum.js', oldText: '-', newText: '+' }, output: { path: 'sum.js', line: 1 } },
+        { type: 'tool-write_file', toolCallId: 't3', state: 'output-available', input: { path: 'other.js', content: 'x' }, output: { path: 'other.js' } },
+      ] as UIMessage['parts'],
+    };
+    wb.restore([user(), agentAnswer], { 'sum.js': 'a + b', 'other.js': 'x changed by the user' }, {});
+    expect(wb.blocks.get().a1.map((b) => b.type)).toEqual(['text', 'tool', 'tool', 'tool']);
+    expect(wb.takeRequestContext('next').edited).toEqual(['other.js']);
+  });
 });

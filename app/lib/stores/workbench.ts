@@ -1,4 +1,6 @@
-import type { UIMessage } from 'ai';
+import { isToolUIPart, type UIMessage } from 'ai';
+import { AgentTools } from '../agent/agent-tools';
+import { toolNameOfPart } from '../agent/tool-specs';
 import { atom, computed, map } from 'nanostores';
 import { StreamingArtifactParser, type ParserEvent } from '../artifact/artifact-parser';
 import { ActionRunner, type ActionStatus } from '../runtime/action-runner';
@@ -13,12 +15,15 @@ import { fixRequest } from '../problems/fix-request';
 import type { Problem } from '../problems/problem';
 import { buildProjectContext, type ProjectContext } from '../llm/project-context';
 
-/** What an assistant message shows: its prose, with each artifact's card in its place. */
-export type MessageBlock = { type: 'text'; text: string } | { type: 'artifact'; artifactKey: string };
+/** What an assistant message shows: its prose, with each artifact's card and each agent tool call's card in its place. */
+export type MessageBlock = { type: 'text'; text: string } | { type: 'artifact'; artifactKey: string } | { type: 'tool'; toolCallId: string };
 
 interface MessageParse {
   parser: StreamingArtifactParser;
+  /** Characters of the message's text fed to the parser. */
   consumed: number;
+  /** Tool calls given a block. */
+  tools: Set<string>;
   ended: boolean;
 }
 
@@ -46,6 +51,8 @@ export class Workbench {
   readonly runner: ActionRunner;
   readonly runtime: RuntimeController;
   readonly sync = new ProjectSync(this.files, this.terminal);
+  /** Agent mode's tools, acting on the active runtime and the files store. */
+  readonly tools: AgentTools;
   /** What failed: commands, the app's server, the preview page. */
   readonly problems = new ProblemsStore();
   /** Counts the answers whose actions have all run (auto-fix and the preview reload follow it). */
@@ -97,6 +104,18 @@ export class Workbench {
       afterCommand: () => void this.sync.readBack(),
       onProblem: (problem) => this.problems.report(problem),
     });
+    this.tools = new AgentTools({
+      files: this.files,
+      awaitRuntime: () => this.runtime.awaitRuntime(),
+      afterCommand: () => this.sync.readBack(),
+      problems: () => this.problems.active.get(),
+      terminal: this.terminal,
+      onWrite: (path, content) => {
+        this.selectedFile.set(path);
+        this.#modelWrote.set(path, content);
+        this.#edited.delete(path);
+      },
+    });
     // Problems the runtime itself sees (the browser runtime's preview errors).
     let stopWatching: (() => void) | undefined;
     this.#unsubscribe.push(
@@ -127,10 +146,11 @@ export class Workbench {
     for (const message of messages) {
       if (message.role === 'user') this.#prompt ||= messageText(message);
       if (message.role !== 'assistant') continue;
-      const parser = new StreamingArtifactParser();
-      const text = messageText(message);
-      this.#apply(message.id, [...parser.push(text), ...parser.end()], { saved });
-      this.#parses.set(message.id, { parser, consumed: text.length, ended: true });
+      const parse = this.#newParse(message.id);
+      this.#feed(message, parse, { saved });
+      parse.ended = true;
+      this.#apply(message.id, parse.parser.end(), { saved });
+      this.#agentWrites(message);
     }
     this.#route();
     // Edits made before the reload that no request has told the model about yet.
@@ -154,20 +174,52 @@ export class Workbench {
     }
     messages.forEach((message, index) => {
       if (message.role !== 'assistant') return;
-      let parse = this.#parses.get(message.id);
-      if (!parse) {
-        parse = { parser: new StreamingArtifactParser(), consumed: 0, ended: false };
-        this.#parses.set(message.id, parse);
-      }
+      const parse = this.#parses.get(message.id) ?? this.#newParse(message.id);
       if (parse.ended) return;
-      const text = messageText(message);
-      if (text.length > parse.consumed) {
-        this.#apply(message.id, parse.parser.push(text.slice(parse.consumed)));
-        parse.consumed = text.length;
-      }
+      this.#feed(message, parse);
       const complete = !streaming || index < messages.length - 1;
       if (complete) this.#end(message.id, parse);
     });
+  }
+
+  #newParse(messageId: string): MessageParse {
+    const parse = { parser: new StreamingArtifactParser(), consumed: 0, tools: new Set<string>(), ended: false };
+    this.#parses.set(messageId, parse);
+    return parse;
+  }
+
+  /** Feeds the message's new text to its parser, and gives each new tool call a block, in the order of its parts. */
+  #feed(message: UIMessage, parse: MessageParse, replay?: { saved: Record<string, ActionStatus> }) {
+    let offset = 0;
+    for (const part of message.parts) {
+      if (part.type === 'text') {
+        const end = offset + part.text.length;
+        if (end > parse.consumed) {
+          this.#apply(message.id, parse.parser.push(part.text.slice(Math.max(0, parse.consumed - offset))), replay);
+          parse.consumed = end;
+        }
+        offset = end;
+      } else if (isToolUIPart(part) && !parse.tools.has(part.toolCallId)) {
+        parse.tools.add(part.toolCallId);
+        this.blocks.setKey(message.id, [...(this.blocks.get()[message.id] ?? []), { type: 'tool', toolCallId: part.toolCallId }]);
+      }
+    }
+  }
+
+  /** What a restored agent answer wrote, so that it is not taken for the user's edits. */
+  #agentWrites(message: UIMessage) {
+    for (const part of message.parts) {
+      if (!isToolUIPart(part) || part.state !== 'output-available') continue;
+      const name = toolNameOfPart(part.type);
+      const input = part.input as { path?: string; content?: string; oldText?: string; newText?: string };
+      const path = (part.output as { path?: string } | undefined)?.path;
+      if (!path) continue;
+      if (name === 'write_file' && typeof input.content === 'string') this.#modelWrote.set(path, input.content);
+      if (name === 'edit_file' && typeof input.oldText === 'string' && typeof input.newText === 'string') {
+        const before = this.#modelWrote.get(path);
+        if (before !== undefined) this.#modelWrote.set(path, before.replace(input.oldText, () => input.newText!));
+      }
+    }
   }
 
   /** An answer has ended: once its actions have run, the turn is settled. */
