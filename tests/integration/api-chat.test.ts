@@ -200,8 +200,10 @@ describe('/api/chat in agent mode', () => {
     const context = { files: [{ path: 'sum.js', size: 20 }], contents: { 'sum.js': 'module.exports = 1;' }, edited: [] };
     const response = await action({ request: agentRequest([user, answered('output-available', { output: { exitCode: 1, output: '1 failing', truncated: false, ms: 900 } })], { context }) });
     expect(response.status).toBe(200);
-    const { text, metadata } = await readUIStream(response);
+    const { text, metadata, raw } = await readUIStream(response);
     expect(text).toBe('Found it.');
+    // The same answer goes on (its id), not a new one.
+    expect(raw).toContain('{"type":"start","messageId":"a1"}');
     const sent = fake.requests[0].messages;
     expect(sent.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'tool']);
     expect(JSON.stringify(sent[1].content)).toContain('The project now has these files');

@@ -90,7 +90,8 @@ export function streamChat({ env, messages, model, projectContext, agent = false
         });
         // Chunks are relayed one by one (rather than merged) so that a stall, which the SDK
         // reports as an abort, becomes an error the user sees, and nothing follows a fault.
-        for await (const chunk of result.toUIMessageStream({ sendStart: segment === 0, sendFinish: false, onError: describe })) {
+        // originalMessages: an agent's next step continues the answer it belongs to (same message id).
+        for await (const chunk of result.toUIMessageStream({ originalMessages: messages, sendStart: segment === 0, sendFinish: false, onError: describe })) {
           if (chunk.type === 'abort') {
             if (!signal.aborted) writer.write({ type: 'error', errorText: stalledMessage(env) });
             return;
