@@ -54,6 +54,9 @@ describe('problems reach the chat, and Fix it sends them to the model', () => {
     expect(fixRequest).toContain('The app failed.');
     expect(fixRequest).toContain("Cannot find module './greeting'");
     expect(fixRequest).toContain('server.js:\\n```\\nconst greeting');
+    // The model can call tools, so Fix it goes in agent mode (the prompt went without: the switch is off).
+    expect(stack.fake.requests[0].tools).toEqual([]);
+    expect(stack.fake.requests[1].tools).toContain('run_command');
     await page.getByRole('tab', { name: 'Preview' }).click();
     await expect.poll(() => preview(page).getByRole('heading', { name: 'Hello from the fixed app' }).count(), { timeout: 60_000, interval: 500 }).toBe(1);
     // Each answer shows its tokens and cost (the fake model has a price in its model list), the chat its total.
