@@ -71,6 +71,8 @@ describe('agent mode', () => {
     // The edit went through the files store: the editor shows it.
     await page.getByRole('treeitem', { name: 'sum.js' }).click();
     await expect.poll(() => page.locator('.cm-content').innerText(), { timeout: 10_000 }).toContain('a + b');
+    // E2E_SCREENSHOT_DIR=docs/images: the README's picture of agent mode.
+    if (process.env.E2E_SCREENSHOT_DIR) await page.screenshot({ path: `${process.env.E2E_SCREENSHOT_DIR}/agent-mode.png` });
     // One request per step, each offering the tools; the loop ended when the model answered without a call.
     const agentRequests = stack.fake.requests.slice(1);
     expect(agentRequests).toHaveLength(5);
@@ -108,5 +110,26 @@ describe('agent mode', () => {
     await new Promise((r) => setTimeout(r, 2000));
     expect(stack.fake.requests.length).toBe(requestsBefore);
     console.log(`agent stop story: the running command stopped ${stopMs} ms after Stop`);
+  }, 120_000);
+
+  it('a step the provider fails is retried with the results it has, keeping the calls made so far', async () => {
+    stack.fake.script(
+      { match: 'check the tests', toolCalls: [{ name: 'run_command', arguments: { command: 'npm test' } }], times: 1 },
+      { toolResult: 'sum is wrong', fault: { type: 'status', status: 500 }, times: 1 },
+      { toolResult: 'sum is wrong', reply: 'The test fails: sum subtracts.', times: 1 },
+    );
+    await openBrokenProject('a sum project to check');
+    await prompt(page).fill('check the tests');
+    await page.getByRole('button', { name: 'Send' }).click();
+    const failure = page.getByRole('alert').filter({ hasText: 'HTTP 500' });
+    await expect.poll(() => failure.count(), { timeout: 60_000, interval: 250 }).toBe(1);
+    expect(await cards(page).count()).toBe(1);
+    await failure.getByRole('button', { name: 'Retry' }).click();
+    await expect.poll(() => page.getByText('The test fails: sum subtracts.').count(), { timeout: 30_000, interval: 250 }).toBe(1);
+    // The same answer goes on: its one call is still there, and the retried request carried its result.
+    expect(await cards(page).evaluateAll((els) => els.map((el) => `${el.getAttribute('data-tool')} ${el.getAttribute('data-state')}`))).toEqual(['run_command complete']);
+    const retried = stack.fake.requests.at(-1)!;
+    expect(retried.messages.at(-1)).toMatchObject({ role: 'tool' });
+    expect(stack.fake.requests.filter((r) => JSON.stringify(r.messages.at(-1)).includes('check the tests'))).toHaveLength(1);
   }, 120_000);
 });

@@ -1,6 +1,6 @@
 import { useChat } from '@ai-sdk/react';
 import { useStore } from '@nanostores/react';
-import { DefaultChatTransport, type UIMessage } from 'ai';
+import { DefaultChatTransport, lastAssistantMessageIsCompleteWithToolCalls, type UIMessage } from 'ai';
 import { AgentRun, type ToolOutput } from '~/lib/agent/agent-run';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { saveFiles, saveMessages, updateChat, type ChatMeta } from '~/lib/persistence/chat-db';
@@ -178,6 +178,14 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
+  // An agent's step that failed is asked again with the results it has (regenerating would drop
+  // the answer's earlier steps); any other failed answer is asked for again.
+  const retry = () => {
+    clearError();
+    if (lastAssistantMessageIsCompleteWithToolCalls({ messages })) void sendMessage();
+    else void regenerate();
+  };
+
   const onStop = () => {
     agent.stop();
     void stop();
@@ -213,7 +221,7 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
           {error && (
             <div role="alert" className="mt-3 rounded-lg border border-red-300 bg-red-50 p-3 text-sm text-red-800 dark:border-red-800 dark:bg-red-950/40 dark:text-red-200">
               <p>{error.message || 'The request failed.'}</p>
-              <button type="button" className="btn-ghost mt-2" onClick={() => void regenerate()}>
+              <button type="button" className="btn-ghost mt-2" onClick={retry}>
                 Retry
               </button>
             </div>

@@ -306,4 +306,16 @@ describe('Workbench', () => {
     expect(wb.blocks.get().a1.map((b) => b.type)).toEqual(['text', 'tool', 'tool', 'tool']);
     expect(wb.takeRequestContext('next').edited).toEqual(['other.js']);
   });
+
+  it('takes up an ended answer again when it goes on (an agent step retried after an error)', () => {
+    const { wb } = setup();
+    const step1: UIMessage = { id: 'a1', role: 'assistant', parts: [{ type: 'text', text: 'Running. ' }, { type: 'tool-get_problems', toolCallId: 't1', state: 'output-available', input: {}, output: { problems: [] } } as never] };
+    wb.stop([user(), step1]);
+    const step2: UIMessage = { ...step1, parts: [...step1.parts, { type: 'step-start' }, { type: 'text', text: 'Nothing failed.' }] };
+    wb.update([user(), step2], false);
+    expect(wb.blocks.get().a1).toEqual([{ type: 'text', text: 'Running. ' }, { type: 'tool', toolCallId: 't1' }, { type: 'text', text: 'Nothing failed.' }]);
+    // Unchanged, it stays as it is.
+    wb.update([user(), step2], false);
+    expect(wb.blocks.get().a1).toHaveLength(3);
+  });
 });

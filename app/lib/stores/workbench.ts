@@ -175,7 +175,12 @@ export class Workbench {
     messages.forEach((message, index) => {
       if (message.role !== 'assistant') return;
       const parse = this.#parses.get(message.id) ?? this.#newParse(message.id);
-      if (parse.ended) return;
+      if (parse.ended) {
+        // An ended answer that goes on (an agent's step retried after an error): a new parse of what follows.
+        if (!this.#grown(message, parse)) return;
+        parse.parser = new StreamingArtifactParser();
+        parse.ended = false;
+      }
       this.#feed(message, parse);
       const complete = !streaming || index < messages.length - 1;
       if (complete) this.#end(message.id, parse);
@@ -204,6 +209,10 @@ export class Workbench {
         this.blocks.setKey(message.id, [...(this.blocks.get()[message.id] ?? []), { type: 'tool', toolCallId: part.toolCallId }]);
       }
     }
+  }
+
+  #grown(message: UIMessage, parse: MessageParse): boolean {
+    return messageText(message).length > parse.consumed || message.parts.some((part) => isToolUIPart(part) && !parse.tools.has(part.toolCallId));
   }
 
   /** What a restored agent answer wrote, so that it is not taken for the user's edits. */
