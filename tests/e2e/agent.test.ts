@@ -1,19 +1,12 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { sendPrompt, startStack } from './harness';
+import { describe, expect, it } from 'vitest';
+import { sendPrompt, stackPerFile, type Stack } from './harness';
 
-let stack: Awaited<ReturnType<typeof startStack>>;
+let stack: Stack;
 let page: Page;
-
-beforeAll(async () => {
-  stack = await startStack({ SANDBOX_PROVIDER: 'local' });
-});
-afterAll(async () => {
-  await stack?.stop();
-});
-beforeEach(async () => {
-  stack.fake.reset();
-  page = await (await stack.browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+stackPerFile({ SANDBOX_PROVIDER: 'local' }, { viewport: { width: 1400, height: 900 } }, (s, p) => {
+  stack = s;
+  page = p;
 });
 
 /** A first (artifact) answer: a sum module whose test fails. */

@@ -1,20 +1,13 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Fault } from '../fakes/fake-openai';
-import { sendPrompt, startApp, startStack, TEST_KEY } from './harness';
+import { sendPrompt, stackPerFile, startApp, TEST_KEY, type Stack } from './harness';
 
-let stack: Awaited<ReturnType<typeof startStack>>;
+let stack: Stack;
 let page: Page;
-
-beforeAll(async () => {
-  stack = await startStack({ LLM_STALL_TIMEOUT_S: '2' });
-});
-afterAll(async () => {
-  await stack?.stop();
-});
-beforeEach(async () => {
-  stack.fake.reset();
-  page = await (await stack.browser.newContext()).newPage();
+stackPerFile({ LLM_STALL_TIMEOUT_S: '2' }, {}, (s, p) => {
+  stack = s;
+  page = p;
 });
 
 const alert = (p: Page) => p.getByRole('alert');

@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
 import { FakeOpenAI } from '../fakes/fake-openai';
 import { launchChromium } from '../support/browser';
 import { startApp, TEST_KEY, type StartOptions } from '../support/app-server';
@@ -27,6 +27,26 @@ export async function startStack(env: Record<string, string | undefined> = {}, o
       await fake.stop();
     },
   };
+}
+
+export type Stack = Awaited<ReturnType<typeof startStack>>;
+
+/**
+ * One stack for the test file (started before its tests, stopped after them); before each test
+ * the fake model's script is cleared and `use` gets a fresh page in a new browser context.
+ */
+export function stackPerFile(env: Record<string, string | undefined>, context: Parameters<Browser['newContext']>[0], use: (stack: Stack, page: Page) => void) {
+  let stack: Stack | undefined;
+  beforeAll(async () => {
+    stack = await startStack(env);
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+  beforeEach(async () => {
+    stack!.fake.reset();
+    use(stack!, await (await stack!.browser.newContext(context)).newPage());
+  });
 }
 
 /** Types a prompt on the landing page and sends it. */
