@@ -212,6 +212,37 @@ describe('/api/chat in agent mode', () => {
     expect(metadata).toEqual({ usage: { inputTokens: 110, outputTokens: 20 + Math.ceil('Found it.'.length / 4) }, model: 'fake/coder' });
   });
 
+  it("turns a call the model got wrong into that call's error, which goes back to the model on the next step", async () => {
+    fake.script({ toolCalls: [{ name: 'read_file', arguments: { file: 'a.js' } }], times: 1 }, { toolCalls: [{ name: 'delete_everything', arguments: {} }], times: 1 });
+    const chunks = async (response: Response) =>
+      (await response.text())
+        .split('\n')
+        .filter((l) => l.startsWith('data: {'))
+        .map((l) => JSON.parse(l.slice(6)) as { type: string; errorText?: string; dynamic?: boolean; toolName?: string });
+    const bad = (await chunks(await action({ request: agentRequest([user]) }))).find((c) => c.type === 'tool-input-error')!;
+    expect(bad.errorText).toMatch(/^Invalid input for tool read_file/);
+    expect(bad.errorText).not.toMatch(/Press Retry/);
+    const unknown = (await chunks(await action({ request: agentRequest([user]) }))).find((c) => c.type === 'tool-input-error')!;
+    expect(unknown).toMatchObject({ toolName: 'delete_everything', dynamic: true, errorText: expect.stringMatching(/unavailable tool 'delete_everything'/) });
+    // The browser shows both as failed calls and sends them back: the model reads the errors.
+    fake.script({ reply: 'Sorry, retrying properly.' });
+    const failedCalls = {
+      id: 'a1',
+      role: 'assistant',
+      parts: [
+        { type: 'step-start' },
+        { type: 'tool-read_file', toolCallId: 'c1', state: 'output-error', input: { file: 'a.js' }, errorText: bad.errorText },
+        { type: 'dynamic-tool', toolName: 'delete_everything', toolCallId: 'c2', state: 'output-error', input: {}, errorText: unknown.errorText },
+      ],
+    };
+    const response = await action({ request: agentRequest([user, failedCalls]) });
+    expect(response.status).toBe(200);
+    expect((await readUIStream(response)).text).toBe('Sorry, retrying properly.');
+    const results = JSON.stringify(fake.requests.at(-1)!.messages.filter((m) => m.role === 'tool'));
+    expect(results).toContain('Invalid input for tool read_file');
+    expect(results).toContain('unavailable tool');
+  });
+
   it('sends a call that never got its result (the tab closed) as an interrupted call', async () => {
     fake.script({ reply: 'Trying again.' });
     const response = await action({ request: agentRequest([user, answered('input-available', {}), { id: 'u2', role: 'user', parts: [{ type: 'text', text: 'go on' }] }]) });

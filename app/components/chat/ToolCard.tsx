@@ -1,5 +1,5 @@
 import { useStore } from '@nanostores/react';
-import { isToolUIPart, type UIMessage } from 'ai';
+import { getToolName, isToolUIPart, type UIMessage } from 'ai';
 import { useEffect, useState } from 'react';
 import type { AgentRun, ToolCallTiming } from '~/lib/agent/agent-run';
 import { toolNameOfPart, type ToolName } from '~/lib/agent/tool-specs';
@@ -52,12 +52,12 @@ export function ToolCard({ message, toolCallId, agent }: { message: UIMessage; t
   const ms = typeof output.ms === 'number' ? output.ms : timing?.ended ? timing.ended - timing.started : undefined;
   const { ms: _ms, ...result } = output;
   return (
-    <section aria-label={`Tool call ${name ?? part.type}`} data-testid="tool-call" data-tool={name} data-state={state} className="my-2 rounded-lg border border-gray-300 text-sm dark:border-gray-700">
+    <section aria-label={`Tool call ${getToolName(part)}`} data-testid="tool-call" data-tool={getToolName(part)} data-state={state} className="my-2 rounded-lg border border-gray-300 text-sm dark:border-gray-700">
       <div className="flex items-center gap-2 px-3 py-1.5">
         <span aria-hidden className={color}>
           {state === 'running' ? '◐' : state === 'pending' ? '○' : failed ? '✕' : '✓'}
         </span>
-        <span className="muted w-16 shrink-0 text-xs">{name ? VERBS[name] : part.type}</span>
+        <span className="muted w-16 shrink-0 text-xs">{name ? VERBS[name] : getToolName(part)}</span>
         <code className="min-w-0 flex-1 truncate" title={subject(input)}>
           {subject(input)}
         </code>

@@ -29,6 +29,18 @@ const toolPart = z
       : { ...part, input: part.input ?? {}, state: 'output-error' as const, output: undefined, errorText: 'The tool call was interrupted before it finished.' },
   );
 
+// A call of a tool the app does not have (the model made it up): it failed, and the model is told so.
+const unknownToolPart = z
+  .object({
+    type: z.literal('dynamic-tool'),
+    toolName: z.string().min(1).max(200),
+    toolCallId: z.string().min(1).max(200),
+    state: z.enum(['input-streaming', 'input-available', 'output-available', 'output-error']),
+    input: z.unknown(),
+    errorText: z.string().max(CHAT_LIMITS.partChars).optional(),
+  })
+  .transform((part) => ({ ...part, input: part.input ?? {}, state: 'output-error' as const, errorText: part.errorText ?? `There is no tool named ${part.toolName}.` }));
+
 const path = z.string().min(1).max(CONTEXT_LIMITS.pathChars);
 
 /** The project summary a follow-up carries instead of the whole project (see project-context.ts). */
@@ -46,7 +58,7 @@ export const chatRequestSchema = z.object({
       z.looseObject({
         id: z.string().max(200),
         role: z.enum(['user', 'assistant']),
-        parts: z.array(z.union([textPart, stepPart, reasoningPart, toolPart], { error: 'messages may carry text and agent tool calls only' })).max(2000),
+        parts: z.array(z.union([textPart, stepPart, reasoningPart, toolPart, unknownToolPart], { error: 'messages may carry text and agent tool calls only' })).max(2000),
       }),
     )
     .min(1)
@@ -57,7 +69,7 @@ export const chatRequestSchema = z.object({
 })
   .refine((body) => {
     const last = body.messages?.at(-1);
-    return !last || last.role === 'user' || (body.agent === true && last.parts.some((part) => part.type.startsWith('tool-')));
+    return !last || last.role === 'user' || (body.agent === true && last.parts.some((part) => part.type.startsWith('tool-') || part.type === 'dynamic-tool'));
   }, 'the last message must come from the user (or, in agent mode, be an answer with tool results)');
 
 export type ChatRequest = z.infer<typeof chatRequestSchema>;

@@ -1,6 +1,8 @@
 import { createOpenRouter } from '@openrouter/ai-sdk-provider';
 import {
   APICallError,
+  InvalidToolInputError,
+  NoSuchToolError,
   convertToModelMessages,
   createUIMessageStream,
   createUIMessageStreamResponse,
@@ -56,6 +58,9 @@ function providerFor(env: ServerEnv) {
 export function streamChat({ env, messages, model, projectContext, agent = false, signal }: ChatStreamOptions): Response {
   const provider = providerFor(env);
   const describe = (error: unknown) => describeModelError(error, env);
+  // A tool call the model got wrong (bad input, a tool that does not exist) becomes that call's
+  // error, which goes back to the model as it is, so it can correct itself on the next step.
+  const describeForStream = (error: unknown) => (InvalidToolInputError.isInstance(error) || NoSuchToolError.isInstance(error) ? error.message.slice(0, 2000) : describe(error));
 
   const stream = createUIMessageStream({
     onError: describe,
@@ -91,7 +96,7 @@ export function streamChat({ env, messages, model, projectContext, agent = false
         // Chunks are relayed one by one (rather than merged) so that a stall, which the SDK
         // reports as an abort, becomes an error the user sees, and nothing follows a fault.
         // originalMessages: an agent's next step continues the answer it belongs to (same message id).
-        for await (const chunk of result.toUIMessageStream({ originalMessages: messages, sendStart: segment === 0, sendFinish: false, onError: describe })) {
+        for await (const chunk of result.toUIMessageStream({ originalMessages: messages, sendStart: segment === 0, sendFinish: false, onError: describeForStream })) {
           if (chunk.type === 'abort') {
             if (!signal.aborted) writer.write({ type: 'error', errorText: stalledMessage(env) });
             return;
