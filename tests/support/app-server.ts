@@ -14,7 +14,7 @@ export const TEST_KEY = 'sk-e2e-test-key-do-not-leak-42';
 /** One npm cache for every app the tests start, kept between runs: installs are cold once per machine. */
 const SHARED_NPM_CACHE = join(tmpdir(), 'appforge-e2e-npm-cache');
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {

@@ -1,7 +1,5 @@
-import { createCookie, type Cookie } from '@remix-run/node';
-import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// Web APIs only (the cookie is signed with Web Crypto): sessions work alike on the Node server and on Cloudflare Pages.
+import { createCookie, type Cookie } from '@remix-run/cloudflare';
 import { addressKey } from './rate-limits.server';
 
 /**
@@ -33,9 +31,9 @@ export class Sessions {
 
   async get(request: Request): Promise<Session> {
     const value = (await this.#cookie.parse(request.headers.get('cookie'))) as unknown;
-    if (typeof value === 'string' && /^[A-Za-z0-9_-]{32}$/.test(value)) return { id: value, owner: ownerOf(value) };
-    const id = randomBytes(24).toString('base64url');
-    return { id, owner: ownerOf(id), setCookie: await this.#cookie.serialize(id) };
+    if (typeof value === 'string' && /^[A-Za-z0-9_-]{32}$/.test(value)) return { id: value, owner: await ownerOf(value) };
+    const id = base64url(crypto.getRandomValues(new Uint8Array(24)));
+    return { id, owner: await ownerOf(id), setCookie: await this.#cookie.serialize(id) };
   }
 
   /** The cookie's name, so the preview proxy can strip it from what it forwards. */
@@ -52,18 +50,12 @@ export function rateKey(session: Session, clientIp: string) {
   return session.setCookie ? `cookieless:${addressKey(clientIp)}` : session.owner;
 }
 
-function ownerOf(id: string) {
-  return createHash('sha256').update(`owner:${id}`).digest('hex').slice(0, 32);
+/** What sandboxes are labelled with: the first 32 hex digits of SHA-256("owner:" + id). */
+async function ownerOf(id: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`owner:${id}`)));
+  return Array.from(digest.subarray(0, 16), (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
-/** SESSION_SECRET, or (outside production) one generated once and kept in the data dir. */
-export function resolveSessionSecret(configured: string | undefined, dataDir: string): string {
-  if (configured) return configured;
-  const file = join(dataDir, 'session-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(32).toString('hex');
-  writeFileSync(file, secret, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return secret;
+function base64url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }

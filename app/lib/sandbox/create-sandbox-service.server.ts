@@ -3,14 +3,14 @@ import { resolve } from 'node:path';
 import { ConfigError, type ServerEnv } from '../env.server';
 import { LocalProvider } from './local/local-provider.server';
 import type { SandboxProvider } from './sandbox-provider.server';
-import { SandboxService } from './sandbox-service.server';
+import { serviceAround } from './sandbox-service.server';
 
-/** The provider the configuration asks for, and the service around it. */
+/** Node server: the provider the configuration asks for (Local or Daytona), and the service around it. */
 export async function createSandboxService(env: ServerEnv, secret: string) {
   let provider: SandboxProvider;
   if (env.sandboxProvider === 'daytona') {
-    const { DaytonaProvider } = await import('./daytona/daytona-provider.server');
-    provider = new DaytonaProvider({ apiKey: env.DAYTONA_API_KEY!, apiUrl: env.DAYTONA_API_URL, target: env.DAYTONA_TARGET, snapshot: env.DAYTONA_SNAPSHOT, idleTtlMin: env.SANDBOX_IDLE_TTL_MIN });
+    const { daytonaProvider } = await import('./daytona/daytona-provider.server');
+    provider = daytonaProvider(env);
   } else {
     provider = new LocalProvider({
       dataDir: env.SANDBOX_DATA_DIR,
@@ -37,19 +37,7 @@ export async function createSandboxService(env: ServerEnv, secret: string) {
       throw new ConfigError(`NPM_REGISTRY_URL (${env.NPM_REGISTRY_URL}) is on this host's loopback, which sandboxes cannot reach from their own network: use an address of the host they can reach, or a registry elsewhere.`);
     }
   }
-  const previewHost = env.PREVIEW_HOST ?? `localhost:${env.PORT}`;
-  const service = new SandboxService(provider, {
-    secret,
-    previewHost,
-    previewScheme: /(^|\.)localhost(:\d+)?$/.test(previewHost) ? 'http' : 'https',
-    maxPerSession: env.SANDBOX_MAX_PER_SESSION,
-    maxTotal: env.SANDBOX_MAX_TOTAL,
-    maxPerIp: env.SANDBOX_MAX_PER_IP,
-    idleTtlMs: env.SANDBOX_IDLE_TTL_MIN * 60_000,
-    defaultShareTtlHours: env.SHARE_DEFAULT_TTL_HOURS,
-    maxCommandMs: env.SANDBOX_COMMAND_TIMEOUT_S * 1000,
-  });
-  return { service, previewHost };
+  return serviceAround(provider, env, secret);
 }
 
 /** The host's npm TLS settings (a custom CA bundle, say), from /etc/npmrc; nothing else of it. */

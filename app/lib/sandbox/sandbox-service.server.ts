@@ -11,6 +11,7 @@ import {
 } from './sandbox-provider.server';
 import { newPreviewKey, newShareToken, ownerTokenWindow, previewToken, sameToken, shareLabelKey, TOKEN_PATTERN } from './tokens.server';
 import { errorMessage } from '../error-message';
+import type { ServerEnv } from '../env.server';
 import type { SandboxView, ShareView } from './sandbox-api';
 
 export interface SandboxServiceOptions {
@@ -426,4 +427,21 @@ export class SandboxService {
       createdAt: info.createdAt,
     };
   }
+}
+
+/** The service around a provider, as the configuration sets it up (the Node server and Cloudflare Pages alike). */
+export function serviceAround(provider: SandboxProvider, env: ServerEnv, secret: string) {
+  const previewHost = env.PREVIEW_HOST ?? `localhost:${env.PORT}`;
+  const service = new SandboxService(provider, {
+    secret,
+    previewHost,
+    previewScheme: /(^|\.)localhost(:\d+)?$/.test(previewHost) ? 'http' : 'https',
+    maxPerSession: env.SANDBOX_MAX_PER_SESSION,
+    maxTotal: env.SANDBOX_MAX_TOTAL,
+    maxPerIp: env.SANDBOX_MAX_PER_IP,
+    idleTtlMs: env.SANDBOX_IDLE_TTL_MIN * 60_000,
+    defaultShareTtlHours: env.SHARE_DEFAULT_TTL_HOURS,
+    maxCommandMs: env.SANDBOX_COMMAND_TIMEOUT_S * 1000,
+  });
+  return { service, previewHost };
 }

@@ -1,6 +1,7 @@
 import { Daytona, type Sandbox } from '@daytonaio/sdk';
 import { randomBytes } from 'node:crypto';
 import { parseListeningPorts } from '../listening-ports';
+import type { ServerEnv } from '../../env.server';
 import {
   SandboxNotFoundError,
   type BackgroundProcess,
@@ -43,6 +44,11 @@ const DAEMON_PORTS = new Set([2280, 22220, 22222, 33333]);
  * runAsync and streamed logs (polling when the log socket fails); previews go through our proxy
  * with the preview token kept on the server.
  */
+/** The Daytona provider the configuration describes. */
+export function daytonaProvider(env: ServerEnv): DaytonaProvider {
+  return new DaytonaProvider({ apiKey: env.DAYTONA_API_KEY!, apiUrl: env.DAYTONA_API_URL, target: env.DAYTONA_TARGET, snapshot: env.DAYTONA_SNAPSHOT, idleTtlMin: env.SANDBOX_IDLE_TTL_MIN });
+}
+
 export class DaytonaProvider implements SandboxProvider {
   readonly name = 'daytona' as const;
   readonly client: Daytona;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readUIStream } from '../../../tests/helpers/ui-stream';
 import { parseServerEnv } from '../env.server';
-import { WorkerChatStreamer } from './chat-streamer.server';
+import { WorkerChatStreamer } from './worker-chat-streamer.server';
 
 const entry = new URL('../../../tests/fakes/dying-chat-worker.mjs', import.meta.url);
 const env = parseServerEnv({});
