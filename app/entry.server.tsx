@@ -30,4 +30,5 @@ export default async function handleRequest(request: Request, status: number, he
 // on first use: the Node server never loads them.
 const pages = () => import('./lib/edge/pages-load-context');
 export const pagesServices = async (vars: Record<string, unknown>) => (await pages()).pagesServices(vars);
+export const pagesPreview = async (request: Request, vars: Record<string, unknown>) => (await pages()).pagesPreview(request, vars);
 export const pagesLoadContext = async (request: Request, vars: Record<string, unknown>) => (await pages()).pagesLoadContext(request, vars);

@@ -6,7 +6,12 @@ import type { PagesFunction } from '@cloudflare/workers-types';
 import * as serverBuild from '../build/cloudflare/server/index.js';
 import { SECURITY_HEADERS } from '../app/lib/http/security-headers.server';
 
-type PagesEntry = { pagesServices: (vars: Record<string, unknown>) => Promise<unknown>; pagesLoadContext: (request: Request, vars: Record<string, unknown>) => Promise<unknown> };
+type Vars = Record<string, unknown>;
+type PagesEntry = {
+  pagesServices: (vars: Vars) => Promise<unknown>;
+  pagesPreview: (request: Request, vars: Vars) => Promise<Response | null>;
+  pagesLoadContext: (request: Request, vars: Vars) => Promise<unknown>;
+};
 const build = serverBuild as unknown as ServerBuild & { entry: { module: PagesEntry } };
 
 const remix = createPagesFunctionHandler({
@@ -17,10 +22,14 @@ const remix = createPagesFunctionHandler({
 
 export const onRequest = async (context: Parameters<PagesFunction>[0]): Promise<Response> => {
   const { pathname } = new URL(context.request.url);
+  const vars = context.env as Vars;
   let response: Response;
   try {
     // Made (and the configuration checked) here, where a failure can be told as it is.
-    await build.entry.module.pagesServices(context.env as Record<string, unknown>);
+    await build.entry.module.pagesServices(vars);
+    // Preview hosts (<token>.<PREVIEW_HOST>) go to the sandbox, as they are: none of the app's headers.
+    const preview = await build.entry.module.pagesPreview(context.request as unknown as Request, vars);
+    if (preview) return preview;
     response = pathname === '/api/health' ? Response.json({ ok: true }) : await remix(context as never);
   } catch (error) {
     // A configuration the app cannot run with (e.g. the Local provider on Pages): say so, every time.

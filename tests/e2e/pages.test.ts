@@ -1,7 +1,7 @@
 // The Cloudflare Pages target: the Pages build served by workerd (`wrangler pages dev`, offline),
 // against the loopback fake model and the loopback fake Daytona.
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDaytona } from '../fakes/fake-daytona';
 import { FakeOpenAI } from '../fakes/fake-openai';
@@ -36,6 +36,10 @@ afterAll(async () => {
   await daytona.stop();
 });
 
+/** The app as a browser opens it: localhost, so that previews (<token>.localhost) are beside it. */
+const appUrl = () => `http://localhost:${pages.port}`;
+const prompt = (p: Page) => p.getByRole('textbox', { name: 'Prompt' });
+
 describe('on Cloudflare Pages (workerd)', () => {
   it('serves the app cross-origin isolated and streams an answer from the model', async () => {
     fake.script({ match: 'hello from the edge', reply: 'Hello from the edge, streamed by workerd.', chunkSize: 4, delayMs: 5 });
@@ -61,6 +65,46 @@ describe('on Cloudflare Pages (workerd)', () => {
     await sandboxes.delete(created.id);
     expect(daytona.requests.every((r) => r.auth === `Bearer ${daytona.apiKey}`)).toBe(true);
   }, 60_000);
+
+  it('runs the cloud story: routed to the cloud, the preview through the Worker, an edit over its WebSocket, a share link, revoked', async () => {
+    // An app with a native addon (the router sends it to the cloud) whose page reloads when its
+    // dev server says so over a WebSocket, as Vite's HMR client does.
+    const page = (version: string) =>
+      `<!doctype html><h1>Edge app ${version}</h1><script>const hmr = new WebSocket(location.origin.replace('http', 'ws') + '/__hmr', 'vite-hmr'); hmr.onmessage = () => location.reload(); hmr.onopen = () => (document.title = 'connected');</script>`;
+    const answer = (version: string) =>
+      `Here it is. <boltArtifact id="edge" title="Edge app"><boltAction type="file" filePath="package.json">{ "name": "edge-app", "scripts": { "dev": "node server.js" }, "dependencies": { "bcrypt": "^5.1.1" } }</boltAction><boltAction type="file" filePath="index.html">${page(version)}</boltAction><boltAction type="shell">npm install</boltAction><boltAction type="start">npm run dev</boltAction></boltArtifact>`;
+    fake.script({ match: 'edge app with bcrypt', reply: answer('v1') }, { match: 'make it v2', reply: `Now v2. <boltArtifact id="edge2" title="v2"><boltAction type="file" filePath="index.html">${page('v2')}</boltAction></boltArtifact>` });
+    const started = Date.now();
+    const owner = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+    await owner.goto(appUrl());
+    await sendPrompt(owner, 'an edge app with bcrypt');
+    await expect.poll(() => owner.getByRole('status', { name: 'Runtime' }).innerText(), { timeout: 30_000 }).toMatch(/^Cloud sandbox: bcrypt is a native addon/);
+    await owner.getByRole('tab', { name: 'Preview' }).click();
+    const frame = owner.frameLocator('iframe[title="Preview"]');
+    await expect.poll(() => frame.getByRole('heading', { name: 'Edge app v1' }).count(), { timeout: 60_000, interval: 250 }).toBe(1);
+    const previewMs = Date.now() - started;
+    // Through the Worker, with the token headers the fake insists on; the page's WebSocket too.
+    await expect.poll(() => [...daytona.previewSockets.values()].reduce((n, s) => n + s.size, 0), { timeout: 10_000 }).toBeGreaterThan(0);
+    await prompt(owner).fill('make it v2');
+    await owner.getByRole('button', { name: 'Send' }).click();
+    await expect.poll(() => frame.getByRole('heading', { name: 'Edge app v2' }).count(), { timeout: 30_000, interval: 250 }).toBe(1);
+
+    await owner.getByRole('button', { name: 'Share' }).click();
+    const dialog = owner.getByRole('dialog', { name: 'Share' });
+    await dialog.getByRole('button', { name: 'Create link' }).click();
+    const link = dialog.getByRole('textbox', { name: 'Share link' });
+    await expect.poll(() => link.inputValue()).toMatch(/^http:\/\/[a-z2-7]{32}\.localhost:\d+\/$/);
+    const stranger = await browser.newContext();
+    const other = await stranger.newPage();
+    await other.goto(await link.inputValue());
+    expect(await other.getByRole('heading', { name: 'Edge app v2' }).count()).toBe(1);
+    await dialog.getByRole('button', { name: /^Revoke link/ }).click();
+    await expect.poll(() => dialog.getByRole('textbox', { name: 'Share link' }).count()).toBe(0);
+    const revoked = await other.reload();
+    expect(revoked?.status()).toBe(410);
+    await stranger.close();
+    console.log(`pages cloud story: Send → preview ${(previewMs / 1000).toFixed(1)} s`);
+  }, 150_000);
 
   it('keeps secrets out of the client bundle and the responses, and the Daytona SDK out of the client', async () => {
     const dir = new URL('../../build/cloudflare/client/assets/', import.meta.url).pathname;

@@ -68,6 +68,8 @@ export class FakeDaytona {
   apiKey = 'dtn-fake-key';
   #server: Server;
   #wss = new WebSocketServer({ noServer: true });
+  /** Open preview WebSockets (an app's HMR), by sandbox id: told "update" whenever files are uploaded. */
+  readonly previewSockets = new Map<string, Set<WebSocket>>();
   #base = '';
 
   constructor() {
@@ -192,6 +194,7 @@ export class FakeDaytona {
   async #toolbox(req: IncomingMessage, res: ServerResponse, sandbox: FakeSandbox, path: string, url: URL) {
     if (req.method === 'POST' && path === '/files/bulk-upload') {
       await this.#receiveUpload(req, sandbox);
+      for (const socket of this.previewSockets.get(sandbox.id) ?? []) socket.send('update');
       return json(res, 200, null);
     }
     if (req.method === 'POST' && path === '/files/bulk-download') {
@@ -255,6 +258,12 @@ export class FakeDaytona {
       res.writeHead(200, { 'content-type': 'text/html' });
       return res.end('<h1>Preview warning</h1><p>You are about to visit a Daytona sandbox.</p>');
     }
+    // The project's own index.html when it has one (what a static dev server would serve).
+    const index = sandbox.files.get('project/index.html');
+    if (index && /^\/preview\/[^/]+\/\d+\/?$/.test(path)) {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      return res.end(index);
+    }
     res.writeHead(200, { 'content-type': 'text/html' });
     res.end(`<h1>Daytona preview of ${id}</h1><p>path ${path}</p><p>cookie:${req.headers.cookie ?? 'none'}</p>`);
   }
@@ -308,6 +317,23 @@ export class FakeDaytona {
 
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
     const url = new URL(req.url ?? '/', 'http://fake');
+    // A preview's own WebSocket (an app's HMR), with the same token rules as its pages.
+    const preview = /^\/preview\/([^/]+)\/\d+\//.exec(url.pathname);
+    if (preview) {
+      const sandbox = this.sandboxes.get(preview[1]);
+      if (!sandbox || req.headers['x-daytona-preview-token'] !== sandbox.previewToken || req.headers['x-daytona-skip-preview-warning'] !== 'true') {
+        socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      this.#wss.handleUpgrade(req, socket, head, (ws) => {
+        const sockets = this.previewSockets.get(sandbox.id) ?? new Set();
+        this.previewSockets.set(sandbox.id, sockets.add(ws));
+        ws.on('close', () => sockets.delete(ws));
+        // The proxy going away (a Worker stopped) resets the socket: that ends it, nothing more.
+        ws.on('error', () => sockets.delete(ws));
+      });
+      return;
+    }
     const m = /^\/toolbox\/([^/]+)\/process\/session\/([^/]+)\/command\/([^/]+)\/logs$/.exec(url.pathname);
     const command = m ? this.sandboxes.get(m[1])?.sessions.get(m[2])?.get(m[3]) : undefined;
     if (!command || this.faults.refuseLogSocket || req.headers.authorization !== `Bearer ${this.apiKey}`) {

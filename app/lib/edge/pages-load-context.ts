@@ -9,8 +9,12 @@ import { InProcessChatStreamer } from '../llm/chat-streamer.server';
 import { RegistryLookup } from '../routing/registry-lookup.server';
 import { daytonaProvider } from '../sandbox/daytona/daytona-provider.server';
 import { serviceAround } from '../sandbox/sandbox-service.server';
+import { createEdgePreviewProxy } from '../sandbox/edge-preview-proxy';
 
-type Services = Pick<AppLoadContext, 'env' | 'sandboxes' | 'sessions' | 'limits' | 'chat' | 'registry'>;
+type Services = Pick<AppLoadContext, 'env' | 'sandboxes' | 'sessions' | 'limits' | 'chat' | 'registry'> & {
+  /** Answers requests for preview hosts (null for the app's own). */
+  preview: ReturnType<typeof createEdgePreviewProxy>;
+};
 
 let made: { vars: unknown; services: Services } | undefined;
 
@@ -25,8 +29,13 @@ export function pagesServices(vars: Record<string, unknown>): Services {
       'On Cloudflare Pages sandboxes run in Daytona only: set DAYTONA_API_KEY (and leave SANDBOX_PROVIDER unset or "daytona"). The Local provider needs the Node server (npm start) on a Linux machine.',
     );
   }
+  if (!env.PREVIEW_HOST && !strings.PORT) {
+    throw new ConfigError('On Cloudflare Pages set PREVIEW_HOST (the wildcard host previews are served on, e.g. preview-example.com) and APP_HOST (the app\'s own host): see "Deploy to Cloudflare Pages" in the README.');
+  }
   const sessions = new Sessions(env.SESSION_SECRET!, true);
-  const { service: sandboxes } = serviceAround(daytonaProvider(env), env, env.SESSION_SECRET!);
+  const { service: sandboxes, previewHost } = serviceAround(daytonaProvider(env), env, env.SESSION_SECRET!);
+  // As on the Node server: without a preview host of its own, previews live beside the app (local preview).
+  const appHost = env.APP_HOST ?? (env.PREVIEW_HOST ? undefined : previewHost);
   const services: Services = {
     env,
     sessions,
@@ -40,6 +49,7 @@ export function pagesServices(vars: Record<string, unknown>): Services {
     }),
     chat: new InProcessChatStreamer(env),
     registry: new RegistryLookup({ registryUrl: env.NPM_REGISTRY_URL }),
+    preview: createEdgePreviewProxy(sandboxes, { previewHost, sessionCookieName: sessions.cookieName, appHost }),
   };
   made = { vars, services };
   return services;
@@ -47,5 +57,11 @@ export function pagesServices(vars: Record<string, unknown>): Services {
 
 /** What the Pages function hands Remix for a request. */
 export function pagesLoadContext(request: Request, vars: Record<string, unknown>): AppLoadContext {
-  return { ...pagesServices(vars), clientIp: request.headers.get('cf-connecting-ip') ?? 'unknown' };
+  const { preview: _preview, ...services } = pagesServices(vars);
+  return { ...services, clientIp: request.headers.get('cf-connecting-ip') ?? 'unknown' };
+}
+
+/** The answer for a preview host's request (`<token>.<PREVIEW_HOST>`), or null for the app's own requests. */
+export function pagesPreview(request: Request, vars: Record<string, unknown>): Promise<Response | null> {
+  return pagesServices(vars).preview(request);
 }

@@ -4,6 +4,22 @@ import { createProxyServer } from 'http-proxy-3';
 import { describeError, logConnectionError } from '../http/connection-errors.server';
 import { reporterScript } from '../problems/preview-reporter';
 import type { SandboxService } from './sandbox-service.server';
+import {
+  FRAMEABLE_HEADERS,
+  isPageRequest as isPage,
+  MAX_INJECTED_PAGE,
+  PAGE_HEADERS,
+  pageHtml,
+  previewCookies,
+  notRunningPage,
+  previewTargetFor,
+  previewTokenOf,
+  UNFRAMEABLE_HEADERS,
+  unreachablePage,
+  withoutSessionCookie,
+  withReporterScript,
+  type PreviewPage,
+} from './preview-rules';
 
 /**
  * Serves previews on the app's own origin as http://<token>.<preview host>/: forwards to the
@@ -22,16 +38,7 @@ export interface PreviewProxyOptions {
   appHost?: string;
 }
 
-/** HTML pages larger than this are passed through without the problem reporter. */
-const MAX_INJECTED_PAGE = 5_000_000;
-
-const FRAMEABLE_HEADERS: Record<string, string> = {
-  'cross-origin-resource-policy': 'cross-origin',
-  'cross-origin-embedder-policy': 'credentialless',
-};
-
 export function createPreviewProxy(service: SandboxService, options: PreviewProxyOptions) {
-  const suffix = `.${options.previewHost.toLowerCase()}`;
   const proxy = createProxyServer({ changeOrigin: true, ws: true, proxyTimeout: 120_000 });
 
   // Without a listener of ours, http-proxy-3 rethrows socket errors (a reset WebSocket) and the
@@ -39,7 +46,7 @@ export function createPreviewProxy(service: SandboxService, options: PreviewProx
   proxy.on('error', (error, _req, res) => {
     logConnectionError('preview proxy', error);
     if (res && 'writeHead' in res) {
-      if (!res.headersSent) page(res, notRunning());
+      if (!res.headersSent) page(res, notRunningPage());
       else res.destroy();
     } else res?.destroy();
   });
@@ -52,35 +59,23 @@ export function createPreviewProxy(service: SandboxService, options: PreviewProx
     const cookies = proxyRes.headers['set-cookie'];
     if (cookies) proxyRes.headers['set-cookie'] = previewCookies(cookies, options.sessionCookieName);
     // The workbench must be able to frame the preview; the app's own framing rules would forbid it.
-    delete proxyRes.headers['x-frame-options'];
-    delete proxyRes.headers['cross-origin-opener-policy'];
+    for (const name of UNFRAMEABLE_HEADERS) delete proxyRes.headers[name];
     Object.assign(proxyRes.headers, FRAMEABLE_HEADERS);
     // The preview's host name is its token: never send it to the sites the preview calls.
     proxyRes.headers['referrer-policy'] ??= 'no-referrer';
     if (reporting.has(req)) withReporter(proxyRes, res as ServerResponse, options.appHost!);
   });
 
-  const tokenOf = (req: IncomingMessage): string | null => {
-    const host = (req.headers.host ?? '').toLowerCase();
-    if (!host.endsWith(suffix)) return null;
-    const token = host.slice(0, -suffix.length);
-    return token && !token.includes('.') ? token : null;
-  };
+  const tokenOf = (req: IncomingMessage): string | null => previewTokenOf(req.headers.host, options.previewHost);
 
   const forwardHeaders = (req: IncomingMessage, extra: Record<string, string>) => {
-    const cookie = stripCookie(req.headers.cookie, options.sessionCookieName);
+    const cookie = withoutSessionCookie(req.headers.cookie, options.sessionCookieName);
     if (cookie) req.headers.cookie = cookie;
     else delete req.headers.cookie;
     return { ...extra, 'x-forwarded-host': req.headers.host ?? '', 'x-forwarded-proto': 'http' };
   };
 
-  const target = async (token: string) => {
-    const resolution = await service.resolve(token);
-    if (!resolution.ok) return { error: resolution.status === 410 ? gone() : notFound() };
-    const preview = await service.previewTarget(resolution.sandboxId);
-    if (!preview) return { error: notRunning() };
-    return { preview, kind: resolution.kind };
-  };
+  const target = (token: string) => previewTargetFor(service, token);
 
   /** Express-style middleware: handles preview hosts, passes everything else on. */
   async function handle(req: IncomingMessage, res: ServerResponse, next: () => void) {
@@ -97,7 +92,7 @@ export function createPreviewProxy(service: SandboxService, options: PreviewProx
       }
       proxy.web(req, res, { target: found.preview.url, agent: found.preview.agent, headers: forwardHeaders(req, found.preview.headers), selfHandleResponse: report }, (error) => {
         logConnectionError('preview proxy', error);
-        if (!res.headersSent) page(res, notRunning());
+        if (!res.headersSent) page(res, notRunningPage());
         else res.destroy();
       });
     } catch (error) {
@@ -129,12 +124,8 @@ export function createPreviewProxy(service: SandboxService, options: PreviewProx
   return { handle, upgrade, isPreviewRequest: (req: IncomingMessage) => tokenOf(req) !== null };
 }
 
-/** A top-level page load in the preview frame (not a script, an image or a fetch). */
 function isPageRequest(req: IncomingMessage): boolean {
-  if (req.method !== 'GET') return false;
-  const dest = req.headers['sec-fetch-dest'];
-  if (dest) return dest === 'iframe' || dest === 'document';
-  return /text\/html/.test(req.headers.accept ?? '');
+  return isPage(req.method ?? 'GET', req.headers['sec-fetch-dest'] as string | undefined, req.headers.accept);
 }
 
 /** Answers with the upstream response, the problem reporter put at the top of an HTML page. */
@@ -164,9 +155,7 @@ function withReporter(proxyRes: IncomingMessage, res: ServerResponse, appHost: s
   };
   const finish = () => {
     const page = Buffer.concat(chunks).toString('utf8');
-    const script = reporterScript({ appHost, status });
-    const head = /<head(\s[^>]*)?>/i.exec(page) ?? /<html(\s[^>]*)?>/i.exec(page);
-    const body = head ? page.slice(0, head.index + head[0].length) + script + page.slice(head.index + head[0].length) : script + page;
+    const body = withReporterScript(page, reporterScript({ appHost, status }));
     const headers = { ...proxyRes.headers };
     delete headers['content-length'];
     delete headers['transfer-encoding'];
@@ -178,49 +167,7 @@ function withReporter(proxyRes: IncomingMessage, res: ServerResponse, appHost: s
   proxyRes.on('error', () => res.destroy());
 }
 
-/**
- * Cookies a preview sets stay its own: the Domain attribute is removed (host-only to the preview's
- * host, never the app's or a parent domain's), and none may bear the app's session cookie name.
- */
-export function previewCookies(cookies: string[], sessionCookieName: string): string[] {
-  const base = sessionCookieName.replace(/^__Host-/, '');
-  return cookies
-    .filter((cookie) => {
-      const name = cookie.split('=')[0].trim();
-      return name.replace(/^__(Host|Secure)-/, '') !== base;
-    })
-    .map((cookie) =>
-      cookie
-        .split(';')
-        .filter((attribute) => !/^\s*domain\s*=/i.test(attribute))
-        .join(';'),
-    );
-}
-
-function stripCookie(header: string | undefined, name: string) {
-  if (!header) return '';
-  return header
-    .split(';')
-    .map((part) => part.trim())
-    .filter((part) => part && !part.startsWith(`${name}=`))
-    .join('; ');
-}
-
-interface Page {
-  status: number;
-  title: string;
-  body: string;
-  refresh?: boolean;
-}
-
-const notFound = (): Page => ({ status: 404, title: 'No such preview', body: 'This preview link is not valid. Ask whoever shared it for a new one.' });
-const gone = (): Page => ({ status: 410, title: 'This link has expired', body: 'The share link has expired or was revoked. Ask whoever shared it for a new one.' });
-const notRunning = (): Page => ({ status: 502, title: 'The app is not running yet', body: 'The sandbox is up, but nothing answers on its port yet. This page retries by itself.', refresh: true });
-
-function page(res: ServerResponse, { status, title, body, refresh }: Page) {
-  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...FRAMEABLE_HEADERS });
-  res.end(
-    `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="color-scheme" content="light dark">${refresh ? '<meta http-equiv="refresh" content="2">' : ''}<title>${title}</title>` +
-      `<body style="font:15px system-ui;display:grid;place-items:center;min-height:90vh;margin:0;text-align:center"><div><h1 style="font-size:1.2em">${title}</h1><p style="color:#6b7280">${body}</p></div></body></html>`,
-  );
+function page(res: ServerResponse, preview: PreviewPage) {
+  res.writeHead(preview.status, PAGE_HEADERS);
+  res.end(pageHtml(preview));
 }
