@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDaytona } from '../fakes/fake-daytona';
 import { FakeOpenAI } from '../fakes/fake-openai';
 import { buildForPages, startPages } from '../support/pages-server';
+import { edgeAppAnswer, edgeAppPage, sendAndAwaitPreview } from '../support/edge-app';
 import { ApiClient, launchBrowser, sendPrompt, TEST_KEY, type App } from './harness';
 
 const SESSION_SECRET = 'pages-e2e-session-secret-0123456789abcdef';
@@ -67,22 +68,11 @@ describe('on Cloudflare Pages (workerd)', () => {
   }, 60_000);
 
   it('runs the cloud story: routed to the cloud, the preview through the Worker, an edit over its WebSocket, a share link, revoked', async () => {
-    // An app with a native addon (the router sends it to the cloud) whose page reloads when its
-    // dev server says so over a WebSocket, as Vite's HMR client does.
-    const page = (version: string) =>
-      `<!doctype html><h1>Edge app ${version}</h1><script>const hmr = new WebSocket(location.origin.replace('http', 'ws') + '/__hmr', 'vite-hmr'); hmr.onmessage = () => location.reload(); hmr.onopen = () => (document.title = 'connected');</script>`;
-    const answer = (version: string) =>
-      `Here it is. <boltArtifact id="edge" title="Edge app"><boltAction type="file" filePath="package.json">{ "name": "edge-app", "scripts": { "dev": "node server.js" }, "dependencies": { "bcrypt": "^5.1.1" } }</boltAction><boltAction type="file" filePath="index.html">${page(version)}</boltAction><boltAction type="shell">npm install</boltAction><boltAction type="start">npm run dev</boltAction></boltArtifact>`;
-    fake.script({ match: 'edge app with bcrypt', reply: answer('v1') }, { match: 'make it v2', reply: `Now v2. <boltArtifact id="edge2" title="v2"><boltAction type="file" filePath="index.html">${page('v2')}</boltAction></boltArtifact>` });
-    const started = Date.now();
+    fake.script({ match: 'edge app with bcrypt', reply: edgeAppAnswer('v1') }, { match: 'make it v2', reply: `Now v2. <boltArtifact id="edge2" title="v2"><boltAction type="file" filePath="index.html">${edgeAppPage('v2')}</boltAction></boltArtifact>` });
     const owner = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-    await owner.goto(appUrl());
-    await sendPrompt(owner, 'an edge app with bcrypt');
-    await expect.poll(() => owner.getByRole('status', { name: 'Runtime' }).innerText(), { timeout: 30_000 }).toMatch(/^Cloud sandbox: bcrypt is a native addon/);
-    await owner.getByRole('tab', { name: 'Preview' }).click();
+    const previewMs = await sendAndAwaitPreview(owner, appUrl(), 'an edge app with bcrypt', 'Edge app v1');
+    expect(await owner.getByRole('status', { name: 'Runtime' }).innerText()).toMatch(/^Cloud sandbox: bcrypt is a native addon/);
     const frame = owner.frameLocator('iframe[title="Preview"]');
-    await expect.poll(() => frame.getByRole('heading', { name: 'Edge app v1' }).count(), { timeout: 60_000, interval: 250 }).toBe(1);
-    const previewMs = Date.now() - started;
     // Through the Worker, with the token headers the fake insists on; the page's WebSocket too.
     await expect.poll(() => [...daytona.previewSockets.values()].reduce((n, s) => n + s.size, 0), { timeout: 10_000 }).toBeGreaterThan(0);
     await prompt(owner).fill('make it v2');
