@@ -140,7 +140,7 @@ describe('SandboxService', () => {
     const box = await service.create('alice', 'p');
     const again = new SandboxService(provider, { secret: 'test-secret-test-secret-test-secret', previewHost: 'localhost:5173', previewScheme: 'http', maxPerSession: 2, maxTotal: 3, idleTtlMs: 1, defaultShareTtlHours: 24, now: () => 1_000_000 });
     expect((await again.get('alice', box.id)).previewUrl).toBe(box.previewUrl);
-    expect(previewToken('another-secret', box.id, '', ownerTokenWindow(1_000_000))).not.toBe(tokenOf(box.previewUrl));
+    expect(await previewToken('another-secret', box.id, '', ownerTokenWindow(1_000_000))).not.toBe(tokenOf(box.previewUrl));
   });
 
   it("lets the owner's preview URL expire after 12 to 24 hours; the owner then gets a new one", async () => {

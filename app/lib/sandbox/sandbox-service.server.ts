@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { addressKey } from '../http/rate-limits.server';
 import {
   SandboxNotFoundError,
@@ -9,7 +8,7 @@ import {
   type SandboxInfo,
   type SandboxProvider,
 } from './sandbox-provider.server';
-import { newPreviewKey, newShareToken, ownerTokenWindow, previewToken, sameToken, shareLabelKey, TOKEN_PATTERN } from './tokens.server';
+import { newPreviewKey, newShareToken, ownerTokenWindow, previewToken, sameToken, sha256Hex, shareLabelKey, TOKEN_PATTERN } from './tokens.server';
 import { errorMessage } from '../error-message';
 import type { ServerEnv } from '../env.server';
 import type { SandboxView, ShareView } from './sandbox-api';
@@ -87,7 +86,7 @@ export class SandboxService {
   async create(owner: string, project: string, admit?: () => Promise<void>, clientIp?: string): Promise<SandboxView> {
     // Sandboxes are labelled with a hash of the client's address, so one client cannot fill the
     // server's total with throwaway sessions.
-    const ip = clientIp ? createHash('sha256').update(`ip:${addressKey(clientIp)}`).digest('hex').slice(0, 16) : undefined;
+    const ip = clientIp ? (await sha256Hex(`ip:${addressKey(clientIp)}`)).slice(0, 16) : undefined;
     await this.#assertRoom(owner, ip, true);
     try {
       await admit?.();
@@ -95,7 +94,7 @@ export class SandboxService {
       this.#created.set(info.id, { owner, ip, at: this.#now() });
       this.#listCache = undefined;
       this.touch(info.id);
-      return this.#view(info);
+      return await this.#view(info);
     } finally {
       this.#creatingTotal -= 1;
       if (ip) {
@@ -158,11 +157,11 @@ export class SandboxService {
 
   /** The sandbox if `owner` owns it; anyone else gets the same 404 as for a missing one. */
   async get(owner: string, id: string): Promise<SandboxView> {
-    return this.#view(await this.#owned(owner, id));
+    return await this.#view(await this.#owned(owner, id));
   }
 
   async list(owner: string): Promise<SandboxView[]> {
-    return (await this.provider.list({ ...APP_LABEL, owner })).map((info) => this.#view(info));
+    return await Promise.all((await this.provider.list({ ...APP_LABEL, owner })).map((info) => this.#view(info)));
   }
 
   async delete(owner: string, id: string) {
@@ -246,7 +245,7 @@ export class SandboxService {
     // Links that expired or were revoked over a week ago are forgotten (they then answer 404, not 410).
     const forgotten = shares.filter(([, value]) => (value.startsWith(REVOKED) ? Number(value.slice(REVOKED.length + 1)) || 0 : Number(value)) < now - FORGET_SHARES_AFTER_MS);
     const token = newShareToken();
-    const key = shareLabelKey(token);
+    const key = await shareLabelKey(token);
     const expiresAt = now + ttlHours * 3_600_000;
     await this.#setLabels(id, { ...Object.fromEntries(forgotten.map(([k]) => [k, ''])), [key]: String(expiresAt) });
     this.#listCache = undefined;
@@ -259,7 +258,7 @@ export class SandboxService {
     const key = newPreviewKey();
     await this.#setLabels(id, { [PREVIEW_KEY_LABEL]: key });
     this.#listCache = undefined;
-    return this.#view({ ...info, labels: { ...info.labels, [PREVIEW_KEY_LABEL]: key } });
+    return await this.#view({ ...info, labels: { ...info.labels, [PREVIEW_KEY_LABEL]: key } });
   }
 
   async listShares(owner: string, id: string): Promise<ShareView[]> {
@@ -286,9 +285,10 @@ export class SandboxService {
     if (!TOKEN_PATTERN.test(token)) return { ok: false, status: 404, reason: 'unknown' };
     const all = await this.#all(false);
     const window = ownerTokenWindow(this.#now());
-    const owner = all.find((s) => [window, window - 1].some((w) => sameToken(this.#ownerToken(s, w), token)));
+    const owners = await Promise.all(all.map(async (s) => ({ s, tokens: await Promise.all([window, window - 1].map((w) => this.#ownerToken(s, w))) })));
+    const owner = owners.find(({ tokens }) => tokens.some((candidate) => sameToken(candidate, token)))?.s;
     if (owner) return { ok: true, sandboxId: owner.id, kind: 'owner' };
-    const key = shareLabelKey(token);
+    const key = await shareLabelKey(token);
     const shared = all.find((s) => key in s.labels);
     if (!shared) return { ok: false, status: 404, reason: 'unknown' };
     const expiresAt = Number(shared.labels[key]);
@@ -417,13 +417,13 @@ export class SandboxService {
     return `${this.#options.previewScheme}://${token}.${this.#options.previewHost}/`;
   }
 
-  #view(info: SandboxInfo): SandboxView {
+  async #view(info: SandboxInfo): Promise<SandboxView> {
     return {
       id: info.id,
       project: info.labels.project ?? '',
       state: info.state,
       provider: this.provider.name,
-      previewUrl: this.#previewUrl(this.#ownerToken(info, ownerTokenWindow(this.#now()))),
+      previewUrl: this.#previewUrl(await this.#ownerToken(info, ownerTokenWindow(this.#now()))),
       createdAt: info.createdAt,
     };
   }

@@ -1,6 +1,6 @@
 import { Daytona, type Sandbox } from '@daytonaio/sdk';
-import { randomBytes } from 'node:crypto';
 import { parseListeningPorts } from '../listening-ports';
+import { randomHex } from '../tokens.server';
 import type { ServerEnv } from '../../env.server';
 import {
   SandboxNotFoundError,
@@ -132,7 +132,7 @@ export class DaytonaProvider implements SandboxProvider {
 
   async exec(id: string, command: string, options: ExecOptions = {}): Promise<ExecResult> {
     const sandbox = await this.#sandbox(id);
-    const session = `exec-${randomBytes(6).toString('hex')}`;
+    const session = `exec-${randomHex(6)}`;
     const run = await this.#runInSession(sandbox, session, command, options.onOutput);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const stopped = new Promise<ExecResult>((resolve) => {
@@ -152,7 +152,7 @@ export class DaytonaProvider implements SandboxProvider {
 
   async start(id: string, command: string, options: ExecOptions = {}): Promise<BackgroundProcess> {
     const sandbox = await this.#sandbox(id);
-    const session = `bg-${randomBytes(6).toString('hex')}`;
+    const session = `bg-${randomHex(6)}`;
     const run = await this.#runInSession(sandbox, session, command, options.onOutput);
     return { id: session, command, exit: run.exit };
   }
