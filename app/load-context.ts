@@ -1,5 +1,5 @@
 import type { ServerEnv } from './lib/env.server';
-import type { RateLimits } from './lib/http/rate-limits.server';
+import type { Limits } from './lib/http/rate-limits.server';
 import type { ChatStreamer } from './lib/llm/chat-streamer.server';
 import type { Sessions } from './lib/http/session.server';
 import type { RegistryLookup } from './lib/routing/registry-lookup.server';
@@ -12,7 +12,7 @@ declare module '@remix-run/node' {
     env: ServerEnv;
     sandboxes: SandboxService;
     sessions: Sessions;
-    limits: RateLimits;
+    limits: Limits;
     /** Streams the model's answers (on a worker thread in the server). */
     chat: ChatStreamer;
     /** Package facts from the npm registry, for routing. */

@@ -3,7 +3,7 @@
 // import the Node server's parts (the Local provider, worker threads, the file system).
 import type { AppLoadContext } from '@remix-run/node';
 import { ConfigError, parseServerEnv } from '../env.server';
-import { RateLimits } from '../http/rate-limits.server';
+import { BindingLimits, RateLimits, type LimitKind, type RateLimitBinding } from '../http/rate-limits.server';
 import { Sessions } from '../http/session.server';
 import { InProcessChatStreamer } from '../llm/chat-streamer.server';
 import { RegistryLookup } from '../routing/registry-lookup.server';
@@ -40,13 +40,17 @@ export function pagesServices(vars: Record<string, unknown>): Services {
     env,
     sessions,
     sandboxes,
-    // Per isolate: Cloudflare runs many, so these limits are best effort (see README).
-    limits: new RateLimits({
-      chatPerSession: env.CHAT_RATE_PER_MINUTE,
-      chatPerIp: env.CHAT_RATE_PER_MINUTE_PER_IP,
-      createsPerSession: env.SANDBOX_CREATES_PER_MINUTE,
-      createsPerIp: env.SANDBOX_CREATES_PER_MINUTE_PER_IP,
-    }),
+    // Cloudflare's rate-limiting bindings where configured; otherwise per isolate, which is best
+    // effort on Cloudflare (many isolates serve one deployment; see README).
+    limits: new BindingLimits(
+      rateLimitBindings(vars),
+      new RateLimits({
+        chatPerSession: env.CHAT_RATE_PER_MINUTE,
+        chatPerIp: env.CHAT_RATE_PER_MINUTE_PER_IP,
+        createsPerSession: env.SANDBOX_CREATES_PER_MINUTE,
+        createsPerIp: env.SANDBOX_CREATES_PER_MINUTE_PER_IP,
+      }),
+    ),
     chat: new InProcessChatStreamer(env),
     registry: new RegistryLookup({ registryUrl: env.NPM_REGISTRY_URL }),
     preview: createEdgePreviewProxy(sandboxes, { previewHost, sessionCookieName: sessions.cookieName, appHost }),
@@ -64,4 +68,16 @@ export function pagesLoadContext(request: Request, vars: Record<string, unknown>
 /** The answer for a preview host's request (`<token>.<PREVIEW_HOST>`), or null for the app's own requests. */
 export function pagesPreview(request: Request, vars: Record<string, unknown>): Promise<Response | null> {
   return pagesServices(vars).preview(request);
+}
+
+/** The rate-limiting bindings wrangler.toml declares, by the kind of request they count. */
+const RATE_LIMIT_BINDINGS: Record<string, LimitKind> = { CHAT_RATE_LIMITER: 'chat', AGENT_STEP_RATE_LIMITER: 'agentStep', SANDBOX_CREATE_RATE_LIMITER: 'create' };
+
+function rateLimitBindings(vars: Record<string, unknown>): Partial<Record<LimitKind, RateLimitBinding>> {
+  const bindings: Partial<Record<LimitKind, RateLimitBinding>> = {};
+  for (const [name, kind] of Object.entries(RATE_LIMIT_BINDINGS)) {
+    const binding = vars[name] as Partial<RateLimitBinding> | undefined;
+    if (typeof binding?.limit === 'function') bindings[kind] = binding as RateLimitBinding;
+  }
+  return bindings;
 }

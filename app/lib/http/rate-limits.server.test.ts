@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addressKey, RateLimits } from './rate-limits.server';
+import { addressKey, BindingLimits, RateLimits, type RateLimitBinding } from './rate-limits.server';
 
 const limits = () => new RateLimits({ chatPerSession: 2, chatPerIp: 3, createsPerSession: 1, createsPerIp: 5, windowS: 1 });
 
@@ -38,5 +38,36 @@ describe('RateLimits', () => {
     const l = limits();
     for (let i = 1; i <= 3; i++) await l.take('chat', `s${i}`, `2001:db8:1:2::${i}`);
     await expect(l.take('chat', 's9', '2001:db8:1:2:ffff::9')).rejects.toMatchObject({ status: 429 });
+  });
+});
+
+/** Cloudflare's binding as it behaves: a fixed number of calls per key per period. */
+function fakeBinding(limit: number): RateLimitBinding & { keys: string[] } {
+  const counts = new Map<string, number>();
+  const keys: string[] = [];
+  return {
+    keys,
+    async limit({ key }) {
+      keys.push(key);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      return { success: counts.get(key)! <= limit };
+    },
+  };
+}
+
+describe('BindingLimits (Cloudflare Pages)', () => {
+  it("counts a kind with a binding by the binding, per session and per address, and the rest by the isolate's own counters", async () => {
+    const chat = fakeBinding(2);
+    const l = new BindingLimits({ chat }, limits());
+    await l.take('chat', 's1', '2001:db8:1:2::1');
+    await l.take('chat', 's1', '2001:db8:1:2::7');
+    await expect(l.take('chat', 's1', '2001:db8:1:2::9')).rejects.toMatchObject({ status: 429, message: expect.stringMatching(/^You are sending messages faster than this server allows\. Wait 60 s/), headers: { 'Retry-After': '60' } });
+    // One /64 is one address, whatever the session.
+    await expect(l.take('chat', 's2', '2001:db8:1:2::5')).rejects.toMatchObject({ status: 429, message: expect.stringMatching(/^Your network/) });
+    expect(chat.keys.slice(0, 2)).toEqual(['chat:session:s1', 'chat:ip:2001:db8:1:2::/64']);
+    // No binding for sandbox creation here: the isolate's counters (1 per session) decide.
+    await l.take('create', 's1', 'ip1');
+    await expect(l.take('create', 's1', 'ip1')).rejects.toMatchObject({ status: 429 });
+    expect(chat.keys.every((key) => key.startsWith('chat:'))).toBe(true);
   });
 });

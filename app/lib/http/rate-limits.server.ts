@@ -10,7 +10,14 @@ export interface RateLimitConfig {
   windowS?: number;
 }
 
-type Kind = 'chat' | 'agentStep' | 'create' | 'packages';
+export type LimitKind = 'chat' | 'agentStep' | 'create' | 'packages';
+type Kind = LimitKind;
+
+/** What routes count requests with: per session and per client address. */
+export interface Limits {
+  /** Counts one request; throws a 429 HttpError (with Retry-After) when a limit is passed. */
+  take(kind: LimitKind, session: string, ip: string): Promise<void>;
+}
 
 const MESSAGES: Record<Kind, { session: string; ip: string }> = {
   chat: {
@@ -32,7 +39,7 @@ const MESSAGES: Record<Kind, { session: string; ip: string }> = {
 };
 
 /** Requests per session and per IP address in a sliding minute, for chat and for sandbox creation. */
-export class RateLimits {
+export class RateLimits implements Limits {
   #limiters: Record<Kind, { session: RateLimiterMemory; ip: RateLimiterMemory }>;
 
   constructor(config: RateLimitConfig) {
@@ -59,6 +66,33 @@ export class RateLimits {
         const wait = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
         throw new HttpError(429, `${MESSAGES[kind][scope]}. Wait ${wait} s and try again.`, { 'Retry-After': String(wait) });
       }
+    }
+  }
+}
+
+/** Cloudflare's rate-limiting binding (`limit({ key })` → `{ success }`), its period fixed in wrangler.toml. */
+export interface RateLimitBinding {
+  limit(options: { key: string }): Promise<{ success: boolean }>;
+}
+
+/**
+ * On Cloudflare: the kinds with a rate-limiting binding are counted by it (shared by every
+ * isolate of the deployment, per Cloudflare location); the others by this isolate's own counters.
+ */
+export class BindingLimits implements Limits {
+  constructor(
+    private readonly bindings: Partial<Record<LimitKind, RateLimitBinding>>,
+    private readonly fallback: Limits,
+    /** The period the bindings are configured with, for Retry-After. */
+    private readonly periodS = 60,
+  ) {}
+
+  async take(kind: LimitKind, session: string, ip: string) {
+    const binding = this.bindings[kind];
+    if (!binding) return this.fallback.take(kind, session, ip);
+    for (const [scope, key] of [['session', session], ['ip', addressKey(ip)]] as const) {
+      const { success } = await binding.limit({ key: `${kind}:${scope}:${key}` });
+      if (!success) throw new HttpError(429, `${MESSAGES[kind][scope]}. Wait ${this.periodS} s and try again.`, { 'Retry-After': String(this.periodS) });
     }
   }
 }
