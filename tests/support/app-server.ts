@@ -83,19 +83,25 @@ export async function startApp(env: Record<string, string | undefined>, options:
     logs,
     stop: async () => {
       if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      try {
-        process.kill(-child.pid!, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 6000))]);
-      if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+      await stopProcessGroup(child, 6000);
       // A killed server leaves its sandboxes' volumes mounted (a stopped one unmounts them).
       unmountUnder(home);
       rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/** SIGTERM to a detached child's process group; SIGKILL if it has not exited within `graceMs`. */
+export async function stopProcessGroup(child: ChildProcess, graceMs: number) {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  try {
+    process.kill(-child.pid!, 'SIGTERM');
+  } catch {
+    // already gone
+  }
+  await Promise.race([exited, new Promise((r) => setTimeout(r, graceMs))]);
+  if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
 }
 
 /** Lazily unmounts whatever is mounted below `dir` (sandbox volumes of a server that was killed). */

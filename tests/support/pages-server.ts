@@ -1,7 +1,7 @@
 // The app as Cloudflare Pages serves it: `npm run build:cf`, then `wrangler pages dev` (workerd, offline).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { freePort, type App } from './app-server';
+import { freePort, stopProcessGroup, type App } from './app-server';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -47,16 +47,6 @@ export async function startPages(vars: Record<string, string>): Promise<App & { 
       const until = Date.now() + 10_000;
       while (!pattern.test(logs.join('')) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
     },
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      try {
-        process.kill(-child.pid!, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
-    },
+    stop: () => stopProcessGroup(child, 5000),
   };
 }
