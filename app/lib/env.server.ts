@@ -45,6 +45,8 @@ const schema = z.object({
 
   /** Signs the anonymous session cookie. Required in production; generated and kept in the data dir otherwise. */
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters (try: openssl rand -hex 32)').optional(),
+  /** Cloudflare Pages: shared with the preview host's forwarding Worker (workers/preview-forwarder.ts). */
+  PREVIEW_FORWARDER_SECRET: z.string().min(32, 'must be at least 32 characters (try: openssl rand -hex 32)').optional(),
   SANDBOX_PROVIDER: z.enum(['local', 'daytona']).optional(),
   DAYTONA_API_KEY: z.string().trim().optional(),
   DAYTONA_API_URL: z.url().default('https://app.daytona.io/api'),

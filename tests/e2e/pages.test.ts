@@ -2,10 +2,11 @@
 // against the loopback fake model and the loopback fake Daytona.
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeDaytona } from '../fakes/fake-daytona';
 import { FakeOpenAI } from '../fakes/fake-openai';
-import { buildForPages, startPages } from '../support/pages-server';
+import { buildForPages, startForwarder, startPages } from '../support/pages-server';
+import { freePort } from '../support/app-server';
 import { edgeAppAnswer, edgeAppPage, sendAndAwaitPreview } from '../support/edge-app';
 import { ApiClient, launchBrowser, sendPrompt, TEST_KEY, type App } from './harness';
 
@@ -30,6 +31,7 @@ beforeAll(async () => {
   pages = await startPages(vars);
   browser = await launchBrowser();
 }, 180_000);
+beforeEach(() => fake.reset());
 afterAll(async () => {
   await browser?.close();
   await pages?.stop();
@@ -93,6 +95,11 @@ describe('on Cloudflare Pages (workerd)', () => {
     const revoked = await other.reload();
     expect(revoked?.status()).toBe(410);
     await stranger.close();
+    // Its sandbox goes, so that the per-address cap (counted in Daytona's labels) is not what the next story meets.
+    await owner.evaluate(async () => {
+      const { sandboxes } = (await (await fetch('/api/sandboxes')).json()) as { sandboxes: Array<{ id: string }> };
+      for (const { id } of sandboxes) await fetch(`/api/sandboxes/${id}`, { method: 'DELETE', headers: { 'content-type': 'application/json' } });
+    });
     console.log(`pages cloud story: Send → preview ${(previewMs / 1000).toFixed(1)} s`);
   }, 150_000);
 
@@ -119,4 +126,38 @@ describe('on Cloudflare Pages (workerd)', () => {
       await local.stop();
     }
   }, 90_000);
+});
+
+describe('on Cloudflare Pages with previews on a host of their own, through the forwarding Worker', () => {
+  const secret = 'forwarder-secret-0123456789abcdef0123456789';
+  let app: App;
+  let forwarder: App;
+
+  beforeAll(async () => {
+    const [appPort, previewPort] = [await freePort(), await freePort()];
+    // The app at 127.0.0.1, previews at <token>.localhost: two sites, as PREVIEW_HOST must be in production.
+    app = await startPages({ ...vars, APP_HOST: `127.0.0.1:${appPort}`, PREVIEW_HOST: `localhost:${previewPort}`, PREVIEW_FORWARDER_SECRET: secret }, appPort);
+    forwarder = await startForwarder(`http://127.0.0.1:${appPort}`, secret, previewPort);
+  }, 120_000);
+  afterAll(async () => {
+    await forwarder?.stop();
+    await app?.stop();
+  });
+
+  it('serves the preview through the Worker on the wildcard host, and trusts a forwarded host only with the secret', async () => {
+    fake.script({ match: 'forwarded edge app', reply: edgeAppAnswer('forwarded') });
+    const owner = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+    const previewMs = await sendAndAwaitPreview(owner, app.url, 'a forwarded edge app with bcrypt', 'Edge app forwarded');
+    const src = await owner.locator('iframe[title="Preview"]').getAttribute('src');
+    expect(src).toMatch(new RegExp(`^http://[a-z2-7]{32}\\.localhost:${forwarder.port}/`));
+    await expect.poll(() => [...daytona.previewSockets.values()].reduce((n, s) => n + s.size, 0), { timeout: 10_000 }).toBeGreaterThan(0);
+    // Straight to the app with the forwarder's header but not its secret: the app's own page, never a sandbox's.
+    const token = new URL(src!).host.split('.')[0];
+    for (const headers of [{ 'x-appforge-preview-host': `${token}.localhost:${forwarder.port}` }, { 'x-appforge-preview-host': `${token}.localhost:${forwarder.port}`, 'x-appforge-forwarder': 'not-the-secret-0123456789abcdef0123456789' }]) {
+      const page = await (await fetch(app.url, { headers: headers as Record<string, string> })).text();
+      expect(page).toContain('What should we build?');
+      expect(page).not.toContain('Edge app forwarded');
+    }
+    console.log(`pages forwarded-preview story: Send → preview ${(previewMs / 1000).toFixed(1)} s`);
+  }, 120_000);
 });

@@ -316,6 +316,7 @@ export class FakeDaytona {
   }
 
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
+    socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://fake');
     // A preview's own WebSocket (an app's HMR), with the same token rules as its pages.
     const preview = /^\/preview\/([^/]+)\/\d+\//.exec(url.pathname);
@@ -341,6 +342,8 @@ export class FakeDaytona {
       return;
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      // A client that goes away (a server or a Worker killed) resets the socket: that ends it, nothing more.
+      ws.on('error', () => command.sockets.delete(ws));
       if (command.output) ws.send(Buffer.concat([Buffer.from([1, 1, 1]), Buffer.from(command.output)]));
       if (command.exitCode !== null) return ws.close(1000);
       command.sockets.add(ws);

@@ -83,4 +83,20 @@ describe('the preview proxy on Cloudflare Pages', () => {
     expect(await proxy(new Request(`http://${OWNER}.evil.test/`, { headers: { host: `${OWNER}.evil.test` } }))).toBeNull();
     expect(seen.length).toBe(before);
   });
+
+  it("takes another host from the forwarding Worker's header only with the shared secret", async () => {
+    const forwarded = createEdgePreviewProxy(service, { previewHost: 'preview.test', sessionCookieName: '__Host-appforge_session', forwarderSecret: 'the-forwarder-secret-0123456789abcdef' });
+    const at = (headers: Record<string, string>) => forwarded(new Request('https://app.test/', { headers: { host: 'appforge.pages.dev', ...headers } }));
+    // Without the secret, or with another, the request is the app's own (answered by the app, never a sandbox's page).
+    expect(await at({ 'x-appforge-preview-host': `${OWNER}.preview.test` })).toBeNull();
+    expect(await at({ 'x-appforge-preview-host': `${OWNER}.preview.test`, 'x-appforge-forwarder': 'guess-guess-guess-guess-guess-guess-1' })).toBeNull();
+    const before = seen.length;
+    const response = await at({ 'x-appforge-preview-host': `${OWNER}.preview.test`, 'x-appforge-forwarder': 'the-forwarder-secret-0123456789abcdef', 'sec-fetch-dest': 'script' });
+    expect(response?.status).toBe(200);
+    expect(seen.length).toBe(before + 1);
+    // Neither header reaches the sandbox.
+    expect(seen.at(-1)!.headers['x-appforge-forwarder']).toBeUndefined();
+    expect(seen.at(-1)!.headers['x-appforge-preview-host']).toBeUndefined();
+    expect(seen.at(-1)!.headers['x-forwarded-host']).toBe(`${OWNER}.preview.test`);
+  });
 });

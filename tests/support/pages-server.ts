@@ -13,28 +13,43 @@ export function buildForPages() {
 }
 
 /** Starts `npm run preview:cf` with the given Pages variables (as `--binding`s; nothing is read from .dev.vars). */
-export async function startPages(vars: Record<string, string>): Promise<App & { waitForLog(pattern: RegExp): Promise<void> }> {
-  const port = await freePort();
+export async function startPages(vars: Record<string, string>, port?: number): Promise<App & { waitForLog(pattern: RegExp): Promise<void> }> {
+  port ??= await freePort();
   const bindings = Object.entries(vars).flatMap(([name, value]) => ['--binding', `${name}=${value}`]);
-  const child: ChildProcess = spawn('npm', ['run', '-s', 'preview:cf', '--', ...bindings], {
+  return started(port, spawn('npm', ['run', '-s', 'preview:cf', '--', ...bindings], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: String(port), WRANGLER_SEND_METRICS: 'false', CI: '1' },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  }));
+}
+
+/** The preview host's forwarding Worker (workers/preview-forwarder.ts) under `wrangler dev`, handing requests to `pagesOrigin`. */
+export async function startForwarder(pagesOrigin: string, secret: string, port: number): Promise<App & { waitForLog(pattern: RegExp): Promise<void> }> {
+  const args = ['wrangler', 'dev', '-c', 'workers/preview-forwarder.toml', '--ip', '127.0.0.1', '--port', String(port), '--var', `PAGES_ORIGIN:${pagesOrigin}`, '--var', `PREVIEW_FORWARDER_SECRET:${secret}`];
+  return started(port, spawn('npx', args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', WRANGLER_SEND_METRICS: 'false', CI: '1' },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }), '/');
+}
+
+/** Waits until the child answers on `port` (any status), and wraps it as an App. */
+async function started(port: number, child: ChildProcess, probe = '/api/health'): Promise<App & { waitForLog(pattern: RegExp): Promise<void> }> {
   const logs: string[] = [];
   child.stdout!.on('data', (d: Buffer) => logs.push(d.toString()));
   child.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`wrangler pages dev exited with ${child.exitCode}:\n${logs.join('')}`);
+    if (child.exitCode !== null) throw new Error(`wrangler exited with ${child.exitCode}:\n${logs.join('')}`);
     try {
-      if ((await fetch(`${url}/api/health`)).status < 600) break;
+      if ((await fetch(`${url}${probe}`)).status < 600) break;
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`wrangler pages dev did not start:\n${logs.join('')}`);
+    if (Date.now() > deadline) throw new Error(`wrangler did not start:\n${logs.join('')}`);
     await new Promise((r) => setTimeout(r, 250));
   }
   return {

@@ -53,7 +53,7 @@ export function pagesServices(vars: Record<string, unknown>): Services {
     ),
     chat: new InProcessChatStreamer(env),
     registry: new RegistryLookup({ registryUrl: env.NPM_REGISTRY_URL }),
-    preview: createEdgePreviewProxy(sandboxes, { previewHost, sessionCookieName: sessions.cookieName, appHost }),
+    preview: createEdgePreviewProxy(sandboxes, { previewHost, sessionCookieName: sessions.cookieName, appHost, forwarderSecret: env.PREVIEW_FORWARDER_SECRET }),
   };
   made = { vars, services };
   return services;

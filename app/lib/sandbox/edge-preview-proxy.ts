@@ -4,6 +4,8 @@
 import { reporterScript } from '../problems/preview-reporter';
 import { errorMessage } from '../error-message';
 import {
+  FORWARDED_HOST_HEADER,
+  FORWARDER_SECRET_HEADER,
   FRAMEABLE_HEADERS,
   isPageRequest,
   MAX_INJECTED_PAGE,
@@ -19,16 +21,19 @@ import {
   type PreviewPage,
 } from './preview-rules';
 import type { SandboxService } from './sandbox-service.server';
+import { sameToken } from './tokens.server';
 
 export interface EdgePreviewProxyOptions {
   previewHost: string;
   sessionCookieName: string;
   /** The only parent the problem reporter in owner previews talks to; absent: no reporter. */
   appHost?: string;
+  /** Shared with the preview host's forwarding Worker: only requests carrying it may name another host. */
+  forwarderSecret?: string;
 }
 
 /** Request headers that belong to this hop (or to Cloudflare), not to the sandbox. */
-const HOP_HEADERS = ['host', 'connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'proxy-authorization', 'cf-connecting-ip', 'cf-ipcountry', 'cf-ray', 'cf-visitor', 'x-real-ip'];
+const HOP_HEADERS = ['host', 'connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'proxy-authorization', 'cf-connecting-ip', 'cf-ipcountry', 'cf-ray', 'cf-visitor', 'x-real-ip', FORWARDED_HOST_HEADER, FORWARDER_SECRET_HEADER];
 
 /** The Workers runtime's WebSocket pair (absent from the DOM's types). */
 declare const WebSocketPair: { new (): { 0: EdgeSocket; 1: EdgeSocket } };
@@ -40,7 +45,8 @@ export function createEdgePreviewProxy(service: SandboxService, options: EdgePre
   /** The answer for a preview host's request, or null when the request is not for a preview. */
   return async function handle(request: Request): Promise<Response | null> {
     const url = new URL(request.url);
-    const token = previewTokenOf(request.headers.get('host') ?? url.host, options.previewHost);
+    const host = hostOf(request, options.forwarderSecret);
+    const token = previewTokenOf(host, options.previewHost);
     if (token === null) return null;
     try {
       const found = await previewTargetFor(service, token);
@@ -52,7 +58,7 @@ export function createEdgePreviewProxy(service: SandboxService, options: EdgePre
       const cookie = withoutSessionCookie(request.headers.get('cookie'), options.sessionCookieName);
       if (cookie) headers.set('cookie', cookie);
       else headers.delete('cookie');
-      headers.set('x-forwarded-host', url.host);
+      headers.set('x-forwarded-host', host);
       headers.set('x-forwarded-proto', url.protocol.replace(':', ''));
       for (const [name, value] of Object.entries(found.preview.headers)) headers.set(name, value);
       if (request.headers.get('upgrade')?.toLowerCase() === 'websocket') return await relayWebSocket(upstream, headers);
@@ -70,6 +76,13 @@ export function createEdgePreviewProxy(service: SandboxService, options: EdgePre
       return page(unreachablePage());
     }
   };
+}
+
+/** The host the browser asked for: its own, or the one the forwarding Worker names when it proves itself with the secret. */
+function hostOf(request: Request, forwarderSecret: string | undefined): string {
+  const forwarded = request.headers.get(FORWARDED_HOST_HEADER);
+  if (forwarded && forwarderSecret && sameToken(request.headers.get(FORWARDER_SECRET_HEADER) ?? '', forwarderSecret)) return forwarded;
+  return request.headers.get('host') ?? new URL(request.url).host;
 }
 
 /** The sandbox's response headers as the browser gets them: frameable, its cookies its own, no Referer. */

@@ -3,6 +3,13 @@
 // back, where the problem reporter goes, and the pages it answers with itself. Web APIs only.
 import type { SandboxService } from './sandbox-service.server';
 
+/**
+ * Cloudflare: the preview host's forwarding Worker (workers/preview-forwarder.ts) sends the
+ * original host in this header, trusted only with the shared secret in the other.
+ */
+export const FORWARDED_HOST_HEADER = 'x-appforge-preview-host';
+export const FORWARDER_SECRET_HEADER = 'x-appforge-forwarder';
+
 /** HTML pages larger than this are passed through without the problem reporter. */
 export const MAX_INJECTED_PAGE = 5_000_000;
 
