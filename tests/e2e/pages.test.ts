@@ -108,6 +108,11 @@ describe('on Cloudflare Pages (workerd)', () => {
     const client = readdirSync(dir).map((file) => readFileSync(`${dir}${file}`, 'utf8')).join('\n');
     for (const secret of [TEST_KEY, SESSION_SECRET, daytona.apiKey]) expect(client).not.toContain(secret);
     expect(client).not.toMatch(/@daytonaio|DaytonaError|\/toolbox\//);
+    // The Node server's parts stay out of the Worker: no bubblewrap, worker threads or file system;
+    // what it takes from Node is what nodejs_compat gives workerd.
+    const server = readFileSync(new URL('../../build/cloudflare/server/index.js', import.meta.url), 'utf8');
+    expect(server).not.toMatch(/\bbwrap\b|slirp4netns|worker_threads|node:fs|node:child_process/);
+    expect([...new Set([...server.matchAll(/^import .* from "([^".]+)";$/gm)].map((m) => m[1]))].sort()).toEqual(['crypto', 'node:os', 'node:path']);
     const html = await (await fetch(pages.url)).text();
     const models = await (await fetch(`${pages.url}/api/models`)).text();
     for (const secret of [TEST_KEY, SESSION_SECRET, daytona.apiKey]) {
@@ -117,7 +122,8 @@ describe('on Cloudflare Pages (workerd)', () => {
   });
 
   it('refuses the Local provider with a sentence that says what to do', async () => {
-    const local = await startPages({ ...vars, SANDBOX_PROVIDER: 'local', DAYTONA_API_KEY: '' });
+    // SANDBOX_PROVIDER from the environment: preview:cf passes what .env.example names on to the Worker.
+    const local = await startPages(vars, undefined, { SANDBOX_PROVIDER: 'local' });
     try {
       const response = await fetch(local.url);
       expect(response.status).toBe(500);

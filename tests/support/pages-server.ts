@@ -12,13 +12,13 @@ export function buildForPages() {
   if (result.status !== 0) throw new Error(`npm run build:cf failed:\n${result.stdout}\n${result.stderr}`);
 }
 
-/** Starts `npm run preview:cf` with the given Pages variables (as `--binding`s; nothing is read from .dev.vars). */
-export async function startPages(vars: Record<string, string>, port?: number): Promise<App & { waitForLog(pattern: RegExp): Promise<void> }> {
+/** Starts `npm run preview:cf` with the given Pages variables as `--binding`s, and `environment` as its environment (which preview:cf passes on too). */
+export async function startPages(vars: Record<string, string>, port?: number, environment: Record<string, string> = {}): Promise<App & { waitForLog(pattern: RegExp): Promise<void> }> {
   port ??= await freePort();
   const bindings = Object.entries(vars).flatMap(([name, value]) => ['--binding', `${name}=${value}`]);
   return started(port, spawn('npm', ['run', '-s', 'preview:cf', '--', ...bindings], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: String(port), WRANGLER_SEND_METRICS: 'false', CI: '1' },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: String(port), WRANGLER_SEND_METRICS: 'false', CI: '1', ...environment },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   }));
