@@ -16,12 +16,16 @@ type Services = Pick<AppLoadContext, 'env' | 'sandboxes' | 'sessions' | 'limits'
   preview: ReturnType<typeof createEdgePreviewProxy>;
 };
 
-let made: { vars: unknown; services: Services } | undefined;
+let made: { key: string; services: Services } | undefined;
 
-/** The services for the Pages environment `vars` (made again only when it changes). */
+/**
+ * The services for the Pages environment `vars`, made once per isolate and configuration (the
+ * rate limits' counters and the sandbox service's caches live across requests).
+ */
 export function pagesServices(vars: Record<string, unknown>): Services {
-  if (made?.vars === vars) return made.services;
   const strings = Object.fromEntries(Object.entries(vars).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  const key = JSON.stringify(Object.entries(strings).sort(([a], [b]) => a.localeCompare(b)));
+  if (made?.key === key) return made.services;
   // Pages serves over HTTPS: production settings, whatever NODE_ENV says.
   const env = parseServerEnv({ ...strings, NODE_ENV: 'production' });
   if (env.sandboxProvider !== 'daytona') {
@@ -55,7 +59,7 @@ export function pagesServices(vars: Record<string, unknown>): Services {
     registry: new RegistryLookup({ registryUrl: env.NPM_REGISTRY_URL }),
     preview: createEdgePreviewProxy(sandboxes, { previewHost, sessionCookieName: sessions.cookieName, appHost, forwarderSecret: env.PREVIEW_FORWARDER_SECRET }),
   };
-  made = { vars, services };
+  made = { key, services };
   return services;
 }
 
