@@ -4,7 +4,8 @@ import { useEffect, useState } from 'react';
 import { ModelPicker, useModels } from '~/components/chat/ModelPicker';
 import { PromptBox } from '~/components/chat/PromptBox';
 import { AppShell } from '~/components/sidebar/AppShell';
-import { chatList, createChat } from '~/lib/stores/chats';
+import { chatList, createChat, createChatFromTemplate } from '~/lib/stores/chats';
+import { TEMPLATES, type Template } from '~/lib/templates/templates';
 import { errorMessage } from '~/lib/error-message';
 
 const EXAMPLES = [
@@ -15,7 +16,7 @@ const EXAMPLES = [
 
 export default function Landing() {
   const navigate = useNavigate();
-  const { models, defaultModel } = useModels();
+  const { models, defaultModel, keyConfigured } = useModels();
   const [model, setModel] = useState<string | null>(null);
   const chats = useStore(chatList);
   const [error, setError] = useState<string | null>(null);
@@ -27,6 +28,15 @@ export default function Landing() {
   const start = async (prompt: string) => {
     try {
       const chat = await createChat(prompt, chosen);
+      navigate(`/chat/${chat.id}`);
+    } catch (e) {
+      setError(`Could not save the chat in this browser: ${errorMessage(e)}`);
+    }
+  };
+
+  const startFrom = async (template: Template) => {
+    try {
+      const chat = await createChatFromTemplate(template, chosen);
       navigate(`/chat/${chat.id}`);
     } catch (e) {
       setError(`Could not save the chat in this browser: ${errorMessage(e)}`);
@@ -55,6 +65,23 @@ export default function Landing() {
             </button>
           ))}
         </div>
+        <section aria-label="Start from a template">
+          <h2 className="muted text-xs font-semibold uppercase">Or start from a template</h2>
+          {keyConfigured === false && (
+            <p role="note" className="mt-1 text-sm">
+              No model key is configured on this server, so prompts cannot be answered yet. A template runs without one; to build on it by prompting, set{' '}
+              <code>OPENROUTER_API_KEY</code> in <code>.env</code> (or point <code>OPENROUTER_BASE_URL</code> at a local model server) and restart.
+            </p>
+          )}
+          <div className="mt-2 grid grid-cols-2 gap-2">
+            {TEMPLATES.map((template) => (
+              <button key={template.id} type="button" className="btn-ghost text-left text-sm" onClick={() => void startFrom(template)}>
+                <span className="font-semibold">{template.title}</span>
+                <span className="muted block text-xs">{template.description}</span>
+              </button>
+            ))}
+          </div>
+        </section>
         {chats.length > 0 && (
           <section aria-label="Recent chats">
             <h2 className="muted text-xs font-semibold uppercase">Recent</h2>

@@ -16,6 +16,7 @@ export function useModels() {
   const [defaultModel, setDefaultModel] = useState<string | null>(null);
   const [autoFixTokenBudget, setBudget] = useState<number | null>(null);
   const [agentBudget, setAgentBudget] = useState<AgentBudget>(DEFAULT_AGENT_BUDGET);
+  const [keyConfigured, setKeyConfigured] = useState<boolean | null>(null);
   useEffect(() => {
     let cancelled = false;
     fetchModels()
@@ -25,13 +26,14 @@ export function useModels() {
         setDefaultModel(body.defaultModel);
         setBudget(body.autoFixTokenBudget);
         setAgentBudget(body.agent);
+        setKeyConfigured(body.keyConfigured);
       })
       .catch(() => {});
     return () => {
       cancelled = true;
     };
   }, []);
-  return { models, defaultModel, autoFixTokenBudget, agentBudget };
+  return { models, defaultModel, autoFixTokenBudget, agentBudget, keyConfigured };
 }
 
 /** Until /api/models answers: the server's defaults (the server holds its own to them too). */

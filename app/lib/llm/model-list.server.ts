@@ -45,8 +45,8 @@ export async function listModels(env: ServerEnv): Promise<ModelList> {
   return { models, defaultModel: env.DEFAULT_MODEL, remote: offered.length > 0, ...budgets(env) };
 }
 
-function budgets(env: ServerEnv): Pick<ModelList, 'autoFixTokenBudget' | 'agent'> {
-  return { autoFixTokenBudget: env.AUTO_FIX_TOKEN_BUDGET, agent: { maxSteps: env.AGENT_MAX_STEPS, tokenBudget: env.AGENT_TOKEN_BUDGET } };
+function budgets(env: ServerEnv): Pick<ModelList, 'autoFixTokenBudget' | 'agent' | 'keyConfigured'> {
+  return { autoFixTokenBudget: env.AUTO_FIX_TOKEN_BUDGET, agent: { maxSteps: env.AGENT_MAX_STEPS, tokenBudget: env.AGENT_TOKEN_BUDGET }, keyConfigured: Boolean(env.OPENROUTER_API_KEY) || !env.usesOpenRouter };
 }
 
 async function fetchRemoteModels(env: ServerEnv): Promise<ModelOption[]> {

@@ -18,6 +18,8 @@ export interface ModelList {
   autoFixTokenBudget: number;
   /** How far one agent-mode request may go. */
   agent: AgentBudget;
+  /** Whether prompts can reach a model (a key, or a local model server); templates work without. */
+  keyConfigured: boolean;
 }
 
 /** How far one agent-mode request (the user's, with all the tool steps it takes) may go. */
