@@ -59,6 +59,7 @@ export default defineConfig(({ mode }) => {
         '@codemirror/lang-python',
         '@codemirror/theme-one-dark',
         'zod/mini',
+        'fflate',
       ],
       exclude: ['@daytonaio/sdk'],
     },

@@ -1,7 +1,10 @@
 // Starting without a key: the starter templates shipped with the app run with no model configured.
+import { readFileSync } from 'node:fs';
+import { strFromU8, unzipSync } from 'fflate';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, startApp, type App } from './harness';
+import { TEMPLATES } from '~/lib/templates/templates';
 
 let app: App;
 let browser: Browser;
@@ -35,4 +38,35 @@ describe('starter templates, with no model key', () => {
     await expect.poll(() => preview.getByText(text).count(), { timeout: 10_000 }).toBe(1);
     await page.context().close();
   }, 150_000);
+});
+
+describe('projects in and out as a zip', () => {
+  it('downloads the project as a zip, and importing that zip opens a new chat with the same files', async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+    const page = await context.newPage();
+    await page.goto(app.url);
+    await page.getByRole('region', { name: 'Start from a template' }).getByRole('button', { name: /^Static page/ }).click();
+    await expect.poll(() => page.getByRole('treeitem', { name: 'serve.js' }).count(), { timeout: 15_000 }).toBe(1);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download zip' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^[a-z0-9]+\.zip$/);
+    const zip = readFileSync((await download.path())!);
+    const unzipped = Object.fromEntries(Object.entries(unzipSync(new Uint8Array(zip))).map(([path, bytes]) => [path, strFromU8(bytes)]));
+    const template = TEMPLATES.find((t) => t.id === 'static')!;
+    expect(unzipped).toEqual(template.files);
+
+    await page.goto(app.url);
+    await page.getByLabel('Import a zip').setInputFiles({ name: 'static-site.zip', mimeType: 'application/zip', buffer: zip });
+    await expect.poll(() => page.url(), { timeout: 10_000 }).toMatch(/\/chat\/[a-z0-9]+$/);
+    await expect.poll(() => page.getByText('Imported 4 files from static-site.zip.').count(), { timeout: 10_000 }).toBe(1);
+    for (const file of Object.keys(template.files)) await expect.poll(() => page.getByRole('treeitem', { name: file }).count(), { timeout: 10_000 }).toBe(1);
+    await page.getByRole('treeitem', { name: 'style.css' }).click();
+    await expect.poll(() => page.locator('.cm-content').innerText(), { timeout: 10_000 }).toContain('font-family: system-ui');
+
+    // Something that is not a zip is refused with a sentence, and no chat is made.
+    await page.goto(app.url);
+    await page.getByLabel('Import a zip').setInputFiles({ name: 'notes.zip', mimeType: 'application/zip', buffer: Buffer.from('not a zip') });
+    await expect.poll(() => page.getByRole('alert').innerText(), { timeout: 10_000 }).toMatch(/This is not a zip archive that can be read/);
+    expect(new URL(page.url()).pathname).toBe('/');
+    await context.close();
+  }, 120_000);
 });

@@ -34,6 +34,9 @@ export function Workbench({ workbench }: { workbench: WorkbenchModel }) {
         </div>
         <RuntimeStatus workbench={workbench} />
         <RuntimeActions workbench={workbench} />
+        <button type="button" className="btn-ghost px-2 py-0.5" title="The project's files as a zip" onClick={() => void downloadZip(workbench)}>
+          Download zip
+        </button>
         <button type="button" className="btn-ghost px-2 py-0.5" aria-expanded={sharing} onClick={() => setSharing((s) => !s)}>
           Share
         </button>
@@ -67,4 +70,15 @@ export function Workbench({ workbench }: { workbench: WorkbenchModel }) {
       </Group>
     </section>
   );
+}
+
+/** Saves the project's files as <project>.zip (zipped here, in the browser). */
+async function downloadZip(workbench: WorkbenchModel) {
+  const { zipProject } = await import('~/lib/projects/archive');
+  const url = URL.createObjectURL(await zipProject(workbench.files.snapshot()));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = `${workbench.project}.zip`;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

@@ -2,6 +2,7 @@ import { atom } from 'nanostores';
 import type { UIMessage } from 'ai';
 import * as chatDb from '../persistence/chat-db';
 import { templateAnswer, type Template } from '../templates/templates';
+import type { ImportedProject } from '../projects/archive';
 
 /** The chat history sidebar's list, newest first. */
 export const chatList = atom<chatDb.ChatMeta[]>([]);
@@ -38,6 +39,23 @@ export async function createChatFromTemplate(template: Template, model: string) 
   await chatDb.putChat(chat);
   await chatDb.saveMessages({ chatId: chat.id, messages, actionStates: {} });
   await chatDb.saveFiles({ chatId: chat.id, files: template.files });
+  await refreshChatList();
+  return chat;
+}
+
+/** A new chat holding an imported project (a zip, a folder), with a first note of what came in and what was left out. */
+export async function createChatFromImport(name: string, project: ImportedProject, model: string) {
+  const now = Date.now();
+  const chat: chatDb.ChatMeta = { id: newChatId(), title: titleFromPrompt(`Imported ${name}`), model, createdAt: now, updatedAt: now };
+  const count = Object.keys(project.files).length;
+  const left = project.skipped.length ? `\n\nLeft out (${project.skipped.length}):\n${project.skipped.slice(0, 50).map((s) => `- ${s}`).join('\n')}${project.skipped.length > 50 ? '\n- …' : ''}` : '';
+  const messages: UIMessage[] = [
+    { id: `${chat.id}-u`, role: 'user', parts: [{ type: 'text', text: `Import ${name}.` }] },
+    { id: `${chat.id}-a`, role: 'assistant', parts: [{ type: 'text', text: `Imported ${count} file${count === 1 ? '' : 's'} from ${name}.${left}` }] },
+  ];
+  await chatDb.putChat(chat);
+  await chatDb.saveMessages({ chatId: chat.id, messages, actionStates: {} });
+  await chatDb.saveFiles({ chatId: chat.id, files: project.files });
   await refreshChatList();
   return chat;
 }

@@ -73,8 +73,11 @@ export class Workbench {
   /** What the model last wrote to each file (from its answers, live or restored). */
   #modelWrote = new Map<string, string>();
   #unsubscribe: Array<() => void> = [];
+  /** The chat id (the downloaded zip is named after it). */
+  readonly project: string;
 
   constructor(options: WorkbenchOptions) {
+    this.project = options.project;
     this.runtime = new RuntimeController(
       {
         project: options.project,
