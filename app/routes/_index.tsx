@@ -27,28 +27,17 @@ export default function Landing() {
   }, [defaultModel, model]);
   const chosen = model ?? defaultModel ?? models[0].id;
 
-  const start = async (prompt: string) => {
+  /** Opens the chat `create` saves; a browser that cannot save it says so. */
+  const open = async (create: () => Promise<{ id: string }>) => {
     try {
-      const chat = await createChat(prompt, chosen);
-      navigate(`/chat/${chat.id}`);
+      navigate(`/chat/${(await create()).id}`);
     } catch (e) {
       setError(`Could not save the chat in this browser: ${errorMessage(e)}`);
     }
   };
-
-  const startFrom = async (template: Template) => {
-    try {
-      const chat = await createChatFromTemplate(template, chosen);
-      navigate(`/chat/${chat.id}`);
-    } catch (e) {
-      setError(`Could not save the chat in this browser: ${errorMessage(e)}`);
-    }
-  };
-
-  const imported = async (name: string, project: ImportedProject) => {
-    const chat = await createChatFromImport(name, project, chosen);
-    navigate(`/chat/${chat.id}`);
-  };
+  const start = (prompt: string) => open(() => createChat(prompt, chosen));
+  const startFrom = (template: Template) => open(() => createChatFromTemplate(template, chosen));
+  const imported = (name: string, project: ImportedProject) => open(() => createChatFromImport(name, project, chosen));
 
   return (
     <AppShell>
