@@ -106,6 +106,16 @@ const schema = z.object({
     .trim()
     .regex(/^[a-z0-9.-]+(:\d+)?$/i, 'must be a host name such as app.example.com')
     .optional(),
+  /** GitHub: where repositories are cloned from and pushed to, and its REST API (GitHub Enterprise: https://<host>/api/v3). */
+  GITHUB_URL: z.url().default('https://github.com').transform((url) => url.replace(/\/+$/, '')),
+  GITHUB_API_URL: z.url().default('https://api.github.com').transform((url) => url.replace(/\/+$/, '')),
+  /** A token for GitHub import of private repositories, pull requests and the runs API (users may paste one for their session instead). */
+  GITHUB_TOKEN: z.string().trim().optional(),
+  /** Turns on POST /api/runs (repository → pull request); callers send it as a bearer token. */
+  RUNS_API_TOKEN: z.string().min(24, 'must be at least 24 characters (try: openssl rand -hex 24)').optional(),
+  /** Runs at once (each has a sandbox), and runs started per hour. */
+  RUNS_MAX_CONCURRENT: int(2, 1, 100),
+  RUNS_PER_HOUR: int(20, 1, 10_000),
   PREVIEW_HOST: z
     .string()
     .trim()

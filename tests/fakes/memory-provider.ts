@@ -53,6 +53,9 @@ export class MemoryProvider implements SandboxProvider {
   async readTree() {
     return [];
   }
+  async cloneRepo(id: string) {
+    this.#must(id);
+  }
   async stop() {}
   async delete(id: string) {
     this.#must(id);

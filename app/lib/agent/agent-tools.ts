@@ -9,8 +9,8 @@ import { isToolName, TOOL_LIMITS, toolInputs, type CommandOutput, type ToolInput
 export interface AgentToolDeps {
   /** The project: tools read it and write to it like every other writer (ProjectSync copies writes into the runtime). */
   files: FilesStore;
-  /** The chat's active runtime, with the project's files in it. */
-  awaitRuntime: () => Promise<Runtime>;
+  /** The chat's active runtime, with the project's files in it (the runs API: the run's sandbox). Only its commands are used. */
+  awaitRuntime: () => Promise<Pick<Runtime, 'exec'>>;
   /** After a command: read back what it created (lockfiles, generated files). */
   afterCommand: () => Promise<void>;
   problems: () => readonly Problem[];

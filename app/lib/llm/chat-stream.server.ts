@@ -42,7 +42,7 @@ const AGENT_TOOLS: ToolSet = Object.fromEntries(TOOL_NAMES.map((name) => [name, 
 let providerCache: { env: ServerEnv; provider: ReturnType<typeof createOpenRouter> } | undefined;
 
 /** One provider per configuration, not per request. */
-function providerFor(env: ServerEnv) {
+export function providerFor(env: ServerEnv) {
   if (providerCache?.env !== env) {
     const provider = createOpenRouter({
       baseURL: env.OPENROUTER_BASE_URL,

@@ -42,13 +42,14 @@ export interface IncomingFile {
 }
 
 /**
- * A project from files (a zip's entries, or a folder's): text files only, under the caps, on paths
- * that stay inside the project; a single top folder that holds everything is taken off.
+ * A project from files (a zip's entries, a folder's, a repository's): text files only, under the
+ * caps, on paths that stay inside the project; a single top folder that holds everything is taken
+ * off (an archive's wrapper folder), unless `keepTopFolder` (a repository's paths are as they are).
  */
-export async function projectFromFiles(incoming: IncomingFile[]): Promise<ImportedProject> {
+export async function projectFromFiles(incoming: IncomingFile[], { keepTopFolder = false } = {}): Promise<ImportedProject> {
   const skipped: string[] = [];
   const paths = incoming.map((file) => file.path.replace(/\\/g, '/').replace(/^\.?\//, ''));
-  const top = commonTopFolder(paths);
+  const top = keepTopFolder ? '' : commonTopFolder(paths);
   const files: Record<string, string> = {};
   let total = 0;
   for (const [index, file] of incoming.entries()) {

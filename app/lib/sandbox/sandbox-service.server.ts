@@ -1,3 +1,4 @@
+import type { CloneOptions } from '../git/sandbox-git';
 import { addressKey } from '../http/rate-limits.server';
 import {
   SandboxNotFoundError,
@@ -227,10 +228,16 @@ export class SandboxService {
     return this.provider.findPort(id, timeoutMs);
   }
 
-  async readTree(owner: string, id: string) {
+  async readTree(owner: string, id: string, options?: { maxFileBytes?: number; maxFiles?: number }) {
     await this.#owned(owner, id);
     this.touch(id);
-    return this.provider.readTree(id);
+    return this.provider.readTree(id, options);
+  }
+
+  async cloneRepo(owner: string, id: string, options: CloneOptions) {
+    await this.#resume(owner, id);
+    this.touch(id);
+    await this.provider.cloneRepo(id, options);
   }
 
   // --- sharing -------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ import { ConfigError } from '../../env.server';
 import { readProjectTree, removeProjectPaths, writeProjectFiles } from './project-files.server';
 import { nodeInSandbox, readTreeInSandbox, removeInSandbox, writeInSandbox } from './sandboxed-files.server';
 import { errorMessage } from '../../error-message';
+import { cloneCommand, cloneFailure, type CloneOptions } from '../../git/sandbox-git';
+import { basicAuth } from '../../git/smart-http-push.server';
 
 export interface LocalProviderOptions {
   dataDir: string;
@@ -260,6 +262,16 @@ export class LocalProvider implements SandboxProvider {
     return { exitCode: timedOut ? 124 : exitCode, ...(timedOut ? { timedOut } : {}), ...(output.truncated ? { truncated: true } : {}) };
   }
 
+  async cloneRepo(id: string, options: CloneOptions) {
+    let output = '';
+    // The token goes in on stdin (see cloneCommand): not in bwrap's arguments, where `ps` shows it.
+    const { child } = await this.#launch(id, cloneCommand(options), 'exec', (chunk) => (output = (output + chunk).slice(-4000)), options.token ? `${basicAuth(options.token)}\n` : undefined);
+    const timer = setTimeout(() => killTree(child.pid!), this.#options.commandTimeoutMs);
+    const exitCode = await exitOf(child);
+    clearTimeout(timer);
+    if (exitCode !== 0) throw cloneFailure(output, Boolean(options.token));
+  }
+
   async start(id: string, command: string, options: ExecOptions = {}): Promise<BackgroundProcess> {
     // A chatty server keeps running; its output past the cap is dropped.
     const { child, processId } = await this.#launch(id, command, 'proc', options.onOutput);
@@ -267,13 +279,17 @@ export class LocalProvider implements SandboxProvider {
   }
 
   /** Spawns a command in the sandbox, tracked for stop, with its output forwarded up to the cap. */
-  async #launch(id: string, command: string, kind: 'exec' | 'proc', onOutput?: (chunk: string) => void) {
+  async #launch(id: string, command: string, kind: 'exec' | 'proc', onOutput?: (chunk: string) => void, stdin?: string) {
     const meta = await this.#metaOrThrow(id);
     await this.#prepare(meta);
     if (this.#deleting.has(id)) throw new SandboxNotFoundError();
     const network = this.networkIsolated ? await this.#network(meta) : null;
     if (this.#deleting.has(id)) throw new SandboxNotFoundError();
-    const child = this.#spawn(meta, command, network);
+    const child = this.#spawn(meta, command, network, stdin !== undefined);
+    if (stdin !== undefined) {
+      child.stdin!.on('error', () => {});
+      child.stdin!.end(stdin);
+    }
     const processId = `${kind}-${randomBytes(4).toString('hex')}`;
     this.#track(meta, processId, child);
     const output = { bytes: 0, truncated: false };
@@ -509,7 +525,8 @@ export class LocalProvider implements SandboxProvider {
     };
   }
 
-  #spawn(meta: Meta, command: string, network: SandboxNetwork | null): ChildProcess {
+  #spawn(meta: Meta, command: string, network: SandboxNetwork | null, withStdin = false): ChildProcess {
+    const stdio: ['pipe' | 'ignore', 'pipe', 'pipe'] = [withStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'];
     const { memoryMb } = this.#options;
     const projectDir = this.#projectDir(meta.id);
     const env = this.#env(meta);
@@ -518,9 +535,9 @@ export class LocalProvider implements SandboxProvider {
     const script = `ulimit -d ${memoryMb * 1024} 2>/dev/null; exec sh -c "$1"`;
     if (this.isolated) {
       const args = this.#bwrap(meta, network ? { kind: 'joined', resolvConf: this.#resolvConf() } : { kind: 'host' });
-      return spawnBwrap(args, ['sh', '-c', script, 'sh', command], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] }, { ...this.#placement(meta), netns: network ? { path: network.nsPath, inode: network.nsInode } : undefined });
+      return spawnBwrap(args, ['sh', '-c', script, 'sh', command], { detached: true, stdio }, { ...this.#placement(meta), netns: network ? { path: network.nsPath, inode: network.nsInode } : undefined });
     }
-    return spawn('sh', ['-c', script, 'sh', command], { cwd: projectDir, env: env as NodeJS.ProcessEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    return spawn('sh', ['-c', script, 'sh', command], { cwd: projectDir, env: env as NodeJS.ProcessEnv, detached: true, stdio });
   }
 
   /** Once per sandbox and server run: its session's npm cache and its cgroups exist, and its files (made before sandboxes ran as their own user, say) belong to the sandbox user. */

@@ -1,0 +1,60 @@
+import type { ActionFunctionArgs } from '@remix-run/node';
+import * as z from 'zod/mini';
+import { checkProjectPath } from '~/lib/artifact/file-path';
+import { errorJson } from '~/lib/http/api.server';
+import { repoEventStream } from '~/lib/http/event-stream.server';
+import { HttpError, readJsonBody } from '~/lib/http/json-body.server';
+import { assertSameOriginJson } from '~/lib/http/same-origin.server';
+import { rateKey } from '~/lib/http/session.server';
+import { gitHubTokenFor } from '~/lib/git/github-tokens.server';
+import { openPullRequest, repoRefOf } from '~/lib/git/repo-flows.server';
+import { isBranchName } from '~/lib/git/repo-url';
+import { listModels } from '~/lib/llm/model-list.server';
+import { IMPORT_LIMITS } from '~/lib/projects/archive';
+
+const path = z.string().check(z.refine((p) => checkProjectPath(p).ok, 'must be a path inside the project'));
+
+const pullRequest = z.object({
+  repoUrl: z.string().check(z.minLength(1), z.maxLength(500)),
+  baseBranch: z.string().check(z.refine(isBranchName, 'must be a branch name')),
+  baseCommit: z.string().check(z.regex(/^[0-9a-f]{40}$/, 'must be a commit id')),
+  files: z.record(path, z.string().check(z.maxLength(IMPORT_LIMITS.fileBytes))),
+  deleted: z.array(path).check(z.maxLength(IMPORT_LIMITS.files)),
+  requests: z.array(z.string().check(z.maxLength(20_000))).check(z.maxLength(200)),
+  summary: z.string().check(z.maxLength(20_000)),
+  model: z.string().check(z.minLength(1), z.maxLength(200)),
+});
+
+/**
+ * POST: "Create pull request" for a chat that came from GitHub. Its project goes over the commit
+ * it was imported from, in a new sandbox; commit on a new branch, push, PR (events as the runs API's).
+ */
+export async function action({ request, context }: ActionFunctionArgs) {
+  const session = await context.sessions.get(request);
+  let response: Response;
+  try {
+    if (request.method !== 'POST') throw new HttpError(405, 'Use POST.');
+    const { env } = context;
+    assertSameOriginJson(request, env.APP_HOST);
+    const input = await readJsonBody(request, pullRequest, IMPORT_LIMITS.totalBytes + 1_000_000);
+    if (Object.keys(input.files).length > IMPORT_LIMITS.files) throw new HttpError(413, `A pull request can carry at most ${IMPORT_LIMITS.files} files.`);
+    repoRefOf(env, input.repoUrl);
+    const { token } = gitHubTokenFor(env, session.owner);
+    if (!token) throw new HttpError(401, 'Add a GitHub token first: paste one for this session, or set GITHUB_TOKEN on the server.');
+    const { models } = await listModels(env);
+    const model = models.some((m) => m.id === input.model) ? input.model : env.DEFAULT_MODEL;
+    await context.limits.take('chat', rateKey(session, context.clientIp), context.clientIp);
+    const admit = () => context.limits.take('create', rateKey(session, context.clientIp), context.clientIp);
+    response = repoEventStream(request.signal, (send) =>
+      openPullRequest({ env, service: context.sandboxes, owner: session.owner, clientIp: context.clientIp, admit, token, signal: request.signal, emit: send }, { ...input, model }),
+    );
+  } catch (error) {
+    response = errorJson(error);
+  }
+  if (session.setCookie) response.headers.append('Set-Cookie', session.setCookie);
+  return response;
+}
+
+export function loader() {
+  return Response.json({ error: 'Use POST.' }, { status: 405 });
+}
