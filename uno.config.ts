@@ -8,5 +8,6 @@ export default defineConfig({
     'btn-ghost': 'btn border-gray-300 dark:border-gray-600 hover:bg-gray-100 dark:hover:bg-gray-800',
     panel: 'bg-white dark:bg-gray-900 text-gray-900 dark:text-gray-100',
     muted: 'text-gray-500 dark:text-gray-400',
+    input: 'rounded-md border border-gray-300 bg-transparent px-2 py-1 text-sm dark:border-gray-600 focus-visible:outline-2 focus-visible:outline-blue-500',
   },
 });

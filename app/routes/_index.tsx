@@ -6,6 +6,7 @@ import { PromptBox } from '~/components/chat/PromptBox';
 import { AppShell } from '~/components/sidebar/AppShell';
 import { chatList, createChat, createChatFromImport, createChatFromTemplate } from '~/lib/stores/chats';
 import { ImportProject } from '~/components/projects/ImportProject';
+import type { GitOrigin } from '~/lib/persistence/chat-db';
 import type { ImportedProject } from '~/lib/projects/archive';
 import { TEMPLATES, type Template } from '~/lib/templates/templates';
 import { errorMessage } from '~/lib/error-message';
@@ -37,7 +38,7 @@ export default function Landing() {
   };
   const start = (prompt: string) => open(() => createChat(prompt, chosen));
   const startFrom = (template: Template) => open(() => createChatFromTemplate(template, chosen));
-  const imported = (name: string, project: ImportedProject) => open(() => createChatFromImport(name, project, chosen));
+  const imported = (name: string, project: ImportedProject, git?: GitOrigin) => open(() => createChatFromImport(name, project, chosen, git));
 
   return (
     <AppShell>

@@ -1,3 +1,4 @@
+import { PullRequestCard } from '~/components/projects/PullRequestCard';
 import { useChat } from '@ai-sdk/react';
 import { useStore } from '@nanostores/react';
 import { DefaultChatTransport, lastAssistantMessageIsCompleteWithToolCalls, type UIMessage } from 'ai';
@@ -81,7 +82,7 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
   );
   // The chat object keeps the first callbacks it gets: they reach the current ones through this.
   const addOutput = useRef<(output: ToolOutput) => void>(() => {});
-  const { messages, sendMessage, status, error, stop, regenerate, clearError, addToolOutput } = useChat({
+  const { messages, setMessages, sendMessage, status, error, stop, regenerate, clearError, addToolOutput } = useChat({
     id: chat.id,
     messages: initialMessages,
     transport,
@@ -108,6 +109,8 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
   const [autoFixOn, setAutoFixOn] = useState(chat.autoFix ?? false);
   const autoFix = useMemo(() => new AutoFix(), []);
   const [autoFixNote, setAutoFixNote] = useState<string | null>(null);
+  const [pullRequestOpen, setPullRequestOpen] = useState(false);
+  const git = chat.git;
 
   // Feed the answer to the parser as it streams; close everything when the stream ends or fails.
   // An agent's answer stays open between its steps.
@@ -218,6 +221,17 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
               {autoFixNote}
             </p>
           )}
+          {pullRequestOpen && git && (
+            <PullRequestCard
+              git={git}
+              model={model}
+              files={() => workbench.files.snapshot()}
+              messages={messages}
+              // The link becomes part of the chat (saved with it).
+              onOpened={(pr) => setMessages((all) => [...all, { id: `pr-${pr.number}-${Date.now()}`, role: 'assistant', parts: [{ type: 'text', text: `Opened pull request #${pr.number} on ${git.repo} (branch ${pr.branch}): ${pr.title}\n\n${pr.url}` }] }])}
+              onClose={() => setPullRequestOpen(false)}
+            />
+          )}
           {error && (
             <div role="alert" className="mt-3 rounded-lg border border-red-300 bg-red-50 p-3 text-sm text-red-800 dark:border-red-800 dark:bg-red-950/40 dark:text-red-200">
               <p>{error.message || 'The request failed.'}</p>
@@ -230,6 +244,11 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
         <div className="p-3">
           <PromptBox onSend={(text) => send(text)} onStop={onStop} busy={busy} placeholder="Ask for a change…" draftKey={chat.id}>
             <ModelPicker value={model} onChange={changeModel} models={models} />
+            {git && (
+              <button type="button" className="btn-ghost px-2 py-0.5 text-xs" disabled={busy || pullRequestOpen} title={`Commit this project on a new branch of ${git.repo} and open a pull request`} onClick={() => setPullRequestOpen(true)}>
+                Create pull request
+              </button>
+            )}
             {chatUsage.inputTokens + chatUsage.outputTokens > 0 && (
               <span className="muted text-xs" aria-label="Tokens used in this chat" title="Tokens this chat has used, as the provider counted them, and their cost where the model list gives a price">
                 Chat: {formatUsage(chatUsage, chatUsage.cost)}

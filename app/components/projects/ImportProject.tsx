@@ -1,6 +1,8 @@
 import { useState, type DragEvent, type ReactNode } from 'react';
 import type { ImportedProject, IncomingFile } from '~/lib/projects/archive';
 import { errorMessage } from '~/lib/error-message';
+import type { GitOrigin } from '~/lib/persistence/chat-db';
+import { GitHubImport } from './GitHubImport';
 
 /** Larger archives are refused before they are read. */
 const MAX_ARCHIVE_BYTES = 50_000_000;
@@ -11,7 +13,7 @@ const archive = () => import('~/lib/projects/archive');
  * Import a project into a new chat: a zip or a folder, picked or dropped anywhere on `children`.
  * `onImport` gets what came in (and what was left out); errors are shown here.
  */
-export function ImportProject({ onImport, children }: { onImport: (name: string, project: ImportedProject) => Promise<void>; children: ReactNode }) {
+export function ImportProject({ onImport, children }: { onImport: (name: string, project: ImportedProject, git?: GitOrigin) => Promise<void>; children: ReactNode }) {
   const [error, setError] = useState<string | null>(null);
   const [over, setOver] = useState(false);
 
@@ -82,6 +84,7 @@ export function ImportProject({ onImport, children }: { onImport: (name: string,
           </label>
           <span className="muted text-xs">or drop one here</span>
         </div>
+        <GitHubImport onImport={onImport} />
         {error && (
           <p role="alert" className="mt-2 text-sm text-red-600">
             {error}

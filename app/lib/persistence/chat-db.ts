@@ -17,6 +17,18 @@ export interface ChatMeta {
   autoFix?: boolean;
   /** Agent mode is on for this chat. */
   agent?: boolean;
+  /** Where the project came from on GitHub: "Create pull request" bases its branch on this commit. */
+  git?: GitOrigin;
+}
+
+export interface GitOrigin {
+  /** owner/repo */
+  repo: string;
+  url: string;
+  branch: string;
+  commit: string;
+  /** The files the import brought (a file of these missing from the project now was deleted). */
+  paths: string[];
 }
 
 export interface ChatMessages {

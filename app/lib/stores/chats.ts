@@ -1,3 +1,4 @@
+import { startArtifact, startPlanFor } from '../projects/start-command';
 import { atom } from 'nanostores';
 import type { UIMessage } from 'ai';
 import * as chatDb from '../persistence/chat-db';
@@ -43,15 +44,22 @@ export async function createChatFromTemplate(template: Template, model: string) 
   return chat;
 }
 
-/** A new chat holding an imported project (a zip, a folder), with a first note of what came in and what was left out. */
-export async function createChatFromImport(name: string, project: ImportedProject, model: string) {
+/**
+ * A new chat holding an imported project (a zip, a folder, a GitHub repository), with a first note
+ * of what came in and what was left out, and, when its files say how, an artifact that installs and
+ * starts it (brought up like a restored chat, with no model call).
+ */
+export async function createChatFromImport(name: string, project: ImportedProject, model: string, git?: chatDb.GitOrigin) {
   const now = Date.now();
-  const chat: chatDb.ChatMeta = { id: newChatId(), title: titleFromPrompt(`Imported ${name}`), model, createdAt: now, updatedAt: now };
+  const chat: chatDb.ChatMeta = { id: newChatId(), title: titleFromPrompt(`Imported ${name}`), model, createdAt: now, updatedAt: now, ...(git ? { git } : {}) };
   const count = Object.keys(project.files).length;
+  const origin = git ? ` (branch ${git.branch}, commit ${git.commit.slice(0, 7)})` : '';
   const left = project.skipped.length ? `\n\nLeft out (${project.skipped.length}):\n${project.skipped.slice(0, 50).map((s) => `- ${s}`).join('\n')}${project.skipped.length > 50 ? '\n- …' : ''}` : '';
+  const plan = startPlanFor(project.files);
+  const start = plan ? `\n\nStarting it as ${plan.from} says:\n\n${startArtifact(`import-${chat.id}`, plan)}` : "\n\nNothing in it says how to start it (no package.json script, no app.py or main.py): ask for a start command, or add one.";
   const messages: UIMessage[] = [
     { id: `${chat.id}-u`, role: 'user', parts: [{ type: 'text', text: `Import ${name}.` }] },
-    { id: `${chat.id}-a`, role: 'assistant', parts: [{ type: 'text', text: `Imported ${count} file${count === 1 ? '' : 's'} from ${name}.${left}` }] },
+    { id: `${chat.id}-a`, role: 'assistant', parts: [{ type: 'text', text: `Imported ${count} file${count === 1 ? '' : 's'} from ${name}${origin}.${left}${start}` }] },
   ];
   await chatDb.putChat(chat);
   await chatDb.saveMessages({ chatId: chat.id, messages, actionStates: {} });
