@@ -4,9 +4,14 @@
 //   POST/GET/DELETE /api/sandbox[/:id], GET /api/sandbox?labels=<json>&limit&cursor, PUT /api/sandbox/:id/labels,
 //   POST /api/sandbox/:id/stop|start, GET /api/sandbox/:id/ports/:port/preview-url,
 //   toolbox at /toolbox/:id: files/bulk-upload (multipart), files/bulk-download (multipart reply), DELETE files,
-//   process/execute, process/session (+/:sid/exec, /:sid/command/:cid, …/logs JSON and ?follow=true WebSocket), DELETE session.
+//   git/clone (a real clone whose files become the sandbox's), process/execute, process/session (+/:sid/exec, /:sid/command/:cid, …/logs JSON and ?follow=true WebSocket), DELETE session.
 // Commands do not run: `onCommand` scripts their output, exit code and the port they "listen" on.
 import Busboy from 'busboy';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -46,6 +51,17 @@ interface FakeSandbox {
   previewToken: string;
 }
 
+/** What the SDK's git.clone sends (toolbox-api-client GitCloneRequest). */
+export interface GitCloneRequest {
+  url: string;
+  path: string;
+  branch?: string;
+  commit_id?: string;
+  username?: string;
+  password?: string;
+  depth?: number;
+}
+
 export interface Faults {
   /** The next N sandbox creations answer 500. */
   createFailures: number;
@@ -61,6 +77,8 @@ export interface Faults {
 export class FakeDaytona {
   readonly sandboxes = new Map<string, FakeSandbox>();
   readonly requests: Array<{ method: string; path: string; auth?: string }> = [];
+  /** Every git clone the toolbox was asked for, as sent (the token arrives as the password). */
+  readonly gitClones: GitCloneRequest[] = [];
   /** Bodies of sandbox creations, as sent (what would end up in a sandbox's environment and labels). */
   readonly bodies: string[] = [];
   faults: Faults = { createFailures: 0, rateLimited: 0, retryAfterSeconds: 0, createHangs: false, refuseLogSocket: false };
@@ -214,6 +232,29 @@ export class FakeDaytona {
       for (const key of [...sandbox.files.keys()]) if (key === target || key.startsWith(`${target}/`)) sandbox.files.delete(key);
       res.writeHead(204);
       return res.end();
+    }
+    if (req.method === 'POST' && path === '/git/clone') {
+      // The toolbox clones in the sandbox: here a real clone (asynchronous: the git server may
+      // answer from this process) whose files then are the sandbox's.
+      const request = JSON.parse((await readBody(req)).toString()) as GitCloneRequest;
+      this.gitClones.push(request);
+      const dir = await mkdtemp(join(tmpdir(), 'fake-daytona-clone-'));
+      try {
+        const auth = request.password ? ['-c', `http.extraHeader=Authorization: Basic ${Buffer.from(`${request.username}:${request.password}`).toString('base64')}`] : [];
+        await promisify(execFile)('git', [...auth, 'clone', '--quiet', ...(request.branch ? ['--branch', request.branch] : []), ...(request.depth ? ['--depth', String(request.depth)] : []), request.url, dir], { env: { PATH: process.env.PATH, HOME: dir, GIT_TERMINAL_PROMPT: '0' } });
+        if (request.commit_id) await promisify(execFile)('git', ['-C', dir, 'checkout', '--quiet', request.commit_id]);
+        for (const file of await readdir(dir, { recursive: true, withFileTypes: true })) {
+          const full = join(file.parentPath, file.name);
+          const rel = relative(dir, full);
+          if (file.isFile() && !rel.startsWith('.git/')) sandbox.files.set(`${request.path}/${rel}`, await readFile(full));
+        }
+        return json(res, 200, null);
+      } catch (error) {
+        // The daemon's answer for a failed clone: its error as the message.
+        return json(res, 400, { message: `failed to clone repository: ${(error as { stderr?: string }).stderr?.trim() || String(error)}`, statusCode: 400, code: 'BAD_REQUEST' });
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     }
     if (req.method === 'POST' && path === '/process/execute') {
       const { command } = JSON.parse((await readBody(req)).toString()) as { command: string };
