@@ -12,6 +12,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
+import { gitEnv } from './fake-github';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -241,7 +242,7 @@ export class FakeDaytona {
       const dir = await mkdtemp(join(tmpdir(), 'fake-daytona-clone-'));
       try {
         const auth = request.password ? ['-c', `http.extraHeader=Authorization: Basic ${Buffer.from(`${request.username}:${request.password}`).toString('base64')}`] : [];
-        await promisify(execFile)('git', [...auth, 'clone', '--quiet', ...(request.branch ? ['--branch', request.branch] : []), ...(request.depth ? ['--depth', String(request.depth)] : []), request.url, dir], { env: { PATH: process.env.PATH, HOME: dir, GIT_TERMINAL_PROMPT: '0' } });
+        await promisify(execFile)('git', [...auth, 'clone', '--quiet', ...(request.branch ? ['--branch', request.branch] : []), ...(request.depth ? ['--depth', String(request.depth)] : []), request.url, dir], { env: { ...gitEnv(), HOME: dir, GIT_TERMINAL_PROMPT: '0' } });
         if (request.commit_id) await promisify(execFile)('git', ['-C', dir, 'checkout', '--quiet', request.commit_id]);
         for (const file of await readdir(dir, { recursive: true, withFileTypes: true })) {
           const full = join(file.parentPath, file.name);
