@@ -1,9 +1,7 @@
 import type { ActionFunctionArgs } from '@remix-run/node';
 import * as z from 'zod/mini';
-import { errorJson } from '~/lib/http/api.server';
+import { api, body, requireMethod } from '~/lib/http/api.server';
 import { repoEventStream } from '~/lib/http/event-stream.server';
-import { HttpError, readJsonBody } from '~/lib/http/json-body.server';
-import { assertSameOriginJson } from '~/lib/http/same-origin.server';
 import { rateKey } from '~/lib/http/session.server';
 import { gitHubTokenFor } from '~/lib/git/github-tokens.server';
 import { importRepository, repoRefOf } from '~/lib/git/repo-flows.server';
@@ -15,24 +13,17 @@ const importRequest = z.object({
 });
 
 /** POST {repoUrl, branch?}: clones the repository in a sandbox of the session's and streams its text files back (events: cloning, cloned, imported, done). */
-export async function action({ request, context }: ActionFunctionArgs) {
-  const session = await context.sessions.get(request);
-  let response: Response;
-  try {
-    if (request.method !== 'POST') throw new HttpError(405, 'Use POST.');
-    assertSameOriginJson(request, context.env.APP_HOST);
-    const input = await readJsonBody(request, importRequest, 10_000);
+export function action({ request, context }: ActionFunctionArgs) {
+  return api(request, context, async (session) => {
+    requireMethod(request, 'POST');
+    const input = await body(request, importRequest, 10_000);
     repoRefOf(context.env, input.repoUrl);
     const { token } = gitHubTokenFor(context.env, session.owner);
     const admit = () => context.limits.take('create', rateKey(session, context.clientIp), context.clientIp);
-    response = repoEventStream(request.signal, (send) =>
+    return repoEventStream(request.signal, (send) =>
       importRepository({ env: context.env, service: context.sandboxes, owner: session.owner, clientIp: context.clientIp, admit, token, signal: request.signal, emit: send }, input),
     );
-  } catch (error) {
-    response = errorJson(error);
-  }
-  if (session.setCookie) response.headers.append('Set-Cookie', session.setCookie);
-  return response;
+  });
 }
 
 export function loader() {

@@ -1,10 +1,9 @@
 import type { ActionFunctionArgs } from '@remix-run/node';
 import * as z from 'zod/mini';
 import { checkProjectPath } from '~/lib/artifact/file-path';
-import { errorJson } from '~/lib/http/api.server';
+import { api, body, requireMethod } from '~/lib/http/api.server';
 import { repoEventStream } from '~/lib/http/event-stream.server';
-import { HttpError, readJsonBody } from '~/lib/http/json-body.server';
-import { assertSameOriginJson } from '~/lib/http/same-origin.server';
+import { HttpError } from '~/lib/http/json-body.server';
 import { rateKey } from '~/lib/http/session.server';
 import { gitHubTokenFor } from '~/lib/git/github-tokens.server';
 import { openPullRequest, repoRefOf } from '~/lib/git/repo-flows.server';
@@ -29,30 +28,24 @@ const pullRequest = z.object({
  * POST: "Create pull request" for a chat that came from GitHub. Its project goes over the commit
  * it was imported from, in a new sandbox; commit on a new branch, push, PR (events as the runs API's).
  */
-export async function action({ request, context }: ActionFunctionArgs) {
-  const session = await context.sessions.get(request);
-  let response: Response;
-  try {
-    if (request.method !== 'POST') throw new HttpError(405, 'Use POST.');
+export function action({ request, context }: ActionFunctionArgs) {
+  return api(request, context, async (session) => {
+    requireMethod(request, 'POST');
     const { env } = context;
-    assertSameOriginJson(request, env.APP_HOST);
-    const input = await readJsonBody(request, pullRequest, IMPORT_LIMITS.totalBytes + 1_000_000);
+    const input = await body(request, pullRequest, IMPORT_LIMITS.totalBytes + 1_000_000);
     if (Object.keys(input.files).length > IMPORT_LIMITS.files) throw new HttpError(413, `A pull request can carry at most ${IMPORT_LIMITS.files} files.`);
     repoRefOf(env, input.repoUrl);
     const { token } = gitHubTokenFor(env, session.owner);
     if (!token) throw new HttpError(401, 'Add a GitHub token first: paste one for this session, or set GITHUB_TOKEN on the server.');
     const { models } = await listModels(env);
     const model = models.some((m) => m.id === input.model) ? input.model : env.DEFAULT_MODEL;
+    // The pull request's text is a model request.
     await context.limits.take('chat', rateKey(session, context.clientIp), context.clientIp);
     const admit = () => context.limits.take('create', rateKey(session, context.clientIp), context.clientIp);
-    response = repoEventStream(request.signal, (send) =>
+    return repoEventStream(request.signal, (send) =>
       openPullRequest({ env, service: context.sandboxes, owner: session.owner, clientIp: context.clientIp, admit, token, signal: request.signal, emit: send }, { ...input, model }),
     );
-  } catch (error) {
-    response = errorJson(error);
-  }
-  if (session.setCookie) response.headers.append('Set-Cookie', session.setCookie);
-  return response;
+  });
 }
 
 export function loader() {

@@ -5,17 +5,18 @@
  * the ref advertisement (GET info/refs?service=git-receive-pack), then the update command and the
  * pack (POST git-receive-pack), whose report-status says what the remote did. Web APIs only.
  */
+import { HttpError } from '../http/json-body.server';
 
-export class GitRemoteError extends Error {
+/** A git server or GitHub refused or failed; the message is for the user. */
+export class GitRemoteError extends HttpError {
   override name = 'GitRemoteError';
-  readonly expose = true;
   constructor(
     message: string,
-    readonly status = 502,
-    /** What went wrong, for callers that explain it differently (the runs API's error event). */
+    status = 502,
+    /** What went wrong, for callers that act on it (tests, retries). */
     readonly kind: 'auth' | 'not-found' | 'rejected' | 'exists' | 'remote' = 'remote',
   ) {
-    super(message);
+    super(status, message);
   }
 }
 
