@@ -62,6 +62,21 @@ describe('projects in and out as a zip', () => {
     await page.getByRole('treeitem', { name: 'style.css' }).click();
     await expect.poll(() => page.locator('.cm-content').innerText(), { timeout: 10_000 }).toContain('font-family: system-ui');
 
+    // The same zip dropped on the workbench (on the editor) opens another new chat; the editor pastes nothing.
+    const before = page.url();
+    const dataTransfer = await page.evaluateHandle((bytes) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(bytes)], 'dropped-site.zip', { type: 'application/zip' }));
+      return transfer;
+    }, [...zip]);
+    await page.locator('.cm-content').dispatchEvent('dragover', { dataTransfer });
+    await page.locator('.cm-content').dispatchEvent('drop', { dataTransfer });
+    await expect.poll(() => page.url(), { timeout: 10_000 }).not.toBe(before);
+    await expect.poll(() => page.getByText('Imported 4 files from dropped-site.zip.').count(), { timeout: 10_000 }).toBe(1);
+    await page.getByRole('treeitem', { name: 'style.css' }).click();
+    await expect.poll(() => page.locator('.cm-content').innerText(), { timeout: 10_000 }).toContain('font-family: system-ui');
+    expect(await page.locator('.cm-content').innerText()).not.toContain('PK');
+
     // Something that is not a zip is refused with a sentence, and no chat is made.
     await page.goto(app.url);
     await page.getByLabel('Import a zip').setInputFiles({ name: 'notes.zip', mimeType: 'application/zip', buffer: Buffer.from('not a zip') });

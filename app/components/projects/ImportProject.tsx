@@ -9,11 +9,13 @@ const MAX_ARCHIVE_BYTES = 50_000_000;
 
 const archive = () => import('~/lib/projects/archive');
 
+type OnImport = (name: string, project: ImportedProject, git?: GitOrigin) => Promise<void>;
+
 /**
- * Import a project into a new chat: a zip or a folder, picked or dropped anywhere on `children`.
- * `onImport` gets what came in (and what was left out); errors are shown here.
+ * Reading a dropped or picked zip or folder into a project (what came in, what was left out), for
+ * the landing page and the workbench: `dropProps` go on the element that takes drops.
  */
-export function ImportProject({ onImport, children }: { onImport: (name: string, project: ImportedProject, git?: GitOrigin) => Promise<void>; children: ReactNode }) {
+export function useProjectImport(onImport: OnImport) {
   const [error, setError] = useState<string | null>(null);
   const [over, setOver] = useState(false);
 
@@ -51,14 +53,29 @@ export function ImportProject({ onImport, children }: { onImport: (name: string,
     setError('Drop a .zip file or a folder to import it.');
   };
 
+  const dropProps = {
+    onDragOver: (event: DragEvent) => {
+      // Only files: text or a tab dragged inside the page is not an import.
+      if (!event.dataTransfer.types.includes('Files')) return;
+      event.preventDefault();
+      setOver(true);
+    },
+    onDragLeave: () => setOver(false),
+    onDrop: (event: DragEvent) => void onDrop(event),
+  };
+  return { error, setError, over, dropProps, importZip, importFolder };
+}
+
+/**
+ * Import a project into a new chat: a zip or a folder, picked or dropped anywhere on `children`,
+ * or a GitHub repository. `onImport` gets what came in (and what was left out); errors are shown here.
+ */
+export function ImportProject({ onImport, children }: { onImport: OnImport; children: ReactNode }) {
+  const { error, over, dropProps, importZip, importFolder } = useProjectImport(onImport);
+
   return (
     <div
-      onDragOver={(event) => {
-        event.preventDefault();
-        setOver(true);
-      }}
-      onDragLeave={() => setOver(false)}
-      onDrop={(event) => void onDrop(event)}
+      {...dropProps}
       className={over ? 'rounded-xl outline-2 outline-dashed outline-blue-400' : undefined}
     >
       {children}

@@ -1,6 +1,10 @@
 import { useStore } from '@nanostores/react';
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { Group, Panel, Separator } from 'react-resizable-panels';
+import { useNavigate } from '@remix-run/react';
+import { useProjectImport } from '~/components/projects/ImportProject';
+import { getChat } from '~/lib/persistence/chat-db';
+import { createChatFromImport } from '~/lib/stores/chats';
 import type { Workbench as WorkbenchModel } from '~/lib/stores/workbench';
 import { FileTree } from './FileTree';
 import { PreviewPane } from './PreviewPane';
@@ -22,8 +26,38 @@ export function Workbench({ workbench }: { workbench: WorkbenchModel }) {
   useEffect(() => {
     if (hasPreview) setTab('preview');
   }, [hasPreview]);
+  // A zip or a folder dropped here opens as a new chat (this one stays as it is).
+  const navigate = useNavigate();
+  const drop = useProjectImport(async (name, project) => {
+    const current = await getChat(workbench.project);
+    navigate(`/chat/${(await createChatFromImport(name, project, current?.chat.model ?? '')).id}`);
+  });
   return (
-    <section aria-label="Workbench" className="relative flex h-full flex-col border-l border-gray-200 dark:border-gray-800">
+    <section
+      aria-label="Workbench"
+      className="relative flex h-full flex-col border-l border-gray-200 dark:border-gray-800"
+      // Caught on the way down, so that the editor does not paste a dropped file's bytes.
+      onDragOverCapture={drop.dropProps.onDragOver}
+      onDragLeave={drop.dropProps.onDragLeave}
+      onDropCapture={(event) => {
+        if (!event.dataTransfer.types.includes('Files')) return;
+        event.stopPropagation();
+        drop.dropProps.onDrop(event);
+      }}
+    >
+      {drop.over && (
+        <div className="pointer-events-none absolute inset-0 z-20 flex items-center justify-center bg-blue-50/80 text-sm font-medium outline-2 outline-dashed outline-blue-400 dark:bg-blue-950/60">
+          Drop a zip or a folder to import it into a new chat
+        </div>
+      )}
+      {drop.error && (
+        <p role="alert" className="absolute right-3 top-12 z-20 max-w-md rounded-md border border-red-300 bg-red-50 p-2 text-sm text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
+          {drop.error}{' '}
+          <button type="button" className="underline" onClick={() => drop.setError(null)}>
+            Dismiss
+          </button>
+        </p>
+      )}
       <header className="flex items-center gap-3 border-b border-gray-200 px-3 py-2 dark:border-gray-800">
         <div role="tablist" aria-label="Workbench view" className="flex gap-1">
           {(['code', 'preview'] as const).map((name) => (
