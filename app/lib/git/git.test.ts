@@ -8,6 +8,10 @@ import { createPullRequest, getRepo } from './github-api.server';
 import { readRepoEvents } from './repo-events';
 import { isBranchName, parseRepoUrl } from './repo-url';
 import { RunLimits } from './run-limits.server';
+import { RepoWorkspace } from './repo-workspace.server';
+import { SandboxService } from '../sandbox/sandbox-service.server';
+import type { TreeEntry } from '../sandbox/sandbox-api';
+import { MemoryProvider } from '../../../tests/fakes/memory-provider';
 import { cloneCommand, cloneFailure, shellQuote } from './sandbox-git';
 
 describe('parseRepoUrl', () => {
@@ -88,6 +92,42 @@ describe('the GitHub API', () => {
     await expect(getRepo(api(), { owner: 'acme', repo: 'api' })).rejects.toThrow(/^GitHub's API rate limit is used up until \d\d:\d\d UTC while reading the repository\. Try again then, or add a GitHub token \(its limit is higher\)\.$/);
     await expect(createPullRequest(api(github.token), { owner: 'acme', repo: 'api' }, { title: 'T', body: '', head: 'no-such-branch', base: 'main' })).rejects.toMatchObject({ status: 422, message: 'GitHub answered 422 while opening the pull request: Validation Failed (head invalid).' });
     await expect(createPullRequest(api('ghp_wrong_token_000000000000'), { owner: 'acme', repo: 'api' }, { title: 'T', body: '', head: 'main', base: 'main' })).rejects.toMatchObject({ status: 401, kind: 'auth' });
+  });
+});
+
+describe("a repository's files", () => {
+  /** A provider whose sandbox holds the given tree. */
+  class TreeProvider extends MemoryProvider {
+    constructor(private readonly entries: TreeEntry[]) {
+      super();
+    }
+    override async readTree() {
+      return this.entries;
+    }
+  }
+  const workspaceOver = (entries: TreeEntry[]) => {
+    const service = new SandboxService(new TreeProvider(entries), { secret: 'test-secret-test-secret-test-secret', previewHost: 'localhost:5173', previewScheme: 'http', maxPerSession: 2, maxTotal: 3, idleTtlMs: 60_000, defaultShareTtlHours: 24 });
+    return RepoWorkspace.create(service, 'a'.repeat(32), 'github-import');
+  };
+
+  it('keeps text under the caps and says what was left out of a large repository, and why', async () => {
+    const many = Array.from({ length: 2_001 }, (_, i) => ({ path: `src/f${String(i).padStart(4, '0')}.js`, size: 3, content: 'x()' }));
+    const workspace = await workspaceOver([{ path: 'assets/logo.png', size: 10 }, { path: 'data/big.json', size: 2_000_000 }, { path: 'dist/app.js', size: 5, content: 'x' }, ...many]);
+    const project = await workspace.readProject();
+    expect(Object.keys(project.files)).toHaveLength(2_000);
+    expect(project.files['src/f0000.js']).toBe('x()');
+    expect(project.skipped).toEqual([
+      'assets/logo.png: not a text file',
+      'data/big.json: larger than 1,000,000 bytes',
+      "dist/app.js: rebuilt by the project's install or build",
+      'src/f2000.js: more than 2000 files',
+      '…: the repository has more than 2000 files; the rest were not read',
+    ]);
+  });
+
+  it("keeps a repository's paths as they are (one top folder is not an archive's wrapper)", async () => {
+    const workspace = await workspaceOver([{ path: 'site/index.html', size: 4, content: '<p/>' }]);
+    expect((await workspace.readProject()).files).toEqual({ 'site/index.html': '<p/>' });
   });
 });
 
