@@ -86,6 +86,11 @@ describe('GitHub', () => {
     expect(github.fileAt('acme/hello', pull.head, 'server.js')).toContain('Hi from AppForge');
     expect(github.changesAt('acme/hello', pull.head)).toEqual(['M server.js']);
     await expect.poll(() => page.getByText(pull.url).count()).toBe(1);
+    // The change runs in the preview too.
+    await page.getByRole('tab', { name: 'Preview' }).click();
+    await expect.poll(() => page.frameLocator('iframe[title="Preview"]').getByRole('heading', { name: 'Hi from AppForge' }).count(), { timeout: 60_000, interval: 500 }).toBe(1);
+    // E2E_SCREENSHOT_DIR=docs/images: the README's picture of a pull request from a chat.
+    if (process.env.E2E_SCREENSHOT_DIR) await page.screenshot({ path: `${process.env.E2E_SCREENSHOT_DIR}/pull-request.png` });
     // The token went to the server for this session; the page never gets it back.
     expect(await page.content()).not.toContain(github.token);
     await page.context().close();

@@ -1,4 +1,4 @@
-import { SandboxNotFoundError, type SandboxInfo, type SandboxProvider } from '~/lib/sandbox/sandbox-provider.server';
+import { SandboxNotFoundError, type SandboxInfo, type SandboxProvider, type TreeEntry } from '~/lib/sandbox/sandbox-provider.server';
 
 /** A SandboxProvider that only keeps records: for testing the rules around providers. */
 export class MemoryProvider implements SandboxProvider {
@@ -50,7 +50,7 @@ export class MemoryProvider implements SandboxProvider {
   async previewTarget(id: string, port: number) {
     return { url: `http://127.0.0.1:${port}`, headers: {} };
   }
-  async readTree() {
+  async readTree(): Promise<TreeEntry[]> {
     return [];
   }
   async cloneRepo(id: string) {

@@ -242,13 +242,18 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
           )}
         </div>
         <div className="p-3">
-          <PromptBox onSend={(text) => send(text)} onStop={onStop} busy={busy} placeholder="Ask for a change…" draftKey={chat.id}>
-            <ModelPicker value={model} onChange={changeModel} models={models} />
-            {git && (
-              <button type="button" className="btn-ghost px-2 py-0.5 text-xs" disabled={busy || pullRequestOpen} title={`Commit this project on a new branch of ${git.repo} and open a pull request`} onClick={() => setPullRequestOpen(true)}>
+          {git && (
+            <div className="muted mb-2 flex items-center justify-between gap-2 text-xs">
+              <span className="truncate" title={git.url}>
+                From GitHub: {git.repo} · {git.branch} at {git.commit.slice(0, 7)}
+              </span>
+              <button type="button" className="btn-ghost shrink-0 whitespace-nowrap px-2 py-0.5 text-xs" disabled={busy || pullRequestOpen} title={`Commit this project on a new branch of ${git.repo} and open a pull request`} onClick={() => setPullRequestOpen(true)}>
                 Create pull request
               </button>
-            )}
+            </div>
+          )}
+          <PromptBox onSend={(text) => send(text)} onStop={onStop} busy={busy} placeholder="Ask for a change…" draftKey={chat.id}>
+            <ModelPicker value={model} onChange={changeModel} models={models} />
             {chatUsage.inputTokens + chatUsage.outputTokens > 0 && (
               <span className="muted text-xs" aria-label="Tokens used in this chat" title="Tokens this chat has used, as the provider counted them, and their cost where the model list gives a price">
                 Chat: {formatUsage(chatUsage, chatUsage.cost)}

@@ -28,11 +28,17 @@ export function PullRequestCard({ git, model, files, messages, onOpened, onClose
   const [since, setSince] = useState(0);
   const [, tick] = useState(0);
   const abort = useRef<AbortController | null>(null);
+  const card = useRef<HTMLElement>(null);
 
   useEffect(() => {
+    card.current?.scrollIntoView({ block: 'nearest' });
     void gitHubTokenSource().then(setToken, () => setToken(null));
     return () => abort.current?.abort();
   }, []);
+  // Each new line stays in view while the chat column scrolls.
+  useEffect(() => {
+    card.current?.scrollIntoView({ block: 'nearest' });
+  }, [lines.length, token]);
   useEffect(() => {
     if (state !== 'running') return;
     const timer = setInterval(() => tick((n) => n + 1), 1000);
@@ -73,7 +79,7 @@ export function PullRequestCard({ git, model, files, messages, onOpened, onClose
   };
 
   return (
-    <section aria-label="Pull request" className="mt-3 rounded-lg border border-gray-300 p-3 text-sm dark:border-gray-700">
+    <section ref={card} aria-label="Pull request" className="mt-3 rounded-lg border border-gray-300 p-3 text-sm dark:border-gray-700">
       <div className="flex items-center justify-between gap-2">
         <h3 className="font-semibold">Pull request to {git.repo}</h3>
         <button type="button" className="muted text-xs" onClick={onClose} aria-label="Close the pull request card">
