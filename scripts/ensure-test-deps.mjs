@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Makes sure what the tests need is on this machine: a Chromium for the end-to-end tests,
-// bubblewrap for sandboxed commands and slirp4netns for their own networks. Installs Debian's packages when missing and running as root;
+// bubblewrap for sandboxed commands and slirp4netns for their own networks, git for the
+// repository flows (the loopback GitHub is git http-backend). Installs Debian's packages when missing and running as root;
 // otherwise says what to install. Prints the browser path it found.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -32,6 +33,7 @@ export function ensureTestDeps() {
   if (!has('bwrap')) missing.push('bubblewrap');
   // Per-sandbox networks are made only by a root server: elsewhere they are not tested.
   if (process.getuid?.() === 0 && !has('slirp4netns')) missing.push('slirp4netns');
+  if (!has('git')) missing.push('git');
   if (missing.length > 0 && !aptInstall(missing)) {
     console.error(`Missing ${missing.join(', ')}. Install with: sudo apt-get install -y ${missing.join(' ')} (or set CHROME_PATH to a Chromium binary).`);
   }
