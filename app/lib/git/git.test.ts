@@ -67,6 +67,7 @@ describe('git in the sandbox', () => {
     expect(cloneFailure('fatal: Remote branch nope not found in upstream origin', false)).toMatchObject({ status: 404 });
     expect(cloneFailure("fatal: repository 'https://github.com/a/b.git/' not found", false)).toMatchObject({ status: 404, message: 'The repository was not found (or the token cannot see it).' });
     expect(cloneFailure('fatal: unable to access: Could not resolve host: github.com', false).message).toMatch(/^The sandbox could not reach the git server/);
+    expect(cloneFailure('sh: 1: git: not found', false)).toMatchObject({ status: 501, message: "git is not installed where the sandbox runs (Local sandboxes use the host's /usr: apt-get install git)." });
     expect(cloneFailure('error: server sent Authorization: Basic c2VjcmV0 weird\nfatal: boom', true).message).not.toContain('c2VjcmV0');
   });
 });

@@ -43,6 +43,7 @@ export function cloneCommand({ url, branch, commit, token, depth = 1 }: CloneOpt
 export function cloneFailure(output: string, hasToken: boolean): SandboxError {
   const text = output.replace(/Authorization: \S+ \S+/g, 'Authorization: [hidden]');
   const last = text.trim().split('\n').filter((line) => !/^npm warn/i.test(line)).slice(-2).join(' ').slice(0, 300);
+  if (/\bgit: (not found|command not found)/.test(text)) return new SandboxError('git is not installed where the sandbox runs (Local sandboxes use the host\'s /usr: apt-get install git).', 501);
   if (/Authentication failed|could not read Username|terminal prompts disabled|401/i.test(text)) {
     return new SandboxError(hasToken ? 'GitHub refused the token for this repository: check that it is valid and may read the repository.' : 'The repository is private or does not exist: add a GitHub token that can read it.', 401);
   }
