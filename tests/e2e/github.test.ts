@@ -40,8 +40,8 @@ afterAll(async () => {
   await github.stop();
 });
 
-async function importRepo(page: Page) {
-  await page.goto(stack.app.url);
+async function importRepo(page: Page, app = stack.app) {
+  await page.goto(app.url);
   await page.getByRole('textbox', { name: 'GitHub repository URL' }).fill(`${github.url}/acme/hello`);
   await page.getByRole('button', { name: 'Import from GitHub' }).click();
   await expect.poll(() => page.url(), { timeout: 60_000 }).toMatch(/\/chat\/[a-z0-9]+$/);
@@ -95,4 +95,24 @@ describe('GitHub', () => {
     expect(await page.content()).not.toContain(github.token);
     await page.context().close();
   }, 180_000);
+});
+
+describe('GitHub import under `npm run dev`', () => {
+  let dev: Stack;
+  beforeAll(async () => {
+    dev = await startStack({ SANDBOX_PROVIDER: 'local', GITHUB_URL: github.url, GITHUB_API_URL: github.apiUrl, SANDBOX_NETWORK_ALLOW: `${hostAddress}/32` }, { mode: 'dev' });
+  });
+  afterAll(async () => {
+    await dev?.stop();
+  });
+
+  it('imports the repository as soon as the page is there, and its preview comes up', async () => {
+    const page = await (await dev.browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+    // No wait for hydration: what a person does at once.
+    await importRepo(page, dev.app);
+    await expect.poll(() => page.getByRole('treeitem', { name: 'server.js' }).count(), { timeout: 30_000 }).toBe(1);
+    await page.getByRole('tab', { name: 'Preview' }).click();
+    await expect.poll(() => page.frameLocator('iframe[title="Preview"]').getByRole('heading', { name: 'Hello from acme/hello' }).count(), { timeout: 120_000, interval: 500 }).toBe(1);
+    await page.context().close();
+  }, 240_000);
 });

@@ -1,5 +1,6 @@
-import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { useRef, useState, type ReactNode } from 'react';
 import { loadDraft, saveDraft } from '~/lib/persistence/drafts';
+import { useIsomorphicLayoutEffect } from '../use-isomorphic-layout-effect';
 
 interface PromptBoxProps {
   onSend: (text: string) => void;
@@ -12,9 +13,6 @@ interface PromptBoxProps {
   /** Where the unsent text is kept across reloads: "landing" or the chat's id. */
   draftKey: string;
 }
-
-// Layout effects do not run on the server; this one must run before the first paint in the browser.
-const useIsomorphicLayoutEffect = typeof window === 'undefined' ? useEffect : useLayoutEffect;
 
 /** Enter sends, Shift+Enter adds a line. While an answer streams, Stop replaces Send. */
 export function PromptBox({ onSend, onStop, busy, placeholder, large, children, draftKey }: PromptBoxProps) {

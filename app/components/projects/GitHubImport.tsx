@@ -4,6 +4,7 @@ import { describeRepoEvent, runRepoFlow } from '~/lib/git/github-client';
 import type { RepoEvent } from '~/lib/git/repo-events';
 import type { GitOrigin } from '~/lib/persistence/chat-db';
 import type { ImportedProject } from '~/lib/projects/archive';
+import { useIsomorphicLayoutEffect } from '../use-isomorphic-layout-effect';
 import { GitHubTokenForm } from './GitHubTokenForm';
 
 type Imported = Extract<RepoEvent, { type: 'imported' }>;
@@ -20,6 +21,11 @@ export function GitHubImport({ onImport }: { onImport: (name: string, project: I
   const [error, setError] = useState<{ message: string; needsToken: boolean } | null>(null);
   const [, tick] = useState(0);
   const abort = useRef<AbortController | null>(null);
+  const field = useRef<HTMLInputElement>(null);
+  // A URL typed (or pasted) before the page was interactive is in the field, not in state: adopt it.
+  useIsomorphicLayoutEffect(() => {
+    if (field.current?.value) setUrl(field.current.value);
+  }, []);
   useEffect(() => {
     if (busySince === null) return;
     const timer = setInterval(() => tick((n) => n + 1), 1000);
@@ -62,7 +68,7 @@ export function GitHubImport({ onImport }: { onImport: (name: string, project: I
           if (busySince === null && url.trim()) void run();
         }}
       >
-        <input className="input flex-1" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://github.com/owner/repo" aria-label="GitHub repository URL" spellCheck={false} />
+        <input ref={field} className="input flex-1" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://github.com/owner/repo" aria-label="GitHub repository URL" spellCheck={false} />
         <button type="submit" className="btn-ghost" disabled={busySince !== null || !url.trim()}>
           Import from GitHub
         </button>
