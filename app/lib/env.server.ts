@@ -109,8 +109,20 @@ const schema = z.object({
   /** GitHub: where repositories are cloned from and pushed to, and its REST API (GitHub Enterprise: https://<host>/api/v3). */
   GITHUB_URL: z.url().default('https://github.com').transform((url) => url.replace(/\/+$/, '')),
   GITHUB_API_URL: z.url().default('https://api.github.com').transform((url) => url.replace(/\/+$/, '')),
-  /** A token for GitHub import of private repositories, pull requests and the runs API (users may paste one for their session instead). */
+  /** The operator's token: the runs API's, and browser sessions' only for the repositories GITHUB_TOKEN_LEND names (people paste their own otherwise). */
   GITHUB_TOKEN: z.string().trim().optional(),
+  /**
+   * Repositories browser sessions may use GITHUB_TOKEN for (import and pull requests), as
+   * comma-separated owner/repo or owner/* (case-insensitive). Unset: the token is never lent.
+   */
+  GITHUB_TOKEN_LEND: z
+    .string()
+    .trim()
+    .regex(/^\s*[A-Za-z0-9_-][A-Za-z0-9_.-]*\/(\*|[A-Za-z0-9_-][A-Za-z0-9_.-]*)\s*(,\s*[A-Za-z0-9_-][A-Za-z0-9_.-]*\/(\*|[A-Za-z0-9_-][A-Za-z0-9_.-]*)\s*)*$/, 'must be owner/repo or owner/* names, separated by commas')
+    .transform((list) => list.split(',').map((item) => item.trim().toLowerCase()))
+    .optional(),
+  /** The most a repository fetch may download (the server holds it in memory while a flow runs). */
+  GITHUB_FETCH_MAX_MB: int(100, 1, 2000),
   /** Turns on POST /api/runs (repository → pull request); callers send it as a bearer token. */
   RUNS_API_TOKEN: z.string().min(24, 'must be at least 24 characters (try: openssl rand -hex 24)').optional(),
   /** Runs at once (each has a sandbox), and runs started per hour. */

@@ -12,16 +12,18 @@ const importRequest = z.object({
   branch: z.optional(z.string().check(z.refine(isBranchName, 'must be a branch name'))),
 });
 
-/** POST {repoUrl, branch?}: clones the repository in a sandbox of the session's and streams its text files back (events: cloning, cloned, imported, done). */
+/** POST {repoUrl, branch?}: fetches the repository on the server and streams its text files back (events: cloning, cloned, imported, done). */
 export function action({ request, context }: ActionFunctionArgs) {
   return api(request, context, async (session) => {
     requireMethod(request, 'POST');
     const input = await body(request, importRequest, 10_000);
-    repoRefOf(context.env, input.repoUrl);
-    const { token } = gitHubTokenFor(context.env, session.owner);
-    const admit = () => context.limits.take('create', rateKey(session, context.clientIp), context.clientIp);
-    return repoEventStream(request.signal, (send) =>
-      importRepository({ env: context.env, service: context.sandboxes, owner: session.owner, clientIp: context.clientIp, admit, token, signal: request.signal, emit: send }, input),
+    const { token } = gitHubTokenFor(context.env, session.owner, repoRefOf(context.env, input.repoUrl));
+    // A fetch is counted like a sandbox creation: it costs the server as much.
+    await context.limits.take('create', rateKey(session, context.clientIp), context.clientIp);
+    return repoEventStream(
+      request.signal,
+      (send) => importRepository({ env: context.env, service: context.sandboxes, owner: session.owner, clientIp: context.clientIp, token, signal: request.signal, emit: send }, input),
+      [token],
     );
   });
 }

@@ -5,7 +5,7 @@ import { api, body, requireMethod } from '~/lib/http/api.server';
 import { repoEventStream } from '~/lib/http/event-stream.server';
 import { HttpError } from '~/lib/http/json-body.server';
 import { rateKey } from '~/lib/http/session.server';
-import { gitHubTokenFor } from '~/lib/git/github-tokens.server';
+import { gitHubTokenFor, missingTokenMessage } from '~/lib/git/github-tokens.server';
 import { openPullRequest, repoRefOf } from '~/lib/git/repo-flows.server';
 import { isBranchName } from '~/lib/git/repo-url';
 import { listModels } from '~/lib/llm/model-list.server';
@@ -26,7 +26,7 @@ const pullRequest = z.object({
 
 /**
  * POST: "Create pull request" for a chat that came from GitHub. Its project goes over the commit
- * it was imported from, in a new sandbox; commit on a new branch, push, PR (events as the runs API's).
+ * it was imported from, fetched on the server; commit on a new branch, push, PR (events as the runs API's).
  */
 export function action({ request, context }: ActionFunctionArgs) {
   return api(request, context, async (session) => {
@@ -34,16 +34,17 @@ export function action({ request, context }: ActionFunctionArgs) {
     const { env } = context;
     const input = await body(request, pullRequest, IMPORT_LIMITS.totalBytes + 1_000_000);
     if (Object.keys(input.files).length > IMPORT_LIMITS.files) throw new HttpError(413, `A pull request can carry at most ${IMPORT_LIMITS.files} files.`);
-    repoRefOf(env, input.repoUrl);
-    const { token } = gitHubTokenFor(env, session.owner);
-    if (!token) throw new HttpError(401, 'Add a GitHub token first: paste one for this session, or set GITHUB_TOKEN on the server.');
+    const { token, source } = gitHubTokenFor(env, session.owner, repoRefOf(env, input.repoUrl));
+    if (!token) throw new HttpError(401, missingTokenMessage(source, 'push a branch and open a pull request'));
     const { models } = await listModels(env);
     const model = models.some((m) => m.id === input.model) ? input.model : env.DEFAULT_MODEL;
     // The pull request's text is a model request.
     await context.limits.take('chat', rateKey(session, context.clientIp), context.clientIp);
-    const admit = () => context.limits.take('create', rateKey(session, context.clientIp), context.clientIp);
-    return repoEventStream(request.signal, (send) =>
-      openPullRequest({ env, service: context.sandboxes, owner: session.owner, clientIp: context.clientIp, admit, token, signal: request.signal, emit: send }, { ...input, model }),
+    await context.limits.take('create', rateKey(session, context.clientIp), context.clientIp);
+    return repoEventStream(
+      request.signal,
+      (send) => openPullRequest({ env, service: context.sandboxes, owner: session.owner, clientIp: context.clientIp, token, signal: request.signal, emit: send }, { ...input, model }),
+      [token],
     );
   });
 }

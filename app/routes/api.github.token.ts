@@ -2,10 +2,18 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node';
 import * as z from 'zod/mini';
 import { api, body, requireMethod } from '~/lib/http/api.server';
 import { checkPastedToken, gitHubTokenFor, sessionGitHubTokens } from '~/lib/git/github-tokens.server';
+import { parseRepoUrl } from '~/lib/git/repo-url';
 
-/** GET: which GitHub token this session's GitHub work would use ("session", "server" or null); never the token. */
+/**
+ * GET [?repo=<url>]: which GitHub token this session's GitHub work on that repository would use
+ * ("session", "server" when the operator lends theirs for it, "expired", or null); never the token.
+ */
 export function loader({ request, context }: LoaderFunctionArgs) {
-  return api(request, context, async (session) => ({ source: gitHubTokenFor(context.env, session.owner).source }));
+  return api(request, context, async (session) => {
+    const repo = new URL(request.url).searchParams.get('repo');
+    const parsed = repo ? parseRepoUrl(repo, context.env.GITHUB_URL) : undefined;
+    return { source: gitHubTokenFor(context.env, session.owner, parsed?.ok ? parsed.ref : undefined).source };
+  });
 }
 
 /** PUT {token}: keep a pasted token for this session (server memory only). DELETE: forget it. */

@@ -59,7 +59,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       } finally {
         release();
       }
-    });
+    }, [env.GITHUB_TOKEN]);
   } catch (error) {
     return errorJson(error);
   }

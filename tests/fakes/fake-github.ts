@@ -5,7 +5,7 @@
 // "Bearer"/"token" for the API. Faults are scripted per test.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,8 @@ export interface FakeRepoOptions {
   defaultBranch?: string;
   /** Pushes are refused by a pre-receive hook with this message (a protected-branch rule). */
   rejectPushes?: string;
+  /** Symbolic links in the first commit: path → target. */
+  symlinks?: Record<string, string>;
 }
 
 export interface CreatedPull {
@@ -74,6 +76,10 @@ export class FakeGitHub {
     for (const [path, content] of Object.entries(files)) {
       mkdirSync(dirname(join(work, path)), { recursive: true });
       writeFileSync(join(work, path), content);
+    }
+    for (const [path, target] of Object.entries(options.symlinks ?? {})) {
+      mkdirSync(dirname(join(work, path)), { recursive: true });
+      symlinkSync(target, join(work, path));
     }
     const git = (...args: string[]) => execFileSync('git', args, { cwd: work, env: gitEnv(), stdio: 'pipe' });
     git('init', '-q', '-b', branch);

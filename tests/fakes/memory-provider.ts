@@ -53,9 +53,6 @@ export class MemoryProvider implements SandboxProvider {
   async readTree(): Promise<TreeEntry[]> {
     return [];
   }
-  async cloneRepo(id: string) {
-    this.#must(id);
-  }
   async stop() {}
   async delete(id: string) {
     this.#must(id);

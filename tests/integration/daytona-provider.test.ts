@@ -2,7 +2,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DaytonaProvider } from '~/lib/sandbox/daytona/daytona-provider.server';
 import { SandboxNotFoundError, SandboxProviderError, SandboxQuotaError } from '~/lib/sandbox/sandbox-provider.server';
 import { defaultScript, FakeDaytona } from '../fakes/fake-daytona';
-import { FakeGitHub } from '../fakes/fake-github';
 
 const fake = new FakeDaytona();
 let provider: DaytonaProvider;
@@ -76,29 +75,6 @@ describe('DaytonaProvider against a fake Daytona API, through the real SDK', () 
     await provider.removePaths(id, ['src']);
     expect((await provider.readTree(id)).map((e) => e.path)).toEqual(['logo.bin', 'package.json']);
     await provider.delete(id);
-  });
-
-  it("clones a repository with Daytona's git support, the token as the clone's password; a refused clone says why", async () => {
-    const github = new FakeGitHub();
-    await github.start();
-    try {
-      const commit = github.createRepo('acme/app', { 'package.json': '{"name":"app"}', 'src/main.js': 'main()\n' }, { private: true });
-      const { id } = await provider.create(labels);
-      await provider.cloneRepo(id, { url: `${github.url}/acme/app.git`, branch: 'main', token: github.token });
-      expect(fake.gitClones.at(-1)).toMatchObject({ url: `${github.url}/acme/app.git`, path: 'project', branch: 'main', username: 'x-access-token', password: github.token, depth: 1 });
-      expect((await provider.readTree(id)).map((e) => [e.path, e.content])).toEqual([['package.json', '{"name":"app"}'], ['src/main.js', 'main()\n']]);
-      // A pinned commit is checked out from the whole branch (no depth).
-      const other = await provider.create(labels);
-      await provider.cloneRepo(other.id, { url: `${github.url}/acme/app.git`, branch: 'main', commit, token: github.token });
-      expect(fake.gitClones.at(-1)).toMatchObject({ commit_id: commit });
-      expect(fake.gitClones.at(-1)!.depth).toBeUndefined();
-      const error = await provider.cloneRepo(other.id, { url: `${github.url}/acme/app.git` }).catch((e: unknown) => e);
-      expect(error).toMatchObject({ status: 401, message: 'The repository is private or does not exist: add a GitHub token that can read it.' });
-      await provider.delete(id);
-      await provider.delete(other.id);
-    } finally {
-      await github.stop();
-    }
   });
 
   it('runs commands as session commands with streamed logs and exit codes', async () => {

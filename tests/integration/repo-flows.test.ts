@@ -124,7 +124,8 @@ describe('GitHub import and "Create pull request"', () => {
 
   it('imports the text files of a repository, leaving out what is not text, and opens a PR with the chat\'s changes (written, changed, deleted)', async () => {
     const base = github.createRepo('acme/site', { 'index.html': '<h1>Hi</h1>\n', 'style.css': 'h1 { color: red; }\n', 'logo.png': '\u0000PNG binary', 'docs/notes.md': 'notes\n' });
-    const context = contextWith();
+    // The operator lends the server's token for acme's repositories.
+    const context = contextWith({ GITHUB_TOKEN_LEND: 'acme/*' });
     const imported = await events(await routes().importRepo({ request: post('/api/github/import', { repoUrl: `${github.url}/acme/site` }), context }));
     expect(imported.map((e) => e.type)).toEqual(['cloning', 'cloned', 'imported', 'done']);
     const project = imported[2] as Extract<RepoEvent, { type: 'imported' }>;
@@ -163,10 +164,11 @@ describe('GitHub import and "Create pull request"', () => {
     expect(denied[1]).toMatchObject({ message: 'The repository is private or does not exist: add a GitHub token that can read it.', status: 401 });
     const bad = await routes().importRepo({ request: post('/api/github/import', { repoUrl: 'not a url at all' }), context: withoutToken });
     expect(bad.status).toBe(400);
-    // With the server's token the private repository comes in.
-    const imported = await events(await routes().importRepo({ request: post('/api/github/import', { repoUrl: `${github.url}/acme/secret` }), context: contextWith() }));
+    // With the server's token, where the operator lends it, the private repository comes in.
+    const lent = contextWith({ GITHUB_TOKEN_LEND: 'acme/secret' });
+    const imported = await events(await routes().importRepo({ request: post('/api/github/import', { repoUrl: `${github.url}/acme/secret` }), context: lent }));
     expect((imported[2] as Extract<RepoEvent, { type: 'imported' }>).files).toEqual({ 'a.txt': 'a\n' });
-    const noChanges = await events(await routes().pullRequest({ request: post('/api/github/pull-request', { repoUrl: `${github.url}/acme/secret`, baseBranch: 'main', baseCommit: base, files: { 'a.txt': 'a\n' }, deleted: [], requests: ['nothing'], summary: '', model: 'fake/coder' }), context: contextWith() }));
+    const noChanges = await events(await routes().pullRequest({ request: post('/api/github/pull-request', { repoUrl: `${github.url}/acme/secret`, baseBranch: 'main', baseCommit: base, files: { 'a.txt': 'a\n' }, deleted: [], requests: ['nothing'], summary: '', model: 'fake/coder' }), context: lent }));
     expect(noChanges.at(-2)).toMatchObject({ type: 'error', message: 'There is nothing to commit: the project is the same as the repository.' });
     const noToken = await routes().pullRequest({ request: post('/api/github/pull-request', { repoUrl: `${github.url}/acme/secret`, baseBranch: 'main', baseCommit: base, files: { 'a.txt': 'b\n' }, deleted: [], requests: ['x'], summary: '', model: 'fake/coder' }), context: withoutToken });
     expect(noToken.status).toBe(401);

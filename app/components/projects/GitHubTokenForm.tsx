@@ -22,7 +22,7 @@ export function GitHubTokenForm({ why, onSaved }: { why: string; onSaved: (sourc
       }}
     >
       <label className="muted text-xs" htmlFor="github-token">
-        {why} It stays on the server for this session only (never in this browser), or set GITHUB_TOKEN on the server.
+        {why} It stays in the server's memory for this session only (never in this browser or a sandbox).
       </label>
       <div className="flex gap-2">
         <input id="github-token" type="password" autoComplete="off" spellCheck={false} className="input flex-1" placeholder="ghp_… or github_pat_…" value={token} onChange={(e) => setToken(e.target.value)} aria-label="GitHub token" />

@@ -32,7 +32,7 @@ export function PullRequestCard({ git, model, files, messages, onOpened, onClose
 
   useEffect(() => {
     card.current?.scrollIntoView({ block: 'nearest' });
-    void gitHubTokenSource().then(setToken, () => setToken(null));
+    void gitHubTokenSource(git.url).then(setToken, () => setToken(null));
     return () => abort.current?.abort();
   }, []);
   // Each new line stays in view while the chat column scrolls.
@@ -89,8 +89,13 @@ export function PullRequestCard({ git, model, files, messages, onOpened, onClose
       <p className="muted text-xs">
         The project as it is now, committed on a new branch over {git.branch} at {git.commit.slice(0, 7)}, with a title and description the model writes from this chat.
       </p>
-      {token === null && <GitHubTokenForm why="Pushing a branch and opening a pull request need a GitHub token with write access to the repository." onSaved={setToken} />}
-      {token && state !== 'running' && !opened && (
+      {(token === null || token === 'expired') && (
+        <GitHubTokenForm
+          why={token === 'expired' ? 'The token you pasted earlier has expired on the server: paste it again.' : 'Pushing a branch and opening a pull request need a GitHub token of yours with write access to the repository.'}
+          onSaved={setToken}
+        />
+      )}
+      {(token === 'session' || token === 'server') && state !== 'running' && !opened && (
         <button type="button" className="btn-primary mt-2" onClick={() => void run()}>
           {state === 'failed' ? 'Try again' : 'Create pull request'}
         </button>

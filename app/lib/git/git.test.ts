@@ -1,18 +1,12 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGitHub } from '../../../tests/fakes/fake-github';
 import { createPullRequest, getRepo } from './github-api.server';
 import { readRepoEvents } from './repo-events';
 import { isBranchName, parseRepoUrl } from './repo-url';
 import { RunLimits } from './run-limits.server';
-import { RepoWorkspace } from './repo-workspace.server';
-import { SandboxService } from '../sandbox/sandbox-service.server';
-import type { TreeEntry } from '../sandbox/sandbox-api';
-import { MemoryProvider } from '../../../tests/fakes/memory-provider';
-import { cloneCommand, cloneFailure, shellQuote } from './sandbox-git';
+import { gitHttpClient } from './git-http.server';
+import { ServerCheckout, type CheckoutOptions } from './server-checkout.server';
+import { redactSecrets } from '../http/redact';
 
 describe('parseRepoUrl', () => {
   it('reads the forms people paste', () => {
@@ -42,36 +36,6 @@ describe('parseRepoUrl', () => {
   });
 });
 
-describe('git in the sandbox', () => {
-  it('quotes every value for the shell', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'quote-'));
-    const value = `it's $(touch ${dir}/pwned) \`x\` "y"`;
-    expect(execFileSync('sh', ['-c', `printf %s ${shellQuote(value)}`], { encoding: 'utf8' })).toBe(value);
-    expect(execFileSync('ls', [dir], { encoding: 'utf8' })).toBe('');
-    rmSync(dir, { recursive: true });
-  });
-
-  it('puts a token on stdin, never in the command, and scopes its header to the repository host', () => {
-    const command = cloneCommand({ url: 'https://github.com/acme/site.git', branch: 'main', commit: 'a'.repeat(40), token: 'ghp_secret_token_value' });
-    expect(command).not.toContain('ghp_secret');
-    expect(command).toContain('IFS= read -r AUTH');
-    expect(command).toContain("'http.https://github.com/.extraHeader'");
-    expect(command).toContain("--branch 'main'");
-    expect(command).toContain(`git -c core.hooksPath=/dev/null -c credential.helper= -c advice.detachedHead=false -c init.defaultBranch=main fetch --quiet --depth 1 origin '${'a'.repeat(40)}'`);
-    expect(cloneCommand({ url: 'https://github.com/acme/site.git' })).not.toContain('read -r');
-  });
-
-  it("turns git's failures into sentences, and never repeats a header", () => {
-    expect(cloneFailure("fatal: could not read Username for 'https://github.com': terminal prompts disabled", false)).toMatchObject({ status: 401, message: 'The repository is private or does not exist: add a GitHub token that can read it.' });
-    expect(cloneFailure('remote: Invalid username or password.\nfatal: Authentication failed', true).message).toBe('GitHub refused the token for this repository: check that it is valid and may read the repository.');
-    expect(cloneFailure('fatal: Remote branch nope not found in upstream origin', false)).toMatchObject({ status: 404 });
-    expect(cloneFailure("fatal: repository 'https://github.com/a/b.git/' not found", false)).toMatchObject({ status: 404, message: 'The repository was not found (or the token cannot see it).' });
-    expect(cloneFailure('fatal: unable to access: Could not resolve host: github.com', false).message).toMatch(/^The sandbox could not reach the git server/);
-    expect(cloneFailure('sh: 1: git: not found', false)).toMatchObject({ status: 501, message: "git is not installed where the sandbox runs (Local sandboxes use the host's /usr: apt-get install git)." });
-    expect(cloneFailure('error: server sent Authorization: Basic c2VjcmV0 weird\nfatal: boom', true).message).not.toContain('c2VjcmV0');
-  });
-});
-
 describe('the GitHub API', () => {
   const github = new FakeGitHub();
   beforeAll(async () => {
@@ -96,39 +60,89 @@ describe('the GitHub API', () => {
   });
 });
 
-describe("a repository's files", () => {
-  /** A provider whose sandbox holds the given tree. */
-  class TreeProvider extends MemoryProvider {
-    constructor(private readonly entries: TreeEntry[]) {
-      super();
-    }
-    override async readTree() {
-      return this.entries;
-    }
-  }
-  const workspaceOver = (entries: TreeEntry[]) => {
-    const service = new SandboxService(new TreeProvider(entries), { secret: 'test-secret-test-secret-test-secret', previewHost: 'localhost:5173', previewScheme: 'http', maxPerSession: 2, maxTotal: 3, idleTtlMs: 60_000, defaultShareTtlHours: 24 });
-    return RepoWorkspace.create(service, 'a'.repeat(32), 'github-import');
-  };
+describe("the server's checkout", () => {
+  const github = new FakeGitHub();
+  const MB = 1_000_000;
+  beforeAll(async () => {
+    await github.start();
+  });
+  afterAll(() => github.stop());
+  const fetchRepo = (repo: string, options: Partial<CheckoutOptions> = {}) => ServerCheckout.fetch({ url: `${github.url}/${repo}.git`, maxBytes: 20 * MB, ...options });
 
-  it('keeps text under the caps and says what was left out of a large repository, and why', async () => {
-    const many = Array.from({ length: 2_001 }, (_, i) => ({ path: `src/f${String(i).padStart(4, '0')}.js`, size: 3, content: 'x()' }));
-    const workspace = await workspaceOver([{ path: 'assets/logo.png', size: 10 }, { path: 'data/big.json', size: 2_000_000 }, { path: 'dist/app.js', size: 5, content: 'x' }, ...many]);
-    const project = await workspace.readProject();
-    expect(Object.keys(project.files)).toHaveLength(2_000);
-    expect(project.files['src/f0000.js']).toBe('x()');
-    expect(project.skipped).toEqual([
-      'assets/logo.png: not a text file',
+  it('reads the text files under the caps and lists what it left out, and why: binaries, symbolic links, large files, build output', async () => {
+    github.createRepo('acme/mixed', { 'index.html': '<p/>\n', 'logo.png': '\u0000PNG', 'data/big.json': 'x'.repeat(1_000_001), 'dist/app.js': 'x', 'site/a.css': 'a{}' }, { symlinks: { 'etc-passwd': '/etc/passwd', 'docs/link': '../index.html' } });
+    const checkout = await fetchRepo('acme/mixed');
+    expect(checkout.branch).toBe('main');
+    expect(checkout.commit).toBe(github.commitOf('acme/mixed', 'main'));
+    const project = await checkout.readProject();
+    expect(project.files).toEqual({ 'index.html': '<p/>\n', 'site/a.css': 'a{}' });
+    expect(project.skipped.sort()).toEqual([
       'data/big.json: larger than 1,000,000 bytes',
       "dist/app.js: rebuilt by the project's install or build",
-      'src/f2000.js: more than 2000 files',
-      '…: the repository has more than 2000 files; the rest were not read',
+      'docs/link: a symbolic link: not imported',
+      'etc-passwd: a symbolic link: not imported',
+      'logo.png: not a text file',
     ]);
   });
 
-  it("keeps a repository's paths as they are (one top folder is not an archive's wrapper)", async () => {
-    const workspace = await workspaceOver([{ path: 'site/index.html', size: 4, content: '<p/>' }]);
-    expect((await workspace.readProject()).files).toEqual({ 'site/index.html': '<p/>' });
+  it('stops at 2,000 files and says so', async () => {
+    github.createRepo('acme/many', Object.fromEntries(Array.from({ length: 2_001 }, (_, i) => [`src/f${String(i).padStart(4, '0')}.js`, 'x()'])));
+    const project = await (await fetchRepo('acme/many')).readProject();
+    expect(Object.keys(project.files)).toHaveLength(2_000);
+    expect(project.skipped).toEqual(['src/f2000.js: more than 2000 files']);
+  });
+
+  it("says why a fetch failed, in the user's words, and never follows the repository elsewhere", async () => {
+    github.createRepo('acme/closed', { 'a.txt': 'a\n' }, { private: true });
+    await expect(fetchRepo('acme/closed')).rejects.toMatchObject({ status: 401, message: 'The repository is private or does not exist: add a GitHub token that can read it.' });
+    await expect(fetchRepo('acme/closed', { token: 'ghp_wrong_token_000000000000' })).rejects.toMatchObject({ status: 401, message: 'GitHub refused the token for this repository: check that it is valid and may read the repository.' });
+    expect((await (await fetchRepo('acme/closed', { token: github.token })).readProject()).files).toEqual({ 'a.txt': 'a\n' });
+    await expect(fetchRepo('acme/closed', { token: github.token, branch: 'nope' })).rejects.toMatchObject({ status: 404, message: 'That branch does not exist in the repository (nope).' });
+    await expect(fetchRepo('acme/closed', { token: github.token, maxBytes: 100 })).rejects.toMatchObject({ status: 413 });
+    await expect(ServerCheckout.fetch({ url: 'http://127.0.0.1:9/acme/x.git', maxBytes: MB })).rejects.toMatchObject({ status: 502, message: expect.stringMatching(/^Could not reach the git server/) });
+  });
+
+  it('sends the token only to the repository\'s own origin and follows no redirect', async () => {
+    const seen: Array<{ url: string; auth: string | null }> = [];
+    const fetchImpl = (async (url: string, init: RequestInit) => {
+      seen.push({ url, auth: new Headers(init.headers).get('authorization') });
+      return new Response(null, { status: 302, headers: { location: 'http://elsewhere.test/steal' } });
+    }) as unknown as typeof fetch;
+    const http = gitHttpClient({ origin: 'http://git.test', authorization: 'Basic c2VjcmV0', maxBytes: MB, fetchImpl });
+    await expect(http.request({ url: 'http://elsewhere.test/x.git/info/refs' })).rejects.toThrow(/not the repository's host/);
+    expect(seen).toEqual([]);
+    await expect(http.request({ url: 'http://git.test/x.git/info/refs' })).rejects.toThrow(/redirects are not followed/);
+    expect(seen).toEqual([{ url: 'http://git.test/x.git/info/refs', auth: 'Basic c2VjcmV0' }]);
+  });
+
+  it('finds an older base commit by deepening, commits over it, and refuses writes into .git or through a symbolic link', async () => {
+    const base = github.createRepo('acme/moving', { 'a.txt': 'a\n', '.gitignore': 'dist/\n' }, { symlinks: { gitdir: '.git' } });
+    github.commitOn('acme/moving', 'main', { 'b.txt': 'b\n' });
+    const checkout = await fetchRepo('acme/moving', { branch: 'main', commit: base });
+    expect(checkout.commit).toBe(base);
+    const refused = await checkout.apply({ 'a.txt': 'A\n', 'new.txt': 'n\n', 'dist/out.js': 'built', '.git/config': '[core]\n', 'gitdir/config': '[core]\n' }, ['.gitignore']);
+    expect(refused).toEqual(['.git/config', 'gitdir/config']);
+    expect(await checkout.stage()).toEqual(['D .gitignore', 'M a.txt', 'A dist/out.js', 'A new.txt']);
+  });
+
+  it('refuses an old base commit that is not in the branch any more', async () => {
+    github.createRepo('acme/rewritten', { 'a.txt': 'a\n' });
+    await expect(fetchRepo('acme/rewritten', { branch: 'main', commit: 'f'.repeat(40) })).rejects.toMatchObject({ status: 409 });
+  });
+});
+
+describe('redactSecrets', () => {
+  it('hides a token as it is, URL-encoded, and base64-encoded at any alignment inside longer text', () => {
+    const token = 'ghp_abcdefghijklmnopqrstuvwxyz0123456789';
+    for (const prefix of ['', 'A', 'AB', 'ABC', 'PATH=/usr/bin\nGIT_CONFIG_VALUE_0=Authorization: Basic ']) {
+      for (const secret of [token, `x-access-token:${token}`]) {
+        const text = `before ${Buffer.from(`${prefix}${secret} and after`).toString('base64')} ${token} ${encodeURIComponent(token)}`;
+        const out = redactSecrets(text, [token]);
+        expect(out).not.toContain(token);
+        for (let shift = 0; shift < 3; shift++) expect(out).not.toContain(Buffer.from(`${'x'.repeat(shift)}${secret}`).toString('base64').slice(3, -4));
+      }
+    }
+    expect(redactSecrets('nothing to hide here', [token, undefined])).toBe('nothing to hide here');
   });
 });
 

@@ -14,11 +14,12 @@ export async function runRepoFlow(path: string, body: unknown, onEvent: (event: 
   for await (const event of readRepoEvents(response.body)) onEvent(event);
 }
 
-export type TokenSource = 'session' | 'server' | null;
+/** Whose token the server would use: the session's, the operator's (lent for this repository), one that expired, or none. */
+export type TokenSource = 'session' | 'server' | 'expired' | null;
 
-/** Which token the server would use for this session (never the token itself). */
-export async function gitHubTokenSource(): Promise<TokenSource> {
-  const response = await fetch('/api/github/token');
+/** Which token the server would use for this session and repository (never the token itself). */
+export async function gitHubTokenSource(repoUrl?: string): Promise<TokenSource> {
+  const response = await fetch(`/api/github/token${repoUrl ? `?repo=${encodeURIComponent(repoUrl)}` : ''}`);
   return response.ok ? ((await response.json()) as { source: TokenSource }).source : null;
 }
 

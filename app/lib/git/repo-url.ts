@@ -45,9 +45,11 @@ export function parseRepoUrl(input: string, githubUrl = 'https://github.com'): {
   const parts = rest.replace(/\/+$/, '').split('/');
   const [owner, rawRepo, kind, ...branchParts] = parts;
   const repo = rawRepo?.replace(/\.git$/, '');
-  if (!owner || !repo || !NAME.test(owner) || !NAME.test(repo) || repo === '.' || repo === '..') {
+  if (!owner || !repo || !NAME.test(owner) || !NAME.test(repo)) {
     return { ok: false, reason: 'A repository URL looks like https://github.com/owner/repo.' };
   }
+  // "..", "." or a leading dot would make the clone or API URL climb out of the owner (../site → /site.git).
+  if (owner.startsWith('.') || repo.startsWith('.')) return { ok: false, reason: 'Owner and repository names cannot start with a dot.' };
   if (kind === undefined) return { ok: true, ref: { owner, repo } };
   const branch = decodeURIComponent(branchParts.join('/'));
   if (kind !== 'tree' || !isBranchName(branch)) return { ok: false, reason: 'Use the repository\'s address (https://github.com/owner/repo), or …/tree/<branch> for a branch.' };

@@ -1,6 +1,5 @@
 import type { Agent } from 'node:http';
 import type { TreeEntry } from './sandbox-api';
-import type { CloneOptions } from '../git/sandbox-git';
 
 /**
  * What the server needs from a place that runs untrusted projects. Two implementations:
@@ -74,8 +73,6 @@ export interface SandboxProvider {
   findPort(id: string, timeoutMs?: number): Promise<number | null>;
   previewTarget(id: string, port: number): Promise<PreviewTarget>;
   readTree(id: string, options?: { maxFileBytes?: number; maxFiles?: number }): Promise<TreeEntry[]>;
-  /** Clones a git repository into the sandbox's (empty) project folder, inside the sandbox; throws SandboxError with what went wrong. */
-  cloneRepo(id: string, options: CloneOptions): Promise<void>;
   stop(id: string): Promise<void>;
   delete(id: string): Promise<void>;
   /** Stops every sandbox's processes on this machine (server shutdown), where that applies. */

@@ -1,4 +1,3 @@
-import type { CloneOptions } from '../git/sandbox-git';
 import { addressKey } from '../http/rate-limits.server';
 import {
   SandboxNotFoundError,
@@ -232,12 +231,6 @@ export class SandboxService {
     await this.#owned(owner, id);
     this.touch(id);
     return this.provider.readTree(id, options);
-  }
-
-  async cloneRepo(owner: string, id: string, options: CloneOptions) {
-    await this.#resume(owner, id);
-    this.touch(id);
-    await this.provider.cloneRepo(id, options);
   }
 
   // --- sharing -------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ import {
   type TreeEntry,
 } from '../sandbox-provider.server';
 import { mapDaytonaError, withRateLimitRetry, type RetryOptions } from './daytona-errors.server';
-import { cloneFailure, type CloneOptions } from '../../git/sandbox-git';
 import { errorMessage } from '../../error-message';
 
 export interface DaytonaProviderOptions {
@@ -125,18 +124,6 @@ export class DaytonaProvider implements SandboxProvider {
     await this.#call(() =>
       sandbox.fs.uploadFiles(files.map((file) => ({ source: Buffer.isBuffer(file.content) ? file.content : Buffer.from(file.content), destination: `${PROJECT}/${file.path}` }))),
     );
-  }
-
-  /** Daytona's own git support (the toolbox clones inside the sandbox), with the token as the clone's password. */
-  async cloneRepo(id: string, { url, branch, commit, token, depth = 1 }: CloneOptions) {
-    const sandbox = await this.#sandbox(id);
-    try {
-      // A pinned commit may be older than the branch's tip: then the whole branch is fetched.
-      await this.#call(() => sandbox.git.clone(url, PROJECT, branch, commit, token ? 'x-access-token' : undefined, token, false, commit ? undefined : depth));
-    } catch (error) {
-      if ((error as { status?: number }).status === 429) throw error;
-      throw cloneFailure(errorMessage(error), Boolean(token));
-    }
   }
 
   async removePaths(id: string, paths: string[]) {

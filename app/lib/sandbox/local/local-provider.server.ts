@@ -25,8 +25,6 @@ import { ConfigError } from '../../env.server';
 import { readProjectTree, removeProjectPaths, writeProjectFiles } from './project-files.server';
 import { nodeInSandbox, readTreeInSandbox, removeInSandbox, writeInSandbox } from './sandboxed-files.server';
 import { errorMessage } from '../../error-message';
-import { cloneCommand, cloneFailure, type CloneOptions } from '../../git/sandbox-git';
-import { basicAuth } from '../../git/smart-http-push.server';
 
 export interface LocalProviderOptions {
   dataDir: string;
@@ -262,16 +260,6 @@ export class LocalProvider implements SandboxProvider {
     return { exitCode: timedOut ? 124 : exitCode, ...(timedOut ? { timedOut } : {}), ...(output.truncated ? { truncated: true } : {}) };
   }
 
-  async cloneRepo(id: string, options: CloneOptions) {
-    let output = '';
-    // The token goes in on stdin (see cloneCommand): not in bwrap's arguments, where `ps` shows it.
-    const { child } = await this.#launch(id, cloneCommand(options), 'exec', (chunk) => (output = (output + chunk).slice(-4000)), options.token ? `${basicAuth(options.token)}\n` : undefined);
-    const timer = setTimeout(() => killTree(child.pid!), this.#options.commandTimeoutMs);
-    const exitCode = await exitOf(child);
-    clearTimeout(timer);
-    if (exitCode !== 0) throw cloneFailure(output, Boolean(options.token));
-  }
-
   async start(id: string, command: string, options: ExecOptions = {}): Promise<BackgroundProcess> {
     // A chatty server keeps running; its output past the cap is dropped.
     const { child, processId } = await this.#launch(id, command, 'proc', options.onOutput);
@@ -279,17 +267,13 @@ export class LocalProvider implements SandboxProvider {
   }
 
   /** Spawns a command in the sandbox, tracked for stop, with its output forwarded up to the cap. */
-  async #launch(id: string, command: string, kind: 'exec' | 'proc', onOutput?: (chunk: string) => void, stdin?: string) {
+  async #launch(id: string, command: string, kind: 'exec' | 'proc', onOutput?: (chunk: string) => void) {
     const meta = await this.#metaOrThrow(id);
     await this.#prepare(meta);
     if (this.#deleting.has(id)) throw new SandboxNotFoundError();
     const network = this.networkIsolated ? await this.#network(meta) : null;
     if (this.#deleting.has(id)) throw new SandboxNotFoundError();
-    const child = this.#spawn(meta, command, network, stdin !== undefined);
-    if (stdin !== undefined) {
-      child.stdin!.on('error', () => {});
-      child.stdin!.end(stdin);
-    }
+    const child = this.#spawn(meta, command, network);
     const processId = `${kind}-${randomBytes(4).toString('hex')}`;
     this.#track(meta, processId, child);
     const output = { bytes: 0, truncated: false };
@@ -525,8 +509,8 @@ export class LocalProvider implements SandboxProvider {
     };
   }
 
-  #spawn(meta: Meta, command: string, network: SandboxNetwork | null, withStdin = false): ChildProcess {
-    const stdio: ['pipe' | 'ignore', 'pipe', 'pipe'] = [withStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'];
+  #spawn(meta: Meta, command: string, network: SandboxNetwork | null): ChildProcess {
+    const stdio: ['ignore', 'pipe', 'pipe'] = ['ignore', 'pipe', 'pipe'];
     const { memoryMb } = this.#options;
     const projectDir = this.#projectDir(meta.id);
     const env = this.#env(meta);
