@@ -3,7 +3,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { readRepoEvents, type RepoEvent } from '~/lib/git/repo-events';
 import { FakeDaytona } from '../fakes/fake-daytona';
+import { FakeGitHub } from '../fakes/fake-github';
 import { FakeOpenAI } from '../fakes/fake-openai';
 import { buildForPages, startForwarder, startPages } from '../support/pages-server';
 import { freePort } from '../support/app-server';
@@ -13,6 +15,7 @@ import { ApiClient, launchBrowser, sendPrompt, TEST_KEY, type App } from './harn
 const SESSION_SECRET = 'pages-e2e-session-secret-0123456789abcdef';
 const fake = new FakeOpenAI();
 const daytona = new FakeDaytona();
+const github = new FakeGitHub();
 let pages: App;
 let browser: Browser;
 let vars: Record<string, string>;
@@ -27,6 +30,8 @@ beforeAll(async () => {
     SESSION_SECRET,
     DAYTONA_API_KEY: daytona.apiKey,
     DAYTONA_API_URL: await daytona.start(),
+    GITHUB_URL: await github.start(),
+    GITHUB_API_URL: github.apiUrl,
   };
   pages = await startPages(vars);
   browser = await launchBrowser();
@@ -37,6 +42,7 @@ afterAll(async () => {
   await pages?.stop();
   await fake.stop();
   await daytona.stop();
+  await github.stop();
 });
 
 /** The app as a browser opens it: localhost, so that previews (<token>.localhost) are beside it. */
@@ -54,6 +60,19 @@ describe('on Cloudflare Pages (workerd)', () => {
     await expect.poll(() => page.getByText('Hello from the edge, streamed by workerd.').count(), { timeout: 30_000, interval: 250 }).toBe(1);
     expect(fake.requests.at(-1)!.authorization).toBe(`Bearer ${TEST_KEY}`);
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+  }, 60_000);
+
+  it('imports a GitHub repository on the edge: git runs in workerd, in memory, with no sandbox', async () => {
+    const commit = github.createRepo('acme/edge-site', { 'index.html': '<h1>Edge</h1>\n', 'logo.png': '\u0000PNG' });
+    const api = new ApiClient(pages.url);
+    const sandboxesBefore = daytona.sandboxes.size;
+    const response = await api.request('POST', '/api/github/import', { repoUrl: `${github.url}/acme/edge-site` });
+    expect(response.status).toBe(200);
+    const events: RepoEvent[] = [];
+    for await (const event of readRepoEvents(response.body!)) events.push(event);
+    expect(events.map((e) => e.type)).toEqual(['cloning', 'cloned', 'imported', 'done']);
+    expect(events[2]).toMatchObject({ commit, files: { 'index.html': '<h1>Edge</h1>\n' }, skipped: ['logo.png: not a text file'] });
+    expect(daytona.sandboxes.size).toBe(sandboxesBefore);
   }, 60_000);
 
   it('runs the sandbox API over the Daytona SDK on the edge', async () => {
@@ -112,7 +131,8 @@ describe('on Cloudflare Pages (workerd)', () => {
     // what it takes from Node is what nodejs_compat gives workerd.
     const server = readFileSync(new URL('../../build/cloudflare/server/index.js', import.meta.url), 'utf8');
     expect(server).not.toMatch(/\bbwrap\b|slirp4netns|worker_threads|node:fs|node:child_process/);
-    expect([...new Set([...server.matchAll(/^import .* from "([^".]+)";$/gm)].map((m) => m[1]))].sort()).toEqual(['crypto', 'node:os', 'node:path']);
+    // (buffer, events, stream and url come with memfs, the in-memory file system git uses on the server.)
+    expect([...new Set([...server.matchAll(/^import .* from "([^".]+)";$/gm)].map((m) => m[1]))].sort()).toEqual(['crypto', 'node:buffer', 'node:events', 'node:os', 'node:path', 'node:stream', 'node:url']);
     const html = await (await fetch(pages.url)).text();
     const models = await (await fetch(`${pages.url}/api/models`)).text();
     for (const secret of [TEST_KEY, SESSION_SECRET, daytona.apiKey]) {
