@@ -29,6 +29,9 @@ const GITDIR = '/repo.git';
 const AUTHOR = { name: 'AppForge', email: 'appforge@users.noreply.github.com' };
 /** How far back a pull request's base commit is looked for, in steps. */
 const DEEPEN = [20, 200, 1000];
+/** Fetches under way in this process at once (each downloads up to GITHUB_FETCH_MAX_MB into memory); more are refused with a 429. */
+const MAX_AT_ONCE = 4;
+let fetching = 0;
 
 type Fs = ReturnType<typeof createFsFromVolume>;
 type TreeEntry = { path: string; mode: string; oid: string; type: 'blob' | 'tree' | 'commit' };
@@ -62,6 +65,16 @@ export class ServerCheckout {
 
   /** A shallow fetch of `branch` (the default branch when none), deepened until `commit` is there. */
   static async fetch({ url, branch, commit, token, maxBytes, signal, fetchImpl }: CheckoutOptions): Promise<ServerCheckout> {
+    if (fetching >= MAX_AT_ONCE) throw new HttpError(429, `The server is fetching ${MAX_AT_ONCE} repositories already, the most it holds at once. Try again in a minute.`, { 'Retry-After': '30' });
+    fetching++;
+    try {
+      return await ServerCheckout.#fetch({ url, branch, commit, token, maxBytes, signal, fetchImpl });
+    } finally {
+      fetching--;
+    }
+  }
+
+  static async #fetch({ url, branch, commit, token, maxBytes, signal, fetchImpl }: CheckoutOptions): Promise<ServerCheckout> {
     const fs = createFsFromVolume(new Volume());
     const http = gitHttpClient({ origin: new URL(url).origin, authorization: token ? basicAuth(token) : undefined, maxBytes, signal, fetchImpl });
     const common = { fs, http, dir: DIR, gitdir: GITDIR, url, singleBranch: true, noTags: true };
