@@ -1,4 +1,5 @@
 import { SandboxError } from '../sandbox/sandbox-provider.server';
+import { shellQuote } from '../sandbox/shell-quote';
 
 /**
  * Git as it runs inside a sandbox: the commands (the same for every provider that runs shell
@@ -7,9 +8,7 @@ import { SandboxError } from '../sandbox/sandbox-provider.server';
  * run as a side effect of committing, and no credential helper is asked.
  */
 
-export function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
+export { shellQuote };
 
 export const GIT = 'git -c core.hooksPath=/dev/null -c credential.helper= -c advice.detachedHead=false -c init.defaultBranch=main';
 
