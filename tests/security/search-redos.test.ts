@@ -16,6 +16,8 @@ const PROBE = fileURLToPath(new URL('../support/search-lag-probe.ts', import.met
 const KILL_AFTER_MS = 10_000;
 /** Longest pause of the event loop allowed during a search (a loaded, shared 2-core machine). */
 const LAG_LIMIT_MS = 500;
+/** The probe's scripted model listens here (this file's share of the test ports). */
+const MODEL_PORT = 49310;
 
 interface ProbeResult {
   finished: boolean;
@@ -69,6 +71,19 @@ describe('searching project files cannot block a process (ReDoS)', () => {
     expect(finished).toBe(true);
     // Only the first part of the long line is searched, and the answer says so.
     expect(result).toMatchObject({ partial: expect.stringMatching(/longer than 2,000 characters/) });
+  }, 60_000);
+
+  it("runs the runs API's search in the sandbox under a timeout: the server's event loop keeps turning", async () => {
+    const { finished, maxGapMs, result } = await probe(['run', String(MODEL_PORT)]);
+    console.log(`runs API search: ${finished ? 'ended' : `killed after ${KILL_AFTER_MS / 1000} s`}, server event loop blocked at most ${(maxGapMs / 1000).toFixed(2)} s`);
+    expect(maxGapMs, 'the longest time the event loop did not turn (ms)').toBeLessThan(LAG_LIMIT_MS);
+    expect(finished).toBe(true);
+    const { commands, toolResult } = result as { commands: string[]; toolResult: { ok: boolean; output: unknown } };
+    // The one command is the search, in the sandbox, under `timeout`, with the query quoted.
+    expect(commands).toHaveLength(1);
+    expect(commands[0]).toMatch(/^\{ timeout (-k \d+ )?\d+ grep /);
+    expect(commands[0]).toContain(`'^(a+)+$'`);
+    expect(toolResult.ok).toBe(true);
   }, 60_000);
 
   it('refuses syntax that needs backtracking (backreferences, lookaround) with a sentence saying so', async () => {
