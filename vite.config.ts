@@ -60,6 +60,7 @@ export default defineConfig(({ mode }) => {
         '@codemirror/theme-one-dark',
         'zod/mini',
         'fflate',
+        're2js',
       ],
       exclude: ['@daytonaio/sdk'],
     },

@@ -105,10 +105,13 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
   const chatUsage = totalUsage(messages.map((m) => answerMetadata(m.metadata)), priceOf);
   const showWorkbench = useStore(workbench.visible);
   const problems = useStore(workbench.problems.active);
+  const pageDropped = useStore(workbench.problems.pageDropped);
   const settledTurns = useStore(workbench.settledTurns);
   const [autoFixOn, setAutoFixOn] = useState(chat.autoFix ?? false);
   const autoFix = useMemo(() => new AutoFix(), []);
   const [autoFixNote, setAutoFixNote] = useState<string | null>(null);
+  /** Auto-fix is waiting for a click on what the page reported (shown while those problems are there). */
+  const [autoFixHeld, setAutoFixHeld] = useState<string | null>(null);
   const [pullRequestOpen, setPullRequestOpen] = useState(false);
   const git = chat.git;
 
@@ -142,7 +145,8 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
       void workbench.runner.idle().then(() => {
         if (cancelled || workbench.problems.active.get().length === 0) return;
         const used = totalUsage(messagesRef.current.map((m) => answerMetadata(m.metadata)), () => undefined);
-        const decision = autoFix.decide(workbench.problems.active.get(), autoFixTokenBudget === null ? undefined : { used: used.inputTokens + used.outputTokens, budget: autoFixTokenBudget });
+        const decision = autoFix.decide(workbench.problems.active.get(), autoFixTokenBudget === null ? undefined : { used: used.inputTokens + used.outputTokens, budget: autoFixTokenBudget }, { agent: fixAsAgent });
+        setAutoFixHeld('held' in decision ? decision.held : null);
         if ('stop' in decision) setAutoFixNote(decision.stop);
         else if ('fix' in decision) send(workbench.fixRequest(decision.fix), fixAsAgent);
       });
@@ -210,7 +214,7 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
       <div className={`flex min-w-0 flex-col ${showWorkbench ? 'w-[35%] min-w-80' : 'mx-auto w-full max-w-3xl'}`}>
         <div className="min-h-0 flex-1 overflow-y-auto p-4">
           <MessageList messages={messages} workbench={workbench} agent={agent} streaming={streaming} priceOf={priceOf} />
-          <ProblemAlert problems={problems} busy={busy} onFix={fix} onDismiss={() => problems.forEach((p) => workbench.problems.dismiss(p.signature))} />
+          <ProblemAlert problems={problems} pageDropped={pageDropped} busy={busy} onFix={fix} onDismiss={() => problems.forEach((p) => workbench.problems.dismiss(p.signature))} />
           {agentNote && (
             <p role="status" aria-label="Agent" className="mt-3 rounded-lg border border-gray-300 p-3 text-sm dark:border-gray-700">
               {agentNote}
@@ -219,6 +223,11 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
           {autoFixNote && (
             <p role="status" className="mt-3 rounded-lg border border-gray-300 p-3 text-sm dark:border-gray-700">
               {autoFixNote}
+            </p>
+          )}
+          {autoFixOn && autoFixHeld && problems.some((p) => p.origin === 'page') && (
+            <p role="status" className="mt-3 rounded-lg border border-gray-300 p-3 text-sm dark:border-gray-700">
+              {autoFixHeld}
             </p>
           )}
           {pullRequestOpen && git && (

@@ -1,4 +1,5 @@
 import type { Problem, ProblemKind } from '~/lib/problems/problem';
+import { PAGE_REPORTS_PER_LOAD } from '~/lib/problems/problems-store';
 
 const KIND: Record<ProblemKind, string> = {
   command: 'Command failed',
@@ -12,6 +13,8 @@ const CAUSE_FIRST: ProblemKind[] = ['build', 'start', 'command', 'http', 'runtim
 
 interface ProblemAlertProps {
   problems: readonly Problem[];
+  /** The page's reports dropped past its per-load cap. */
+  pageDropped: number;
   onFix: () => void;
   onDismiss: () => void;
   /** Fix it waits while an answer streams. */
@@ -19,7 +22,7 @@ interface ProblemAlertProps {
 }
 
 /** "The app failed: …" with the details one click away, Fix it and Dismiss. */
-export function ProblemAlert({ problems, onFix, onDismiss, busy }: ProblemAlertProps) {
+export function ProblemAlert({ problems, pageDropped, onFix, onDismiss, busy }: ProblemAlertProps) {
   if (problems.length === 0) return null;
   // The cause first: a build error explains the script that then failed to load.
   const sorted = [...problems].sort((a, b) => CAUSE_FIRST.indexOf(a.kind) - CAUSE_FIRST.indexOf(b.kind));
@@ -38,6 +41,7 @@ export function ProblemAlert({ problems, onFix, onDismiss, busy }: ProblemAlertP
             <li key={problem.signature}>
               <p className="text-xs font-medium">
                 {KIND[problem.kind]}
+                {problem.origin === 'page' ? ' (reported by the page)' : ''}
                 {problem.where ? ` in ${problem.where}` : ''}
                 {problem.count > 1 ? ` · ${problem.count}×` : ''}
               </p>
@@ -46,6 +50,7 @@ export function ProblemAlert({ problems, onFix, onDismiss, busy }: ProblemAlertP
             </li>
           ))}
         </ul>
+        {pageDropped > 0 && <p className="mt-2 text-xs">The page reported {pageDropped} more problems, past the {PAGE_REPORTS_PER_LOAD} a page load may report; they were dropped.</p>}
       </details>
       <div className="mt-2 flex gap-2">
         <button type="button" className="btn-primary" disabled={busy} onClick={onFix}>

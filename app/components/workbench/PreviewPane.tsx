@@ -48,6 +48,8 @@ export function PreviewPane({ workbench }: { workbench: Workbench }) {
         title="Preview"
         {...(src ? { src } : { srcDoc: placeholderPage(placeholder) })}
         className={`min-h-0 w-full flex-1 border-0 bg-white ${!preview && progress ? 'hidden' : ''}`}
+        // Each load of the page may report a bounded number of problems (see ProblemsStore).
+        onLoad={() => workbench.problems.pageLoaded()}
         sandbox="allow-scripts allow-forms allow-same-origin allow-popups allow-modals"
       />
     </div>

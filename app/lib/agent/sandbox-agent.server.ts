@@ -7,6 +7,7 @@ import { describeModelError, providerFor } from '../llm/chat-stream.server';
 import { AGENT_PROMPT } from '../llm/system-prompt';
 import { FilesStore } from '../stores/files';
 import { AgentTools } from './agent-tools';
+import { sandboxSearch } from './sandbox-search.server';
 import { TOOL_DESCRIPTIONS, TOOL_NAMES, toolInputs, type CommandOutput } from './tool-specs';
 
 /** A run has no preview, and its result is a pull request, not a running app. */
@@ -38,7 +39,7 @@ export async function runAgentInSandbox({ env, model, task, workspace, files, si
   // Writes reach the sandbox in order; a command or the commit waits for those before it.
   let written: Promise<void> = Promise.resolve();
   const sandbox = {
-    exec: async (command: string, options: { onOutput: (chunk: string) => void; signal?: AbortSignal }) => {
+    exec: async (command: string, options: { onOutput: (chunk: string) => void; signal?: AbortSignal; timeoutMs?: number }) => {
       await written;
       return workspace.service.exec(workspace.owner, workspace.id, command, options);
     },
@@ -58,6 +59,8 @@ export async function runAgentInSandbox({ env, model, task, workspace, files, si
     onWrite: (path, content) => {
       written = written.then(() => workspace.service.writeFiles(workspace.owner, workspace.id, [{ path, content }]));
     },
+    // Searching costs the sandbox, never the server's event loop (a query can be made to backtrack).
+    search: sandboxSearch((command, options) => sandbox.exec(command, options)),
   });
   const names = TOOL_NAMES.filter((name) => name !== 'get_problems');
   const tools: ToolSet = Object.fromEntries(

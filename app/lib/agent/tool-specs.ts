@@ -51,7 +51,7 @@ export const TOOL_DESCRIPTIONS: Record<ToolName, string> = {
   run_command: `Run a shell command in the project's folder (the app's runtime: a Linux sandbox or the browser's Node) and wait for it to finish. Returns the exit code and the last ${TOOL_LIMITS.outputChars} characters of output. It is killed after timeoutSeconds (default ${TOOL_LIMITS.commandTimeoutS.default}); do not start dev servers with it: the workbench runs the app's start command.`,
   read_file: `Read a project file. Returns up to ${TOOL_LIMITS.readChars} characters from startLine (default 1) and how many lines the file has.`,
   list_files: 'List the project files (with their sizes in characters), optionally only those under a folder.',
-  search_files: `Search the project files for text (or a JavaScript regular expression when regex is true), optionally under a folder. Returns up to ${TOOL_LIMITS.searchMatches} matches as path:line: text.`,
+  search_files: `Search the project files line by line for text (or, when regex is true, a regular expression in RE2 syntax: no backreferences or lookaround), optionally under a folder. Returns up to ${TOOL_LIMITS.searchMatches} matches as path:line: text, and says when the search was partial (very long lines, very large projects).`,
   write_file: 'Create or replace a project file with the complete content given. Paths are relative to the project root.',
   edit_file: 'Replace the one place in a project file where oldText occurs (exactly, including whitespace) with newText. Fails when oldText occurs nowhere or more than once: then give more surrounding lines.',
   get_problems: 'The problems the workbench has seen in the app: failed commands, a crashed server, build errors and errors in the preview page.',

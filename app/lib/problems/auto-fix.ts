@@ -7,7 +7,10 @@ export interface AutoFixOptions {
 
 export const DEFAULT_AUTO_FIX: AutoFixOptions = { maxAttempts: 2 };
 
-export type AutoFixDecision = { fix: Problem[] } | { stop: string } | { wait: true };
+export type AutoFixDecision = { fix: Problem[] } | { stop: string } | { wait: true } | { held: string };
+
+/** Why only the page's problems are left: a page can write anything in an error, and an agent can run commands. */
+export const HELD_FOR_A_CLICK = "Auto-fix leaves what the app's page reported to you: the model can run commands here, and a page can write anything in an error. Read it, then click Fix it.";
 
 /**
  * The stop rules of auto-fix, apart from the UI: each problem signature gets at most
@@ -28,10 +31,14 @@ export class AutoFix {
   /**
    * What to do about the current problems, once the answer and its commands have settled.
    * `tokens`: what the chat has used so far, and its budget (absent: not known yet).
+   * `mode.agent`: the fix would go to a model that can call tools; then problems the page
+   * reported wait for the user's click (`held`), and only the runtime's own are fixed.
    */
-  decide(problems: readonly Problem[], tokens?: { used: number; budget: number }): AutoFixDecision {
+  decide(all: readonly Problem[], tokens?: { used: number; budget: number }, mode: { agent: boolean } = { agent: false }): AutoFixDecision {
     if (this.#stopped) return { wait: true };
-    if (problems.length === 0) return { wait: true };
+    if (all.length === 0) return { wait: true };
+    const problems = mode.agent ? all.filter((p) => p.origin !== 'page') : all;
+    if (problems.length === 0) return { held: HELD_FOR_A_CLICK };
     if (tokens && tokens.used >= tokens.budget) {
       this.#stopped = `Auto-fix stopped: this chat has used ${tokens.used.toLocaleString('en-US')} tokens, its budget is ${tokens.budget.toLocaleString('en-US')}. Fix it by hand, or raise AUTO_FIX_TOKEN_BUDGET on the server.`;
       return { stop: this.#stopped };

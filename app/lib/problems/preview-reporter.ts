@@ -99,5 +99,5 @@ export function problemFromPreview(event: { origin: string; source: unknown; dat
   const parsed = previewMessage.safeParse(event.data);
   if (!parsed.success) return null;
   const { kind, message, where, output } = parsed.data.problem;
-  return { kind, message, where: where ? (whereFrom(where) ?? where) : undefined, output: output || undefined };
+  return { kind, origin: 'page', message, where: where ? (whereFrom(where) ?? where) : undefined, output: output || undefined };
 }

@@ -5,8 +5,16 @@
  */
 export type ProblemKind = 'command' | 'start' | 'build' | 'runtime' | 'http';
 
+/**
+ * Who says so: the runtime itself (a command's exit code, the server's exit), or the preview
+ * page (the reporter script, WebContainer's forwarded preview errors). A page can post anything,
+ * so what it reports is untrusted text: quoted in the fix prompt, never auto-fixed by an agent.
+ */
+export type ProblemOrigin = 'runtime' | 'page';
+
 export interface ProblemReport {
   kind: ProblemKind;
+  origin: ProblemOrigin;
   /** One line a person reads first. */
   message: string;
   /** file:line (or just the file) when known. */
@@ -61,7 +69,7 @@ export function whereFrom(text: string): string | undefined {
  * edits move it) and the message without numbers that change from run to run (line and column
  * numbers, ports, timestamps, cache-busting queries, hashes, process ids).
  */
-export function problemSignature(report: Pick<ProblemReport, 'kind' | 'message' | 'where'>): string {
+export function problemSignature(report: Pick<ProblemReport, 'kind' | 'message' | 'where'> & { origin?: ProblemOrigin }): string {
   const file = report.where?.replace(/:\d+(:\d+)?$/, '') ?? '';
   const message = report.message
     .split('\n')[0]
@@ -72,7 +80,8 @@ export function problemSignature(report: Pick<ProblemReport, 'kind' | 'message' 
     .replace(/\s+/g, ' ')
     .trim()
     .toLowerCase();
-  return `${report.kind}|${file}|${message}`;
+  // A page's report never merges into the runtime's own problem (its text would replace the real output).
+  return `${report.origin === 'page' ? 'page|' : ''}${report.kind}|${file}|${message}`;
 }
 
 /** Exit codes of processes stopped on purpose (Stop, a runtime switch): not problems. */
@@ -80,5 +89,5 @@ export const STOPPED_ON_PURPOSE = new Set([130, 143]);
 
 /** A command (`command`) or the app's server (`start`) that exited with an error, with where its output points. */
 export function exitProblem(kind: 'command' | 'start', command: string, exitCode: number, output: string): ProblemReport {
-  return { kind, message: `\`${command}\` exited with code ${exitCode}`, where: whereFrom(output), output: outputTail(output) };
+  return { kind, origin: 'runtime', message: `\`${command}\` exited with code ${exitCode}`, where: whereFrom(output), output: outputTail(output) };
 }

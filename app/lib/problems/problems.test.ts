@@ -39,12 +39,12 @@ describe('problem signatures', () => {
 describe('ProblemsStore', () => {
   it('keeps one entry per signature with a count, and hides a dismissed signature for good', () => {
     const store = new ProblemsStore();
-    store.report({ kind: 'runtime', message: 'boom at 1:1' });
-    store.report({ kind: 'runtime', message: 'boom at 2:7' });
-    store.report({ kind: 'start', message: '`node server.js` exited with code 1' });
+    store.report({ kind: 'runtime', origin: 'page', message: 'boom at 1:1' });
+    store.report({ kind: 'runtime', origin: 'page', message: 'boom at 2:7' });
+    store.report({ kind: 'start', origin: 'runtime', message: '`node server.js` exited with code 1' });
     expect(store.active.get().map((p) => [p.kind, p.count])).toEqual([['runtime', 2], ['start', 1]]);
     store.dismiss(store.active.get()[0].signature);
-    expect(store.report({ kind: 'runtime', message: 'boom at 9:9' })).toBeNull();
+    expect(store.report({ kind: 'runtime', origin: 'page', message: 'boom at 9:9' })).toBeNull();
     expect(store.active.get().map((p) => p.kind)).toEqual(['start']);
   });
 });
@@ -52,15 +52,15 @@ describe('ProblemsStore', () => {
 describe('auto-fix stop rules', () => {
   it('fixes a problem at most N times, then stops at once and says why; a reset gives a fresh budget', () => {
     const auto = new AutoFix({ maxAttempts: 2 });
-    const crash = problem({ kind: 'start', message: '`node server.js` exited with code 1' });
-    const other = problem({ kind: 'runtime', message: 'x is not defined' });
+    const crash = problem({ kind: 'start', origin: 'runtime', message: '`node server.js` exited with code 1' });
+    const other = problem({ kind: 'runtime', origin: 'page', message: 'x is not defined' });
     expect(auto.decide([])).toEqual({ wait: true });
     expect(auto.decide([crash])).toEqual({ fix: [crash] });
     expect(auto.decide([crash, other])).toEqual({ fix: [crash, other] });
     const stop = auto.decide([other, crash]);
     expect(stop).toEqual({ stop: expect.stringMatching(/^Auto-fix stopped: the same problem came back after 2 fixes \(“`node server.js` exited with code 1”\)/) });
     // Stopped means stopped, for every problem, until the user turns it on again.
-    expect(auto.decide([problem({ kind: 'build', message: 'new' })])).toEqual({ wait: true });
+    expect(auto.decide([problem({ kind: 'build', origin: 'page', message: 'new' })])).toEqual({ wait: true });
     auto.reset();
     expect(auto.decide([crash])).toEqual({ fix: [crash] });
   });
@@ -69,7 +69,7 @@ describe('auto-fix stop rules', () => {
 describe('the token budget', () => {
   it('stops auto-fix once the chat has used its budget, and says so', () => {
     const auto = new AutoFix({ maxAttempts: 2 });
-    const crash = problem({ kind: 'start', message: 'crash' });
+    const crash = problem({ kind: 'start', origin: 'runtime', message: 'crash' });
     expect(auto.decide([crash], { used: 299_999, budget: 300_000 })).toEqual({ fix: [crash] });
     expect(auto.decide([crash], { used: 300_000, budget: 300_000 })).toEqual({ stop: 'Auto-fix stopped: this chat has used 300,000 tokens, its budget is 300,000. Fix it by hand, or raise AUTO_FIX_TOKEN_BUDGET on the server.' });
   });
@@ -89,7 +89,7 @@ describe('the fix request', () => {
   const files = { 'server.js': "const greeting = require('./greeting');\n", 'src/App.jsx': 'export default 1;\n', 'README.md': 'hello' };
 
   it('carries the problems, the files they name and what changed since the app last worked, not the whole project', () => {
-    const crash = problem({ kind: 'start', message: '`node server.js` exited with code 1', where: 'server.js:1', output: "Error: Cannot find module './greeting'\n    at /home/sandbox/project/server.js:1:18" });
+    const crash = problem({ kind: 'start', origin: 'runtime', message: '`node server.js` exited with code 1', where: 'server.js:1', output: "Error: Cannot find module './greeting'\n    at /home/sandbox/project/server.js:1:18" });
     const text = fixRequest({ problems: [crash], files, lastGood: { ...files, 'server.js': 'old' } });
     expect(text).toContain('Problem 1: the app’s server stopped (server.js:1):\n`node server.js` exited with code 1');
     expect(text).toContain("Cannot find module './greeting'");
@@ -101,7 +101,7 @@ describe('the fix request', () => {
 
   it('leaves out files over the budget and says so', () => {
     const big = { 'server.js': 'x'.repeat(FIX_FILES_BUDGET + 1) };
-    const text = fixRequest({ problems: [problem({ kind: 'start', message: 'crash', where: 'server.js:1' })], files: big, lastGood: null });
+    const text = fixRequest({ problems: [problem({ kind: 'start', origin: 'runtime', message: 'crash', where: 'server.js:1' })], files: big, lastGood: null });
     expect(text.length).toBeLessThan(2000);
     expect(text).toContain('Left out for size: server.js.');
   });
@@ -113,7 +113,7 @@ describe('the preview reporter', () => {
 
   it('is accepted only from the preview frame, at the preview origin, in its shape', () => {
     const preview = { origin: 'http://tok.localhost:5173', window: frame };
-    expect(problemFromPreview({ origin: 'http://tok.localhost:5173', source: frame, data: message }, preview)).toEqual({ kind: 'runtime', message: 'boom', where: 'src/App.jsx:3', output: 'Error: boom' });
+    expect(problemFromPreview({ origin: 'http://tok.localhost:5173', source: frame, data: message }, preview)).toEqual({ kind: 'runtime', origin: 'page', message: 'boom', where: 'src/App.jsx:3', output: 'Error: boom' });
     expect(problemFromPreview({ origin: 'http://evil.example', source: frame, data: message }, preview)).toBeNull();
     expect(problemFromPreview({ origin: 'http://tok.localhost:5173', source: {}, data: message }, preview)).toBeNull();
     expect(problemFromPreview({ origin: 'http://tok.localhost:5173', source: frame, data: { ...message, type: 'other' } }, preview)).toBeNull();

@@ -82,8 +82,8 @@ describe('ActionRunner', () => {
     runtime.servers[0].finish(1);
     await new Promise((r) => setTimeout(r, 0));
     expect(problems).toEqual([
-      { kind: 'command', message: '`npm run build` exited with code 2', where: 'src/App.tsx:3', output: 'src/App.tsx:3:7 - error TS2304: Cannot find name x' },
-      { kind: 'start', message: '`node server.js` exited with code 1', where: undefined, output: 'serving node server.js' },
+      { kind: 'command', origin: 'runtime', message: '`npm run build` exited with code 2', where: 'src/App.tsx:3', output: 'src/App.tsx:3:7 - error TS2304: Cannot find name x' },
+      { kind: 'start', origin: 'runtime', message: '`node server.js` exited with code 1', where: undefined, output: 'serving node server.js' },
     ]);
     // A server stopped on purpose is not a problem.
     for (const event of parseAnswer(artifact(start('node again.js')), 7).events) runner.handle('m2', event);

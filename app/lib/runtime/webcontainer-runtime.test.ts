@@ -151,8 +151,8 @@ describe('WebContainerRuntime', () => {
     container.emit('preview-message', { type: 'PREVIEW_UNCAUGHT_EXCEPTION', message: 'x is not defined', stack: 'ReferenceError: x is not defined\n    at App (https://abc.webcontainer.io/src/App.jsx:4:9)', previewId: 'p', port: 5173, pathname: '/', search: '', hash: '' });
     container.emit('preview-message', { type: 'PREVIEW_CONSOLE_ERROR', args: ['Warning:', { a: 1 }], stack: '', previewId: 'p', port: 5173, pathname: '/', search: '', hash: '' });
     expect(problems).toEqual([
-      { kind: 'runtime', message: 'x is not defined', where: 'src/App.jsx:4', output: 'ReferenceError: x is not defined\n    at App (https://abc.webcontainer.io/src/App.jsx:4:9)' },
-      { kind: 'runtime', message: 'Warning: {"a":1}', where: undefined, output: undefined },
+      { kind: 'runtime', origin: 'page', message: 'x is not defined', where: 'src/App.jsx:4', output: 'ReferenceError: x is not defined\n    at App (https://abc.webcontainer.io/src/App.jsx:4:9)' },
+      { kind: 'runtime', origin: 'page', message: 'Warning: {"a":1}', where: undefined, output: undefined },
     ]);
   });
 });

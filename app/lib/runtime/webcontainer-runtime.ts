@@ -175,12 +175,12 @@ export function resetWebContainerBootForTests() {
   booting = undefined;
 }
 
-/** WebContainer's forwarded preview error, as a problem. */
+/** WebContainer's forwarded preview error, as a problem the page reported (the page wrote it: untrusted). */
 export function previewProblem(message: { type: string; message?: string; stack?: string; args?: unknown[] }): ProblemReport {
   const stack = message.stack ?? '';
   const text =
     message.type === 'PREVIEW_CONSOLE_ERROR'
       ? (message.args ?? []).map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' ')
       : `${message.type === 'PREVIEW_UNHANDLED_REJECTION' ? 'Unhandled rejection: ' : ''}${message.message ?? 'Unknown error'}`;
-  return { kind: 'runtime', message: text.slice(0, 2000), where: whereFrom(stack), output: stack ? outputTail(stack) : undefined };
+  return { kind: 'runtime', origin: 'page', message: text.slice(0, 2000), where: whereFrom(stack), output: stack ? outputTail(stack) : undefined };
 }

@@ -137,8 +137,8 @@ export class Workbench {
    * the fix has run.
    */
   fixRequest(problems: readonly Problem[] = this.problems.active.get()): string {
-    const text = fixRequest({ problems, files: this.files.snapshot(), lastGood: this.#lastGood });
-    this.problems.clear();
+    const text = fixRequest({ problems, files: this.files.snapshot(), lastGood: this.#lastGood, pageDropped: this.problems.pageDropped.get() });
+    this.problems.clear(problems);
     this.#fixPending = true;
     return text;
   }
