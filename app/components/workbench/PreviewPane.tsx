@@ -13,6 +13,7 @@ export function PreviewPane({ workbench }: { workbench: Workbench }) {
   const [path, setPath] = useState('/');
   const [nonce, setNonce] = useState(0);
   const reloads = useStore(workbench.previewReloads);
+  const served = useStore(workbench.runtime.previewServed);
   const frame = useRef<HTMLIFrameElement>(null);
   const src = preview ? new URL(path || '/', preview.url).href : undefined;
 
@@ -44,7 +45,7 @@ export function PreviewPane({ workbench }: { workbench: Workbench }) {
       {progress && (preview ? <LaunchSummary workbench={workbench} progress={progress} /> : <LaunchStepper workbench={workbench} progress={progress} />)}
       <iframe
         ref={frame}
-        key={`${src ?? 'empty'}#${nonce}#${reloads}`}
+        key={`${src ?? 'empty'}#${nonce}#${reloads}#${served}`}
         title="Preview"
         {...(src ? { src } : { srcDoc: placeholderPage(placeholder) })}
         className={`min-h-0 w-full flex-1 border-0 bg-white ${!preview && progress ? 'hidden' : ''}`}

@@ -71,6 +71,9 @@ export class ActionRunner {
   #queue: Promise<void> = Promise.resolve();
   #controller = new AbortController();
   #openArtifact = new Map<string, string>();
+  /** The start action whose server runs now, and the ones whose servers a later start replaced. */
+  #serverKey?: string;
+  #replaced = new Set<string>();
 
   constructor(deps: RunnerDeps) {
     this.#deps = deps;
@@ -222,6 +225,9 @@ export class ActionRunner {
 
   async #runStart(key: string, command: string): Promise<ActionStatus> {
     const runtime = await this.#deps.awaitRuntime();
+    // The runtime stops the server this one replaces: its exit is not a failure of its action.
+    if (this.#serverKey) this.#replaced.add(this.#serverKey);
+    this.#serverKey = key;
     this.#deps.terminal.command(command, 'running in the background');
     let tail = '';
     const server = await runtime.start(command, {
@@ -231,7 +237,7 @@ export class ActionRunner {
       },
     });
     void server.exit.catch(() => 137).then((code) => {
-      if (code !== 0) {
+      if (code !== 0 && !this.#replaced.has(key)) {
         const error = `\`${command}\` exited with code ${code}`;
         this.#deps.terminal.error(`${command} exited with code ${code}`);
         this.#finish(key, { state: 'failed', error });

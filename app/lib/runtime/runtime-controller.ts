@@ -47,6 +47,8 @@ export class RuntimeController {
   readonly state = atom<RuntimeState>({ state: 'idle' });
   readonly routing = atom<Routing>({ target: 'browser', reasons: ['a light app runs in the browser'], hard: false, source: 'router' });
   readonly previews = atom<PreviewInfo[]>([]);
+  /** Counts the times a server announced its preview: a restarted server (a follow-up's new code) reloads the preview even at the same URL. */
+  readonly previewServed = atom(0);
   /** The runtime in use (its capabilities say what the workbench can show: launch steps, sharing). */
   readonly current = atom<Runtime | null>(null);
   #deps: RuntimeControllerDeps;
@@ -241,7 +243,12 @@ export class RuntimeController {
     this.#runtime = runtime;
     this.current.set(runtime);
     this.state.set({ state: 'booting', kind: runtime.kind, since: Date.now() });
-    this.#unsubscribe.push(runtime.onPreview((preview) => this.previews.set([...this.previews.get().filter((p) => p.port !== preview.port), preview])));
+    this.#unsubscribe.push(
+      runtime.onPreview((preview) => {
+        this.previews.set([...this.previews.get().filter((p) => p.port !== preview.port), preview]);
+        this.previewServed.set(this.previewServed.get() + 1);
+      }),
+    );
     const ready = runtime
       .ready()
       .then(async () => {

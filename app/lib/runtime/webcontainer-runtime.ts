@@ -5,6 +5,9 @@ import { outputTail, whereFrom, type ProblemReport } from '../problems/problem';
 
 /** Offline, the boot neither succeeds nor fails (it waits for StackBlitz's servers): give up after this. */
 export const BOOT_TIMEOUT_MS = 20_000;
+/** How long a replaced server gets to exit and free its port. */
+const SERVER_STOP_MS = 5_000;
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // One WebContainer per tab: the API allows a single instance, and booting costs seconds.
 let booting: Promise<WebContainer> | undefined;
@@ -44,6 +47,10 @@ export class WebContainerRuntime implements Runtime {
   #listeners = new Set<(preview: PreviewInfo) => void>();
   #unsubscribe: Array<() => void> = [];
   #container?: Promise<WebContainer>;
+  /** The app's server (the latest start) and the first port it opened: a new start stops it first. */
+  #server?: { kill: () => void; exit: Promise<number>; port?: number };
+  #openPorts = new Set<number>();
+  #portClosed = new Set<(port: number) => void>();
 
   constructor(options: { load?: Loader; probe?: () => Promise<void>; timeoutMs?: number } = {}) {
     this.#load = options.load ?? (() => import('@webcontainer/api'));
@@ -70,7 +77,14 @@ export class WebContainerRuntime implements Runtime {
       this.#unsubscribe.push(
         container.on('server-ready', (port, url) => this.#emit({ port, url })),
         container.on('port', (port, type, url) => {
-          if (type === 'open') this.#emit({ port, url });
+          if (type === 'open') {
+            this.#openPorts.add(port);
+            if (this.#server && this.#server.port === undefined) this.#server.port = port;
+            this.#emit({ port, url });
+          } else {
+            this.#openPorts.delete(port);
+            for (const listener of this.#portClosed) listener(port);
+          }
         }),
         container.on('preview-message', (message) => {
           const problem = previewProblem(message);
@@ -107,9 +121,37 @@ export class WebContainerRuntime implements Runtime {
     }
   }
 
+  /** Starts the app's server; one started before is stopped first and its port given time to close (a follow-up's server takes it). */
   async start(command: string, options: CommandOptions): Promise<RunningProcess> {
+    await this.#stopServer();
     const process = await this.#spawn(command, options);
-    return { exit: process.exit, kill: () => process.kill() };
+    const server = { kill: () => process.kill(), exit: process.exit };
+    this.#server = server;
+    void process.exit.then(
+      () => this.#server === server && (this.#server = undefined),
+      () => this.#server === server && (this.#server = undefined),
+    );
+    return server;
+  }
+
+  async #stopServer() {
+    const server = this.#server;
+    if (!server) return;
+    this.#server = undefined;
+    server.kill();
+    await Promise.race([server.exit.catch(() => 0), delay(SERVER_STOP_MS)]);
+    const port = server.port;
+    if (port === undefined || !this.#openPorts.has(port)) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#portClosed.delete(onClose);
+        resolve();
+      };
+      const onClose = (closed: number) => closed === port && done();
+      const timer = setTimeout(done, SERVER_STOP_MS);
+      this.#portClosed.add(onClose);
+    });
   }
 
   async #spawn(command: string, options: CommandOptions) {

@@ -49,6 +49,8 @@ const TARGET_CACHE_MS = 5_000;
 const MISS_CACHE_MS = 500;
 const LIST_CACHE_MS = 2000;
 const LOG_LIMIT = 200_000;
+/** How long a replaced server gets to exit and free its port. */
+const SERVER_STOP_MS = 5_000;
 
 /**
  * The provider-independent rules: who owns what (owner labels), caps and creation rate, preview
@@ -70,6 +72,8 @@ export class SandboxService {
   #creatingIp = new Map<string, number>();
   #listCache?: { at: number; sandboxes: Promise<SandboxInfo[]> };
   #logs = new Map<string, { text: string; listeners: Set<(chunk: string) => void>; exitCode?: number }>();
+  /** Each sandbox's app server (its latest start): a new start stops it first. */
+  #servers = new Map<string, { processId: string; exit: Promise<number> }>();
   #reaper?: ReturnType<typeof setInterval>;
   #startedAt: number;
 
@@ -187,10 +191,15 @@ export class SandboxService {
     return this.provider.exec(id, command, { ...options, timeoutMs });
   }
 
-  /** Starts a background command; its output is kept (bounded) for `logs()`. */
+  /**
+   * Starts the app's server in the background; its output is kept (bounded) for `logs()`. A server
+   * started before in this sandbox is stopped first and its port given time to close, so that a
+   * follow-up's server (the same command, new code) can take the port instead of failing on it.
+   */
   async start(owner: string, id: string, command: string) {
     await this.#resume(owner, id);
     this.touch(id);
+    await this.#stopServer(id);
     const log = { text: '', listeners: new Set<(chunk: string) => void>(), exitCode: undefined as number | undefined };
     const process = await this.provider.start(id, command, {
       onOutput: (chunk) => {
@@ -199,13 +208,27 @@ export class SandboxService {
       },
     });
     this.#logs.set(`${id}/${process.id}`, log);
+    this.#servers.set(id, { processId: process.id, exit: process.exit });
     const ended = (code: number) => {
       log.exitCode = code;
       for (const listener of log.listeners) listener('');
+      if (this.#servers.get(id)?.processId === process.id) this.#servers.delete(id);
     };
     // A process we can no longer follow (the provider failed) counts as ended.
     process.exit.then(ended, () => ended(137));
     return process;
+  }
+
+  async #stopServer(id: string) {
+    const server = this.#servers.get(id);
+    if (!server) return;
+    this.#servers.delete(id);
+    const port = await this.provider.findPort(id, 0).catch(() => null);
+    await this.provider.kill(id, server.processId).catch(() => {});
+    const deadline = this.#now() + SERVER_STOP_MS;
+    await Promise.race([server.exit.catch(() => 0), new Promise((resolve) => setTimeout(resolve, SERVER_STOP_MS))]);
+    // A server's children (a watcher's worker, a forked process) may hold the port a moment longer.
+    while (port !== null && this.#now() < deadline && (await this.provider.findPort(id, 0).catch(() => null)) === port) await new Promise((resolve) => setTimeout(resolve, 200));
   }
 
   async kill(owner: string, id: string, processId: string) {
@@ -407,6 +430,7 @@ export class SandboxService {
     this.#created.delete(id);
     this.#listCache = undefined;
     for (const key of this.#logs.keys()) if (key.startsWith(`${id}/`)) this.#logs.delete(key);
+    this.#servers.delete(id);
   }
 
   #ownerToken(info: SandboxInfo, window: number) {
