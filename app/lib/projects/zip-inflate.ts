@@ -9,8 +9,11 @@ export interface InflateBudget {
   deadline: number;
 }
 
-/** Compressed bytes handed to the inflater at a time: at most ~16 MB come out of one push (DEFLATE's 1032:1). */
-const INPUT_CHUNK = 16_384;
+/**
+ * Compressed bytes handed to the inflater at once: about 1/64 of what the entry may still hold,
+ * so a push of a lying entry yields a few hundred KB, not megabytes (DEFLATE can reach 1032:1).
+ */
+const inputChunk = (remaining: number) => Math.min(16_384, Math.max(256, Math.ceil(remaining / 64)));
 
 /**
  * One entry's bytes, inflated in chunks with turns for the event loop, stopped as soon as its
@@ -32,11 +35,12 @@ export async function inflateEntry(data: Uint8Array, entry: ZipEntry, budget: In
     if (produced <= entry.size) chunks.push(chunk);
   });
   const pace = pacer();
-  for (let at = 0; at < compressed.length || at === 0; at += INPUT_CHUNK) {
+  for (let at = 0, chunk = 0; at < compressed.length || at === 0; at += chunk) {
     if (performance.now() > budget.deadline) throw new EntryRefusedError('not read: the import ran out of time');
     if (budget.bytesLeft <= 0) throw new EntryRefusedError("not read: this archive's entries unpacked to far more than they declare");
+    chunk = inputChunk(entry.size - produced);
     try {
-      inflater.push(compressed.subarray(at, at + INPUT_CHUNK), at + INPUT_CHUNK >= compressed.length);
+      inflater.push(compressed.subarray(at, at + chunk), at + chunk >= compressed.length);
     } catch (error) {
       throw new EntryRefusedError(`its data cannot be inflated (${error instanceof Error ? error.message : String(error)})`);
     }
