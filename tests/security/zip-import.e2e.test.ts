@@ -91,33 +91,38 @@ async function watchFromNow(page: Page) {
   const baseline = { heap: (await cdp.send('Runtime.getHeapUsage')).usedSize, rss: rss() };
   return async (done: () => Promise<boolean>, timeoutMs: number) => {
     const figures = { finished: false, killed: false, seconds: 0, heapGrowth: 0, rssGrowth: 0, slowestAnswerMs: 0 };
-    const started = Date.now();
-    while (Date.now() - started < timeoutMs) {
-      const asked = Date.now();
-      const answered = await within(5000, page.evaluate(() => 0));
-      figures.slowestAnswerMs = Math.max(figures.slowestAnswerMs, Date.now() - asked);
-      known = [...new Set([...known, ...(await pids())])];
+    // Memory is sampled on a timer of its own: a frozen page must not slow the watchdog down.
+    const watchdog = setInterval(() => {
       figures.rssGrowth = Math.max(figures.rssGrowth, rss() - baseline.rss);
-      const heap = await within(1000, cdp.send('Runtime.getHeapUsage'));
-      if (heap) figures.heapGrowth = Math.max(figures.heapGrowth, heap.usedSize - baseline.heap);
-      if (figures.rssGrowth > WATCHDOG_RSS_BYTES) {
-        figures.killed = true;
-        for (const pid of known) {
-          try {
-            process.kill(pid, 'SIGKILL');
-          } catch {
-            // already gone
-          }
+      if (figures.rssGrowth <= WATCHDOG_RSS_BYTES || figures.killed) return;
+      figures.killed = true;
+      for (const pid of known) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
         }
-        await expect.poll(() => browser.isConnected(), { timeout: 10_000 }).toBe(false);
-        break;
       }
-      if (answered !== undefined && (await within(5000, done()))) {
-        figures.finished = true;
-        break;
+    }, 100);
+    const started = Date.now();
+    try {
+      while (Date.now() - started < timeoutMs && !figures.killed) {
+        const asked = Date.now();
+        const answered = await within(5000, page.evaluate(() => 0));
+        figures.slowestAnswerMs = Math.max(figures.slowestAnswerMs, Date.now() - asked);
+        known = [...new Set([...known, ...(await pids())])];
+        const heap = await within(1000, cdp.send('Runtime.getHeapUsage'));
+        if (heap) figures.heapGrowth = Math.max(figures.heapGrowth, heap.usedSize - baseline.heap);
+        if (answered !== undefined && !figures.killed && (await within(5000, done()))) {
+          figures.finished = true;
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 200));
       }
-      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      clearInterval(watchdog);
     }
+    if (figures.killed) await expect.poll(() => browser.isConnected(), { timeout: 10_000 }).toBe(false);
     figures.seconds = (Date.now() - started) / 1000;
     return figures;
   };
