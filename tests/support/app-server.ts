@@ -40,11 +40,13 @@ export interface StartOptions {
    * middleware, HMR) with the default data dir under a temporary XDG_DATA_HOME, as a new user gets it.
    */
   mode?: 'production' | 'dev';
+  /** A fixed port (a test's own range) instead of a free one the system picks. */
+  port?: number;
 }
 
 /** Starts the app's server against the given environment. */
 export async function startApp(env: Record<string, string | undefined>, options: StartOptions = {}): Promise<App> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const dev = options.mode === 'dev';
   const home = mkdtempSync(join(tmpdir(), 'appforge-e2e-'));
   // Sandboxes run as an unprivileged user, which must be able to pass through to the data dir.

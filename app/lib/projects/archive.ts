@@ -1,14 +1,14 @@
-import { strFromU8, strToU8, unzip, Zip, ZipDeflate, type UnzipFileInfo } from 'fflate';
-import { checkProjectPath } from '../artifact/file-path';
+import { strToU8, Zip, ZipDeflate } from 'fflate';
+import { IMPORT_LIMITS, projectFromFiles, type ImportedProject, type IncomingFile } from './project-import';
+import { readZipDirectory, ZipEntryCountError, ZipFormatError, type ZipEntry } from './zip-directory';
+import { inflateEntry, type InflateBudget } from './zip-inflate';
+
+export { EntryRefusedError, IMPORT_LIMITS, projectFromFiles, type ImportedProject, type IncomingFile } from './project-import';
 
 /**
  * Projects in and out as files: a zip of the project (made in the browser, file by file), and a
- * project read from a zip or a folder, with the caps and the path rules of model output.
+ * project read from a zip, checked from its central directory before anything is inflated.
  */
-export const IMPORT_LIMITS = { files: 2000, fileBytes: 1_000_000, totalBytes: 20_000_000 } as const;
-
-/** Folders that are rebuilt, not written: never imported. */
-const SKIPPED_FOLDERS = /(^|\/)(node_modules|\.git|dist|build|\.next|\.cache|__pycache__|\.venv)\//;
 
 /** The project as a zip (each file deflated as it is added, the archive handed out in chunks). */
 export function zipProject(files: Record<string, string>): Promise<Blob> {
@@ -28,83 +28,63 @@ export function zipProject(files: Record<string, string>): Promise<Blob> {
   });
 }
 
-export interface ImportedProject {
-  files: Record<string, string>;
-  /** What was left out, each with why ("node_modules/…: rebuilt by install"). */
-  skipped: string[];
-}
+/** The whole archive is refused (nothing imported); the message is the sentence to show. */
+export class ArchiveRefusedError extends Error {}
 
-/** One file of an import: its path in the archive or folder, and its bytes. */
-export interface IncomingFile {
-  path: string;
-  size: number;
-  read: () => Promise<Uint8Array>;
-}
+const count = (n: number) => n.toLocaleString('en-US');
 
 /**
- * A project from files (a zip's entries, a folder's, a repository's): text files only, under the
- * caps, on paths that stay inside the project; a single top folder that holds everything is taken
- * off (an archive's wrapper folder), unless `keepTopFolder` (a repository's paths are as they are).
+ * A project from a zip archive's bytes. Refused whole when its central directory names too many
+ * entries or declares a zip bomb's total; otherwise each entry is inflated on its own, in slices,
+ * within the import's time and byte budget, and listed when it is left out.
  */
-export async function projectFromFiles(incoming: IncomingFile[], { keepTopFolder = false } = {}): Promise<ImportedProject> {
-  const skipped: string[] = [];
-  const paths = incoming.map((file) => file.path.replace(/\\/g, '/').replace(/^\.?\//, ''));
-  const top = keepTopFolder ? '' : commonTopFolder(paths);
-  const files: Record<string, string> = {};
-  let total = 0;
-  for (const [index, file] of incoming.entries()) {
-    const raw = top ? paths[index].slice(top.length) : paths[index];
-    if (raw.endsWith('/')) continue;
-    if (SKIPPED_FOLDERS.test(`${raw}`) || SKIPPED_FOLDERS.test(`/${raw}`)) {
-      skipped.push(`${raw}: rebuilt by the project's install or build`);
-      continue;
-    }
-    const check = checkProjectPath(raw);
-    if (!check.ok) {
-      skipped.push(`${raw}: ${check.reason}`);
-      continue;
-    }
-    if (Object.keys(files).length >= IMPORT_LIMITS.files) {
-      skipped.push(`${check.path}: more than ${IMPORT_LIMITS.files} files`);
-      continue;
-    }
-    if (file.size > IMPORT_LIMITS.fileBytes) {
-      skipped.push(`${check.path}: larger than ${IMPORT_LIMITS.fileBytes.toLocaleString('en-US')} bytes`);
-      continue;
-    }
-    if (total + file.size > IMPORT_LIMITS.totalBytes) {
-      skipped.push(`${check.path}: the project would pass ${IMPORT_LIMITS.totalBytes.toLocaleString('en-US')} bytes`);
-      continue;
-    }
-    const bytes = await file.read();
-    if (bytes.includes(0)) {
-      skipped.push(`${check.path}: not a text file`);
-      continue;
-    }
-    total += bytes.length;
-    files[check.path] = strFromU8(bytes);
+export async function projectFromZip(data: Uint8Array): Promise<ImportedProject> {
+  const entries = await directoryOf(data);
+  const files = entries.filter((entry) => !entry.name.endsWith('/'));
+  const declared = files.reduce((sum, entry) => sum + entry.size, 0);
+  if (declared > IMPORT_LIMITS.totalBytes && declared > IMPORT_LIMITS.ratio * data.length) {
+    throw new ArchiveRefusedError(
+      `This zip would unpack to ${count(declared)} bytes, ${Math.round(declared / data.length)} times its own size: refused as a possible zip bomb (an import unpacks at most ${IMPORT_LIMITS.ratio} times an archive's size).`,
+    );
   }
-  return { files, skipped };
+  const budget: InflateBudget = { bytesLeft: IMPORT_LIMITS.inflatedBytes, deadline: performance.now() + IMPORT_LIMITS.inflateMs };
+  const incoming = entries.map(
+    (entry): IncomingFile => ({
+      path: entry.name,
+      size: entry.size,
+      symlink: entry.symlink,
+      refused: refusalOf(entry),
+      read: () => inflateEntry(data, entry, budget),
+    }),
+  );
+  return projectFromFiles(incoming);
 }
 
-/** A project from a zip archive's bytes. */
-export function projectFromZip(data: Uint8Array): Promise<ImportedProject> {
-  const infos: UnzipFileInfo[] = [];
-  return new Promise((resolve, reject) => {
-    // Only entries the caps could admit are inflated; the rest are listed from their headers.
-    unzip(data, { filter: (info) => (infos.push(info), info.originalSize <= IMPORT_LIMITS.fileBytes && !info.name.endsWith('/')) }, (error, entries) => {
-      if (error) return reject(new Error(`This is not a zip archive that can be read (${error.message}).`));
-      const incoming = infos
-        .filter((info) => !info.name.endsWith('/'))
-        .map((info) => ({ path: info.name, size: info.originalSize, read: async () => entries[info.name] ?? new Uint8Array() }));
-      resolve(projectFromFiles(incoming));
-    });
-  });
+async function directoryOf(data: Uint8Array) {
+  try {
+    return await readZipDirectory(data, { maxEntries: IMPORT_LIMITS.archiveEntries });
+  } catch (error) {
+    if (error instanceof ZipEntryCountError) {
+      throw new ArchiveRefusedError(`This zip holds ${count(error.entries)} entries: an import reads at most ${count(IMPORT_LIMITS.archiveEntries)}.`);
+    }
+    if (error instanceof ZipFormatError || error instanceof RangeError) {
+      throw new ArchiveRefusedError(`This is not a zip archive that can be read (${error.message}).`);
+    }
+    throw error;
+  }
 }
 
-function commonTopFolder(paths: string[]): string {
-  const files = paths.filter((path) => !path.endsWith('/'));
-  if (files.length === 0) return '';
-  const first = files[0].split('/')[0];
-  return files.every((path) => path.startsWith(`${first}/`)) ? `${first}/` : '';
+/** Why an entry's header alone rules it out, if it does. */
+function refusalOf(entry: ZipEntry): string | undefined {
+  if (!entry.nameIsUtf8) return 'the name is not UTF-8 text: not imported';
+  if (entry.madeOnWindows && entry.name.includes('\\')) {
+    return 'the name holds a backslash (\\), which this archive uses as a folder separator, as old Windows zip tools did; make the zip again with a current tool';
+  }
+  if (entry.encrypted) return 'encrypted: not imported';
+  if (entry.method !== 0 && entry.method !== 8) return `compressed with method ${entry.method}, which the import cannot read (only deflate)`;
+  // Entries over the file cap are listed by that cap, which says more to a person than a ratio.
+  if (entry.size <= IMPORT_LIMITS.fileBytes && entry.size > IMPORT_LIMITS.ratioFloorBytes && entry.size > IMPORT_LIMITS.ratio * entry.compressedSize) {
+    return `would unpack to ${count(entry.size)} bytes from ${count(entry.compressedSize)}, more than ${IMPORT_LIMITS.ratio} times: refused as a possible zip bomb`;
+  }
+  return undefined;
 }

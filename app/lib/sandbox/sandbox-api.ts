@@ -17,9 +17,9 @@ export const SANDBOX_LIMITS = {
 
 // --- requests -----------------------------------------------------------------------------------
 
-/** A project-relative path; normalised, and refused if absolute or leaving the root. */
+/** A project-relative path; normalised, or refused by the one path rule (`checkProjectPath`: length, names, root). */
 export const projectPath = z.pipe(
-  z.string().check(z.maxLength(1000)),
+  z.string(),
   z.transform((raw: string, ctx) => {
     const check = checkProjectPath(raw);
     if (check.ok) return check.path;

@@ -54,12 +54,12 @@ export async function createChatFromImport(name: string, project: ImportedProjec
   const chat: chatDb.ChatMeta = { id: newChatId(), title: titleFromPrompt(`Imported ${name}`), model, createdAt: now, updatedAt: now, ...(git ? { git } : {}) };
   const count = Object.keys(project.files).length;
   const origin = git ? ` (branch ${git.branch}, commit ${git.commit.slice(0, 7)})` : '';
-  const left = project.skipped.length ? `\n\nLeft out (${project.skipped.length}):\n${project.skipped.slice(0, 50).map((s) => `- ${s}`).join('\n')}${project.skipped.length > 50 ? '\n- …' : ''}` : '';
+  const left = project.skipped.length ? `\n\nLeft out (${project.skipped.length}):\n${project.skipped.slice(0, 50).map((s) => `- ${literal(s)}`).join('\n')}${project.skipped.length > 50 ? '\n- …' : ''}` : '';
   const plan = startPlanFor(project.files);
   const start = plan ? `\n\nStarting it as ${plan.from} says:\n\n${startArtifact(`import-${chat.id}`, plan)}` : "\n\nNothing in it says how to start it (no package.json script, no app.py or main.py): ask for a start command, or add one.";
   const messages: UIMessage[] = [
     { id: `${chat.id}-u`, role: 'user', parts: [{ type: 'text', text: `Import ${name}.` }] },
-    { id: `${chat.id}-a`, role: 'assistant', parts: [{ type: 'text', text: `Imported ${count} file${count === 1 ? '' : 's'} from ${name}${origin}.${left}${start}` }] },
+    { id: `${chat.id}-a`, role: 'assistant', parts: [{ type: 'text', text: `Imported ${count} file${count === 1 ? '' : 's'} from ${literal(name)}${origin}.${left}${start}` }] },
   ];
   await chatDb.putChat(chat);
   await chatDb.saveMessages({ chatId: chat.id, messages, actionStates: {} });
@@ -78,4 +78,12 @@ export async function renameChat(id: string, title: string) {
 export async function removeChat(id: string) {
   await chatDb.deleteChat(id);
   await refreshChatList();
+}
+
+/**
+ * Text from an archive (a file name) as markdown that shows it as it is: "__proto__" not in bold,
+ * and a name holding "<boltAction …>" never read as an action by the artifact parser.
+ */
+function literal(text: string) {
+  return text.replace(/[!-/:-@[-`{-~]/g, (c) => (c === '<' ? '&lt;' : c === '&' ? '&amp;' : `\\${c}`));
 }
