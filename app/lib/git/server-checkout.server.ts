@@ -117,12 +117,10 @@ export class ServerCheckout {
 
   /** The project's text files under the import caps, with what was left out and why (the zip import's rules). */
   async readProject(): Promise<ImportedProject> {
-    const entries = await this.#entries();
-    const skipped: string[] = [];
     const incoming: IncomingFile[] = [];
-    for (const entry of entries) {
-      if (entry.type === 'commit') skipped.push(`${entry.path}: a submodule: not imported`);
-      else if (entry.mode === '120000') skipped.push(`${entry.path}: a symbolic link: not imported`);
+    for (const entry of await this.#entries()) {
+      if (entry.type === 'commit') incoming.push({ path: entry.path, size: 0, refused: 'a submodule: not imported', read: async () => new Uint8Array() });
+      else if (entry.mode === '120000') incoming.push({ path: entry.path, size: 0, symlink: true, read: async () => new Uint8Array() });
       else {
         let blob: Uint8Array | undefined;
         const read = async () => (blob ??= (await git.readBlob({ fs: this.#fs, gitdir: GITDIR, oid: entry.oid, cache: this.#cache })).blob);
@@ -130,9 +128,7 @@ export class ServerCheckout {
         incoming.push({ path: entry.path, size: incoming.length > IMPORT_LIMITS.files ? 0 : (await read()).length, read });
       }
     }
-    const project = await projectFromFiles(incoming, { keepTopFolder: true });
-    project.skipped.push(...skipped);
-    return project;
+    return projectFromFiles(incoming, { keepTopFolder: true });
   }
 
   async #checkout() {
