@@ -10,7 +10,7 @@ export class FakeRuntime implements Runtime {
   capabilities: RuntimeCapabilities = {};
   readonly files: Record<string, string> = {};
   readonly log: string[] = [];
-  readonly servers: Array<{ command: string; killed: boolean; finish: (code: number) => void }> = [];
+  readonly servers: Array<{ command: string; killed: boolean; ended: boolean; finish: (code: number) => void }> = [];
   scripts = new Map<string, Script>();
   /** Each writeFiles call's paths, in order. */
   readonly batches: string[][] = [];
@@ -63,11 +63,18 @@ export class FakeRuntime implements Runtime {
     return { exitCode: script.exitCode ?? 0 };
   }
 
+  /** As the real runtimes do: a start stops the server started before (killed, exit 143). */
   async start(command: string, options: CommandOptions): Promise<RunningProcess> {
+    const running = this.servers.at(-1);
+    if (running && !running.ended) {
+      running.killed = true;
+      running.finish(143);
+      this.log.push(`stop ${running.command}`);
+    }
     this.log.push(`start ${command}`);
     let finish!: (code: number) => void;
     const exit = new Promise<number>((resolve) => (finish = resolve));
-    const server = { command, killed: false, finish };
+    const server = { command, killed: false, ended: false, finish: (code: number) => ((server.ended = true), finish(code)) };
     this.servers.push(server);
     options.onOutput(`serving ${command}\n`);
     return {

@@ -56,7 +56,9 @@ function AssistantMessage({ message, workbench, agent, usage }: { message: UIMes
 /** "N in · M out · $cost" for an answer that carries its usage. */
 function usageLine(message: UIMessage, priceOf: (model: string) => ModelOption['price']): string | undefined {
   const answer = answerMetadata(message.metadata);
-  return answer && formatUsage(answer.usage, usageCost(answer.usage, priceOf(answer.model)));
+  if (!answer) return undefined;
+  const line = formatUsage(answer.usage, usageCost(answer.usage, priceOf(answer.model)));
+  return answer.cappedAt ? `${line} · capped at ${answer.cappedAt.toLocaleString('en-US')} tokens by the account's balance` : line;
 }
 
 const Prose = memo(function Prose({ text }: { text: string }) {

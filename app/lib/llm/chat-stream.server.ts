@@ -60,7 +60,11 @@ export function streamChat({ env, messages, model, projectContext, agent = false
   const describe = (error: unknown) => describeModelError(error, env);
   // A tool call the model got wrong (bad input, a tool that does not exist) becomes that call's
   // error, which goes back to the model as it is, so it can correct itself on the next step.
-  const describeForStream = (error: unknown) => (InvalidToolInputError.isInstance(error) || NoSuchToolError.isInstance(error) ? error.message.slice(0, 2000) : describe(error));
+  let failure: unknown;
+  const describeForStream = (error: unknown) => {
+    failure = error;
+    return InvalidToolInputError.isInstance(error) || NoSuchToolError.isInstance(error) ? error.message.slice(0, 2000) : describe(error);
+  };
 
   const stream = createUIMessageStream({
     onError: describe,
@@ -71,7 +75,12 @@ export function streamChat({ env, messages, model, projectContext, agent = false
       // an agent's next step continues the same answer, so its tokens add to what that answer has.
       const last = messages.at(-1);
       const usage: AnswerUsage = { ...((last?.role === 'assistant' && answerMetadata(last.metadata)?.usage) || { inputTokens: 0, outputTokens: 0 }) };
-      const sendUsage = () => writer.write({ type: 'message-metadata', messageMetadata: { usage, model } satisfies AnswerMetadata });
+      // A small balance: OpenRouter refuses a request whose max_tokens it cannot cover, and says
+      // what it can; the answer is asked again within that (once per lower figure) and says so.
+      let maxOutputTokens = env.LLM_MAX_OUTPUT_TOKENS;
+      let cappedAt: number | undefined;
+      let started = false;
+      const sendUsage = () => writer.write({ type: 'message-metadata', messageMetadata: { usage, model, ...(cappedAt ? { cappedAt } : {}) } satisfies AnswerMetadata });
       for (let segment = 0; ; segment++) {
         // Read from onFinish rather than result.finishReason/result.text: those getters tee
         // the whole stream a second time.
@@ -83,7 +92,7 @@ export function streamChat({ env, messages, model, projectContext, agent = false
           tools,
           abortSignal: signal,
           maxRetries: env.LLM_MAX_RETRIES,
-          maxOutputTokens: env.LLM_MAX_OUTPUT_TOKENS,
+          maxOutputTokens,
           timeout: { chunkMs: env.LLM_STALL_TIMEOUT_S * 1000 },
           // One line for the server log instead of the SDK's dump of the whole request.
           onError: ({ error }) => console.warn(`chat: ${describe(error)}`),
@@ -96,13 +105,27 @@ export function streamChat({ env, messages, model, projectContext, agent = false
         // Chunks are relayed one by one (rather than merged) so that a stall, which the SDK
         // reports as an abort, becomes an error the user sees, and nothing follows a fault.
         // originalMessages: an agent's next step continues the answer it belongs to (same message id).
-        for await (const chunk of result.toUIMessageStream({ originalMessages: messages, sendStart: segment === 0, sendFinish: false, onError: describeForStream })) {
+        let retry = false;
+        for await (const chunk of result.toUIMessageStream({ originalMessages: messages, sendStart: !started, sendFinish: false, onError: describeForStream })) {
           if (chunk.type === 'abort') {
             if (!signal.aborted) writer.write({ type: 'error', errorText: stalledMessage(env) });
             return;
           }
+          if (chunk.type === 'error') {
+            const affordable = affordableTokens(failure);
+            if (affordable !== undefined && affordable >= MIN_AFFORDABLE_TOKENS && affordable < maxOutputTokens) {
+              maxOutputTokens = cappedAt = affordable;
+              retry = true;
+              break;
+            }
+          }
+          if (chunk.type === 'start') started = true;
           writer.write(chunk);
           if (chunk.type === 'error') return;
+        }
+        if (retry) {
+          segment--;
+          continue;
         }
         sendUsage();
         if (finished?.finishReason !== 'length' || segment >= env.LLM_MAX_CONTINUATIONS) break;
@@ -149,7 +172,11 @@ export function describeModelError(error: unknown, env: ErrorEnv): string {
     if (status === 401 || status === 403) {
       return `${Provider} rejected the API key (HTTP ${status})${suffix}. Check OPENROUTER_API_KEY in the server's .env, restart, then press Retry.`;
     }
-    if (status === 402) return `${Provider} refused the request: the account is out of credits (HTTP 402)${suffix}.`;
+    if (status === 402) {
+      const affordable = affordableTokens(error);
+      if (affordable !== undefined) return `${Provider} refused the request: the account's balance covers only ${affordable.toLocaleString('en-US')} tokens of answer, too few for one (HTTP 402). Add credits at ${CREDITS_URL}, then press Retry.`;
+      return `${Provider} refused the request: the account is out of credits (HTTP 402)${suffix}. Add credits at ${CREDITS_URL}, then press Retry.`;
+    }
     if (status === 404) return `${Provider} does not know this model (HTTP 404)${suffix}. Pick another model and press Retry.`;
     if (status === 429) return `${Provider} is rate-limiting requests (HTTP 429)${suffix}. Wait a minute, then press Retry.`;
     if (status >= 500) return `${Provider} failed with HTTP ${status}${suffix}. This is usually temporary: press Retry.`;
@@ -163,6 +190,18 @@ export function describeModelError(error: unknown, env: ErrorEnv): string {
     return `Could not reach ${provider} at the configured OPENROUTER_BASE_URL (${text.slice(0, 160)}). Check that it is running, then press Retry.`;
   }
   return `The model request failed: ${text.slice(0, 300)}. Press Retry to ask again.`;
+}
+
+const CREDITS_URL = 'https://openrouter.ai/settings/credits';
+/** Below this, a capped answer is not worth asking for: the person is told to add credits instead. */
+export const MIN_AFFORDABLE_TOKENS = 1_000;
+
+/** OpenRouter's credit pre-check (402 "… You requested up to N tokens, but can only afford M …"): M. */
+export function affordableTokens(error: unknown): number | undefined {
+  const apiError = findApiError(error);
+  if (apiError?.statusCode !== 402) return undefined;
+  const match = /can only afford (\d+)/.exec(`${apiError.responseBody ?? ''} ${apiError.message}`);
+  return match ? Number(match[1]) : undefined;
 }
 
 function findApiError(error: unknown): APICallError | undefined {

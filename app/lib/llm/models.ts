@@ -40,13 +40,15 @@ export interface AnswerUsage {
 export interface AnswerMetadata {
   usage: AnswerUsage;
   model: string;
+  /** The answer's length was capped at this many tokens because the account's balance covered no more. */
+  cappedAt?: number;
 }
 
 /** The metadata of an answer, if it has it (older messages, and answers cut before the end, do not). */
 export function answerMetadata(metadata: unknown): AnswerMetadata | undefined {
   const m = metadata as Partial<AnswerMetadata> | undefined;
   if (!m?.usage || typeof m.usage.inputTokens !== 'number' || typeof m.usage.outputTokens !== 'number') return undefined;
-  return { usage: { inputTokens: m.usage.inputTokens, outputTokens: m.usage.outputTokens }, model: typeof m.model === 'string' ? m.model : '' };
+  return { usage: { inputTokens: m.usage.inputTokens, outputTokens: m.usage.outputTokens }, model: typeof m.model === 'string' ? m.model : '', ...(typeof m.cappedAt === 'number' ? { cappedAt: m.cappedAt } : {}) };
 }
 
 /** Tokens and cost of a list of answers (a chat); cost only when every answer has a price. */

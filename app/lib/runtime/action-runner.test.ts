@@ -103,6 +103,28 @@ describe('ActionRunner', () => {
     expect(Object.values(runner.actions.get())[0].status).toEqual({ state: 'failed', error: '`node server.js` exited with code 1' });
   });
 
+  it("a follow-up's start replaces the running server: the old one stops without failing its action or reporting a problem", async () => {
+    const runtime = new FakeRuntime();
+    const problems: unknown[] = [];
+    const runner = new ActionRunner({ files: { open() {}, append() {}, release() {} }, terminal: new TerminalStore(), awaitRuntime: async () => runtime, onProblem: (p) => problems.push(p) });
+    const feed = (text: string, messageId: string) => {
+      for (const event of parseAnswer(text, 7).events) runner.handle(messageId, event);
+    };
+    feed(artifact(file('server.py', 'v1') + start('python3 server.py')), 'turn1');
+    await runner.idle();
+    feed(artifact(file('server.py', 'v2') + start('python3 server.py')), 'turn2');
+    await runner.idle();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(runtime.log.filter((line) => /^(start|stop) /.test(line))).toEqual(['start python3 server.py', 'stop python3 server.py', 'start python3 server.py']);
+    expect(Object.values(runner.actions.get()).map((a) => a.status.state)).toEqual(['complete', 'complete', 'complete', 'complete']);
+    expect(problems).toEqual([]);
+    // The server that runs now is still watched: its crash fails its action and is a problem.
+    runtime.servers[1].finish(1);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(Object.values(runner.actions.get()).at(-1)!.status).toEqual({ state: 'failed', error: '`python3 server.py` exited with code 1' });
+    expect(problems).toHaveLength(1);
+  });
+
   it('abort kills the running command and marks queued actions aborted', async () => {
     const runtime = new FakeRuntime();
     let release!: () => void;

@@ -156,3 +156,33 @@ describe('WebContainerRuntime', () => {
     ]);
   });
 });
+
+describe('a follow-up start', () => {
+  it('stops the running server and waits for its port to close before the new one starts', async () => {
+    const container = new FakeContainer();
+    const runtime = new WebContainerRuntime({ load: loaderFor(container), probe: reachable });
+    const first = await runtime.start('serve v1', { onOutput: () => {} });
+    container.emit('port', 3000, 'open', 'http://localhost:3000');
+    let started = false;
+    const second = runtime.start('serve v2', { onOutput: () => {} }).then((process) => ((started = true), process));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The old server got its kill, and while its port is still open the new one waits.
+    expect(container.spawned.map((s) => [s.args[1], s.killed])).toEqual([['serve v1', true]]);
+    expect(await first.exit).toBe(143);
+    expect(started).toBe(false);
+    container.emit('port', 3000, 'close', 'http://localhost:3000');
+    await second;
+    expect(container.spawned.map((s) => [s.args[1], s.killed])).toEqual([['serve v1', true], ['serve v2', false]]);
+  });
+
+  it('starts at once when nothing runs, and a server that already ended is not waited for', async () => {
+    const container = new FakeContainer();
+    const runtime = new WebContainerRuntime({ load: loaderFor(container), probe: reachable });
+    await runtime.start('build once', { onOutput: () => {} });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const begun = Date.now();
+    await runtime.start('serve v1', { onOutput: () => {} });
+    expect(Date.now() - begun).toBeLessThan(500);
+    expect(container.spawned.map((s) => s.killed)).toEqual([false, false]);
+  });
+});
