@@ -49,8 +49,7 @@ const REFUSAL_LOG_MS = 60_000;
 export function boundSlowClients(server: Server, limits: SlowClientLimits, exempt: (address: string) => boolean = () => false) {
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
-  // Past the cap Node answers 503 but keeps the socket open for a client that ignored "Connection: close": close it after that answer.
-  server.on('dropRequest', (_req: unknown, socket: Socket) => setImmediate(() => socket.end()));
+  closeAfterDroppedRequests(server);
   const open = new Map<string, number>();
   const refusals = new Map<string, { since: number; count: number }>();
   server.on('connection', (socket: Socket) => {
@@ -69,6 +68,29 @@ export function boundSlowClients(server: Server, limits: SlowClientLimits, exemp
       if (left > 0) open.set(key, left);
       else open.delete(key);
     });
+  });
+}
+
+/**
+ * Past `maxRequestsPerSocket` Node answers 503 ("dropRequest") but keeps the socket open for a
+ * client that ignored "Connection: close": it is closed once that answer, and any pipelined
+ * answer still streaming before it, has gone out.
+ */
+function closeAfterDroppedRequests(server: Server) {
+  const inFlight = new WeakMap<Socket, number>();
+  const closing = new WeakSet<Socket>();
+  server.on('request', (req, res) => {
+    const socket = req.socket;
+    inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
+    res.once('close', () => {
+      const left = (inFlight.get(socket) ?? 1) - 1;
+      inFlight.set(socket, left);
+      if (left === 0 && closing.has(socket)) setImmediate(() => socket.end());
+    });
+  });
+  server.on('dropRequest', (_req: unknown, socket: Socket) => {
+    if (inFlight.get(socket)) closing.add(socket);
+    else setImmediate(() => socket.end());
   });
 }
 
