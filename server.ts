@@ -17,6 +17,7 @@ import { createSandboxService } from './app/lib/sandbox/create-sandbox-service.s
 import { createPreviewProxy } from './app/lib/sandbox/preview-proxy.server';
 import { RegistryLookup } from './app/lib/routing/registry-lookup.server';
 import { logConnectionError } from './app/lib/http/connection-errors.server';
+import { boundSlowClients, httpServerOptions, slowClientLimits } from './app/lib/http/slow-clients.server';
 import './app/load-context';
 
 // .env fills in what the environment does not set (ENV_FILE names another file; empty: none).
@@ -58,7 +59,9 @@ const limits = new RateLimits({
 console.log(`sandboxes: ${sandboxes.provider.name} provider; previews at http://<token>.${previewHost}/`);
 
 const app = express();
-const server = createServer(app);
+// Slow clients are cut off by Node's header and request timeouts; no address may hold more than its share of sockets.
+const slowClients = slowClientLimits(env);
+const server = createServer(httpServerOptions(slowClients), app);
 // Vite's HMR WebSocket rides on this server (no second port to collide with another instance).
 // It only sees the upgrades routed to it below, never a preview's own HMR socket.
 const viteUpgrades = new EventEmitter();
@@ -80,6 +83,8 @@ const vite = production
 
 app.disable('x-powered-by');
 if (env.TRUST_PROXY) app.set('trust proxy', /^\d+$/.test(env.TRUST_PROXY) ? Number(env.TRUST_PROXY) : env.TRUST_PROXY);
+const trustsProxy = app.get('trust proxy fn') as (address: string, hop: number) => boolean;
+boundSlowClients(server, slowClients, (address) => Boolean(env.TRUST_PROXY) && trustsProxy(address, 0));
 // Preview hosts (<token>.<preview host>) go to the sandbox, before anything of the app's own.
 app.use((req, res, next) => void preview.handle(req, res, next));
 app.use((_req, res, next) => {

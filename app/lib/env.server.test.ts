@@ -40,4 +40,11 @@ describe('server configuration', () => {
       expect(message).toMatch(/OPENROUTER_BASE_URL: must be a URL/);
     }
   });
+
+  it('bounds slow clients by default, and refuses a header timeout longer than the request timeout', () => {
+    const env = parseServerEnv({});
+    expect([env.SERVER_HEADERS_TIMEOUT_S, env.SERVER_REQUEST_TIMEOUT_S, env.SERVER_KEEP_ALIVE_TIMEOUT_S]).toEqual([20, 120, 5]);
+    expect([env.SERVER_MAX_REQUESTS_PER_SOCKET, env.SERVER_MAX_CONNECTIONS_PER_IP]).toEqual([1000, 256]);
+    expect(() => parseServerEnv({ SERVER_HEADERS_TIMEOUT_S: '60', SERVER_REQUEST_TIMEOUT_S: '30' })).toThrow(/SERVER_HEADERS_TIMEOUT_S: 60 is longer than SERVER_REQUEST_TIMEOUT_S \(30\)/);
+  });
 });

@@ -42,6 +42,17 @@ const schema = z.object({
   NPM_REGISTRY_URL: z.url().optional(),
   /** Behind a reverse proxy: Express's "trust proxy" setting (e.g. 1, or loopback), so the client IP is right. */
   TRUST_PROXY: z.string().trim().optional(),
+  /**
+   * Slow clients (slowloris): seconds a client may take to send a request's headers, and its
+   * whole request (an answer streamed back is not bounded by them, nor an upgraded WebSocket).
+   */
+  SERVER_HEADERS_TIMEOUT_S: int(20, 1, 3600),
+  SERVER_REQUEST_TIMEOUT_S: int(120, 1, 86_400),
+  /** Seconds an idle keep-alive connection stays open, and requests one connection may carry before it is closed. */
+  SERVER_KEEP_ALIVE_TIMEOUT_S: int(5, 1, 600),
+  SERVER_MAX_REQUESTS_PER_SOCKET: int(1000, 1, 1_000_000),
+  /** Open connections one client address may hold (an IPv6 /64 is one address; a trusted proxy's own address is not capped). */
+  SERVER_MAX_CONNECTIONS_PER_IP: int(256, 1, 1_000_000),
 
   /** Signs the anonymous session cookie. Required in production; generated and kept in the data dir otherwise. */
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters (try: openssl rand -hex 32)').optional(),
@@ -152,6 +163,10 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
   }
   const env = result.data;
   checkPreviewSite(env);
+  // Node refuses a header timeout longer than the request timeout.
+  if (env.SERVER_HEADERS_TIMEOUT_S > env.SERVER_REQUEST_TIMEOUT_S) {
+    throw new ConfigError(`Invalid configuration (see .env.example):\n  - SERVER_HEADERS_TIMEOUT_S: ${env.SERVER_HEADERS_TIMEOUT_S} is longer than SERVER_REQUEST_TIMEOUT_S (${env.SERVER_REQUEST_TIMEOUT_S}); the headers are part of the request.`);
+  }
   const sandboxProvider = env.SANDBOX_PROVIDER ?? (env.DAYTONA_API_KEY ? 'daytona' : 'local');
   if (sandboxProvider === 'daytona' && !env.DAYTONA_API_KEY) {
     throw new ConfigError('Invalid configuration (see .env.example):\n  - DAYTONA_API_KEY: required when SANDBOX_PROVIDER=daytona');

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node';
 import * as z from 'zod/mini';
 import { api, body, requireMethod } from '~/lib/http/api.server';
+import { rateKey } from '~/lib/http/session.server';
 import { checkPastedToken, gitHubTokenFor, sessionGitHubTokens } from '~/lib/git/github-tokens.server';
 import { parseRepoUrl } from '~/lib/git/repo-url';
 
@@ -20,8 +21,13 @@ export function loader({ request, context }: LoaderFunctionArgs) {
 export function action({ request, context }: ActionFunctionArgs) {
   return api(request, context, async (session) => {
     requireMethod(request, 'PUT', 'DELETE');
-    if (request.method === 'DELETE') sessionGitHubTokens.delete(session.owner);
-    else sessionGitHubTokens.set(session.owner, checkPastedToken((await body(request, z.object({ token: z.string().check(z.maxLength(300)) }), 2_000)).token));
+    if (request.method === 'DELETE') {
+      sessionGitHubTokens.delete(session.owner);
+    } else {
+      // Each paste holds a slot in server memory for hours: counted, so nobody can push other people's tokens out.
+      await context.limits.take('githubToken', rateKey(session, context.clientIp), context.clientIp);
+      sessionGitHubTokens.set(session.owner, checkPastedToken((await body(request, z.object({ token: z.string().check(z.maxLength(300)) }), 2_000)).token));
+    }
     return { source: gitHubTokenFor(context.env, session.owner).source };
   });
 }

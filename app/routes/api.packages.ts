@@ -8,12 +8,27 @@ const MAX_NAMES = 200;
 /**
  * GET /api/packages?names=a,b: what the npm registry says of each package, for routing
  * ({ packages: { name: { needsServer } | null } }, null where the registry did not answer in time).
+ * Names the server must ask the registry about are counted against a budget per session and
+ * address; past it they are not looked up (null, listed in `notLookedUp`, `note` says why), and
+ * the router's lists decide for them as when the registry is slow. Names already known are free.
  */
 export function loader({ request, context }: LoaderFunctionArgs) {
   return api(request, context, async (session) => {
-    await context.limits.take('packages', rateKey(session, context.clientIp), context.clientIp);
-    const names = (new URL(request.url).searchParams.get('names') ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+    const key = rateKey(session, context.clientIp);
+    await context.limits.take('packages', key, context.clientIp);
+    const names = [...new Set((new URL(request.url).searchParams.get('names') ?? '').split(',').map((n) => n.trim()).filter(Boolean))];
     if (names.length > MAX_NAMES) throw new HttpError(400, `Ask for at most ${MAX_NAMES} packages at a time.`);
-    return { packages: await context.registry.lookup(names) };
+    const uncached = context.registry.uncached(names);
+    const { granted, refusal } = await context.limits.takeUpTo('packageNames', key, context.clientIp, uncached.length);
+    const notLookedUp = uncached.slice(granted);
+    const skipped = new Set(notLookedUp);
+    const packages = await context.registry.lookup(names.filter((name) => !skipped.has(name)));
+    if (notLookedUp.length === 0) return { packages };
+    const count = notLookedUp.length === 1 ? '1 name' : `${notLookedUp.length} names`;
+    return {
+      packages: { ...packages, ...Object.fromEntries(notLookedUp.map((name) => [name, null])) },
+      notLookedUp,
+      note: `${refusal}: ${count} not looked up; the built-in lists decide for ${notLookedUp.length === 1 ? 'it' : 'them'}.`,
+    };
   });
 }

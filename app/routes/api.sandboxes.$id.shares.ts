@@ -1,5 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node';
 import { api, body, requireMethod } from '~/lib/http/api.server';
+import { rateKey } from '~/lib/http/session.server';
 import { shareRequest, type Responses } from '~/lib/sandbox/sandbox-api';
 
 /** GET: the sandbox's active share links (ids and expiries; a link's URL is shown once, when it is made). */
@@ -11,6 +12,7 @@ export function loader({ request, params, context }: LoaderFunctionArgs) {
 export function action({ request, params, context }: ActionFunctionArgs) {
   return api(request, context, async (session) => {
     requireMethod(request, 'POST');
+    await context.limits.take('share', rateKey(session, context.clientIp), context.clientIp);
     const input = await body(request, shareRequest, 10_000);
     return (await context.sandboxes.createShare(session.owner, params.id!, input.ttlHours)) satisfies Responses['shareCreated'];
   });

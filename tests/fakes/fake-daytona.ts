@@ -100,8 +100,8 @@ export class FakeDaytona {
     return `${this.#base}/api`;
   }
 
-  async start() {
-    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+  async start(port = 0) {
+    await new Promise<void>((resolve) => this.#server.listen(port, '127.0.0.1', resolve));
     this.#base = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
     return this.apiUrl;
   }

@@ -18,7 +18,7 @@ export class FakeRegistry {
   /** Milliseconds before answering; Infinity never answers. */
   delayMs = 0;
 
-  async start(): Promise<string> {
+  async start(port = 0): Promise<string> {
     this.#server = createServer((req, res) => {
       this.requests.push(req.url ?? '');
       const answer = () => {
@@ -30,7 +30,7 @@ export class FakeRegistry {
       if (this.delayMs === Infinity) return;
       setTimeout(answer, this.delayMs);
     });
-    await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.#server!.listen(port, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(this.#server!.address() as AddressInfo).port}`;
   }
 

@@ -40,8 +40,10 @@ export interface StartOptions {
    * middleware, HMR) with the default data dir under a temporary XDG_DATA_HOME, as a new user gets it.
    */
   mode?: 'production' | 'dev';
-  /** A fixed port (a test's own range) instead of a free one the system picks. */
+  /** The port to listen on (tests that must stay in a port range of their own); default: any free one. */
   port?: number;
+  /** A lower open-file limit for the server (soft and hard), as a host with a small `ulimit -n` gives it. */
+  maxOpenFiles?: number;
 }
 
 /** Starts the app's server against the given environment. */
@@ -57,7 +59,10 @@ export async function startApp(env: Record<string, string | undefined>, options:
   // APP_NODE_ARGS passes extra Node flags to the app (e.g. --cpu-prof when profiling a benchmark).
   const nodeArgs = process.env.APP_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const modeEnv: Record<string, string> = dev ? { XDG_DATA_HOME: home } : { SESSION_SECRET: 'e2e-session-secret-0123456789abcdef0123', SANDBOX_DATA_DIR: dataDir };
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'server.ts'], {
+  const command = [process.execPath, ...nodeArgs, '--import', 'tsx', 'server.ts'];
+  // prlimit execs the server in its own place, so the process group and pid stay the server's.
+  if (options.maxOpenFiles) command.unshift('prlimit', `--nofile=${options.maxOpenFiles}:${options.maxOpenFiles}`, '--');
+  const child: ChildProcess = spawn(command[0], command.slice(1), {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: dev ? 'development' : 'production', PORT: String(port), ENV_FILE: '', SANDBOX_NPM_CACHE_DIR: SHARED_NPM_CACHE, ...modeEnv, ...env },
     detached: true,

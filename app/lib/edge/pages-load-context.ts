@@ -74,8 +74,15 @@ export function pagesPreview(request: Request, vars: Record<string, unknown>): P
   return pagesServices(vars).preview(request);
 }
 
-/** The rate-limiting bindings wrangler.toml declares, by the kind of request they count. */
-const RATE_LIMIT_BINDINGS: Record<string, LimitKind> = { CHAT_RATE_LIMITER: 'chat', AGENT_STEP_RATE_LIMITER: 'agentStep', SANDBOX_CREATE_RATE_LIMITER: 'create' };
+/** The rate-limiting bindings wrangler.toml declares, by the kind of request they count (PACKAGE_NAMES counts names, one call each). */
+const RATE_LIMIT_BINDINGS: Record<string, LimitKind> = {
+  CHAT_RATE_LIMITER: 'chat',
+  AGENT_STEP_RATE_LIMITER: 'agentStep',
+  SANDBOX_CREATE_RATE_LIMITER: 'create',
+  SHARE_RATE_LIMITER: 'share',
+  GITHUB_TOKEN_RATE_LIMITER: 'githubToken',
+  PACKAGE_NAMES_RATE_LIMITER: 'packageNames',
+};
 
 function rateLimitBindings(vars: Record<string, unknown>): Partial<Record<LimitKind, RateLimitBinding>> {
   const bindings: Partial<Record<LimitKind, RateLimitBinding>> = {};

@@ -29,6 +29,27 @@ describe('RateLimits', () => {
     await expect(l.take('create', 's1', 'ip1')).resolves.toBeUndefined();
   });
 
+  it('grants names up to what is left of the budget, per session and then per address, and says which limit stopped the rest', async () => {
+    const l = limits();
+    expect(await l.takeUpTo('packageNames', 's1', 'ip1', 250)).toEqual({ granted: 250, refusal: undefined });
+    expect(await l.takeUpTo('packageNames', 's1', 'ip1', 100)).toEqual({ granted: 50, refusal: 'Too many package look-ups in the last minute' });
+    expect(await l.takeUpTo('packageNames', 's1', 'ip1', 10)).toEqual({ granted: 0, refusal: 'Too many package look-ups in the last minute' });
+    // What a session could not use went back to the address's budget: 300 spent there, 700 left.
+    expect((await l.takeUpTo('packageNames', 's2', 'ip1', 300)).granted).toBe(300);
+    expect((await l.takeUpTo('packageNames', 's3', 'ip1', 300)).granted).toBe(300);
+    expect(await l.takeUpTo('packageNames', 's4', 'ip1', 300)).toEqual({ granted: 100, refusal: 'Too many package look-ups from your network in the last minute' });
+    // The session's unused share of that request was given back too.
+    expect((await l.takeUpTo('packageNames', 's4', 'ip2', 300)).granted).toBe(200);
+    expect(await l.takeUpTo('packageNames', 's5', 'ip1', 0)).toEqual({ granted: 0, refusal: undefined });
+  });
+
+  it('counts token pastes per hour and says so in minutes', async () => {
+    const l = new RateLimits({ chatPerSession: 2, chatPerIp: 3, createsPerSession: 1, createsPerIp: 5 });
+    for (let i = 0; i < 10; i++) await l.take('githubToken', 's1', 'ip1');
+    await expect(l.take('githubToken', 's1', 'ip1')).rejects.toMatchObject({ status: 429, message: 'Too many GitHub tokens pasted in the last hour. Wait 60 min and try again.', headers: { 'Retry-After': expect.stringMatching(/^3[56]\d\d$/) } });
+    await expect(l.take('share', 's1', 'ip1')).resolves.toBeUndefined();
+  });
+
   it('counts a whole IPv6 /64 as one address, so rotating through it gains nothing', async () => {
     expect(addressKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
     expect(addressKey('2001:0db8:0001:0002:ffff:0:0:9')).toBe('2001:db8:1:2::/64');
@@ -69,5 +90,15 @@ describe('BindingLimits (Cloudflare Pages)', () => {
     await l.take('create', 's1', 'ip1');
     await expect(l.take('create', 's1', 'ip1')).rejects.toMatchObject({ status: 429 });
     expect(chat.keys.every((key) => key.startsWith('chat:'))).toBe(true);
+  });
+
+  it('counts names with a binding one call each, granting what it allows', async () => {
+    const names = fakeBinding(5);
+    const l = new BindingLimits({ packageNames: names }, limits());
+    expect(await l.takeUpTo('packageNames', 's1', 'ip1', 3)).toEqual({ granted: 3, refusal: undefined });
+    expect(await l.takeUpTo('packageNames', 's1', 'ip1', 4)).toEqual({ granted: 2, refusal: 'Too many package look-ups in the last minute' });
+    expect(names.keys.filter((key) => key === 'packageNames:session:s1')).toHaveLength(7);
+    // Without a binding: the isolate's own counters.
+    expect((await l.takeUpTo('share', 's1', 'ip1', 2)).granted).toBe(2);
   });
 });

@@ -29,6 +29,13 @@ describe('RegistryLookup', () => {
     expect(registry.requests).toEqual(['/no-such-package-here/latest']);
   });
 
+  it('says which names would cost a registry request: not the cached, the invalid or the repeated', async () => {
+    const lookup = new RegistryLookup({ registryUrl: url });
+    await lookup.lookup(['react']);
+    expect(lookup.uncached(['react', 'zeromq', '../../admin', 'zeromq'])).toEqual(['zeromq']);
+    expect(registry.requests).toEqual(['/react/latest']);
+  });
+
   it('gives up on a stalled registry within its time limit, answering unknown', async () => {
     registry.delayMs = Infinity;
     const lookup = new RegistryLookup({ registryUrl: url, timeoutMs: 300 });

@@ -46,6 +46,12 @@ export class RegistryLookup {
     return Object.fromEntries(unique.map((name, i) => [name, verdicts[i]]));
   }
 
+  /** The names among `names` that would cost a registry request now (valid, not cached, not already being fetched). */
+  uncached(names: string[]): string[] {
+    const known = (name: string) => (this.#cache.get(name)?.expires ?? 0) > Date.now() || this.#inFlight.has(name);
+    return [...new Set(names)].filter((name) => isValidPackageName(name) && !known(name));
+  }
+
   #one(name: string): Promise<PackageVerdict | null> {
     if (!isValidPackageName(name)) return Promise.resolve(null);
     const cached = this.#cache.get(name);

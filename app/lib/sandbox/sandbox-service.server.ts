@@ -10,6 +10,7 @@ import {
 } from './sandbox-provider.server';
 import { newPreviewKey, newShareToken, ownerTokenWindow, previewToken, sameToken, sha256Hex, shareLabelKey, TOKEN_PATTERN } from './tokens.server';
 import { errorMessage } from '../error-message';
+import { deadSharesToForget, MAX_ACTIVE_SHARES, REVOKED, withoutLabels } from './share-labels.server';
 import type { ServerEnv } from '../env.server';
 import type { SandboxView, ShareView } from './sandbox-api';
 
@@ -36,12 +37,8 @@ export type PreviewResolution =
   | { ok: false; status: 404 | 410; reason: string };
 
 const APP_LABEL = { app: 'appforge' };
-const REVOKED = 'revoked';
 /** The label holding the sandbox's preview key (see previewToken): changed to revoke owner preview URLs. */
 const PREVIEW_KEY_LABEL = 'preview-key';
-/** Share links one sandbox may have active at once. */
-const MAX_ACTIVE_SHARES = 20;
-const FORGET_SHARES_AFTER_MS = 7 * 24 * 3_600_000;
 /** After this long, any list of the provider shows a sandbox that was created. */
 const RECENT_MS = 60_000;
 /** How long a found preview target (or the lack of one) is reused. */
@@ -265,12 +262,10 @@ export class SandboxService {
     if (shares.filter(([, value]) => Number(value) > now).length >= MAX_ACTIVE_SHARES) {
       throw new SandboxQuotaError(`This sandbox already has ${MAX_ACTIVE_SHARES} active share links. Revoke one and try again.`);
     }
-    // Links that expired or were revoked over a week ago are forgotten (they then answer 404, not 410).
-    const forgotten = shares.filter(([, value]) => (value.startsWith(REVOKED) ? Number(value.slice(REVOKED.length + 1)) || 0 : Number(value)) < now - FORGET_SHARES_AFTER_MS);
     const token = newShareToken();
     const key = await shareLabelKey(token);
     const expiresAt = now + ttlHours * 3_600_000;
-    await this.#setLabels(id, { ...Object.fromEntries(forgotten.map(([k]) => [k, ''])), [key]: String(expiresAt) });
+    await this.#setLabels(id, { ...withoutLabels(deadSharesToForget(info.labels, now)), [key]: String(expiresAt) });
     this.#listCache = undefined;
     return { id: key.slice('share-'.length), url: this.#previewUrl(token), expiresAt };
   }
@@ -297,7 +292,8 @@ export class SandboxService {
     const key = `share-${shareId}`;
     if (!(key in info.labels)) throw new SandboxNotFoundError('No such share link.');
     // Kept as "revoked" (not removed) so the link answers 410 Gone rather than an unknown 404.
-    await this.#setLabels(id, { [key]: `${REVOKED}:${this.#now()}` });
+    const revoked = `${REVOKED}:${this.#now()}`;
+    await this.#setLabels(id, { ...withoutLabels(deadSharesToForget({ ...info.labels, [key]: revoked }, this.#now())), [key]: revoked });
     this.#listCache = undefined;
   }
 
