@@ -2,7 +2,7 @@
 // server-side downloads through chat parts (SSRF), models the server does not offer, dropped
 // cookies to dodge limits, one client filling every sandbox slot, cookies set by previews,
 // a preview host on the app's own site, framing, and where the server listens.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -229,22 +229,29 @@ describe('cookies and hosts', () => {
     await owner.request('DELETE', `/api/sandboxes/${done.sandbox.id}`);
   });
 
-  it('refuses to start with a preview host on the app\u2019s own site', () => {
+  it('refuses to start with a preview host on the app\u2019s own site', async () => {
+    // Asynchronously: a synchronous spawn would stall this process past the server's keep-alive
+    // window, and the next test's fetch would reuse a socket the server had closed.
     const start = (env: Record<string, string>) =>
-      spawnSync(process.execPath, ['--import', 'tsx', 'server.ts'], {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ENV_FILE: '', PORT: '59733', SESSION_SECRET: 'x'.repeat(40), SANDBOX_DATA_DIR: app.dataDir, ...env },
-        encoding: 'utf8',
-        timeout: 30_000,
+      new Promise<{ status: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
+          cwd: ROOT,
+          env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ENV_FILE: '', PORT: '59733', SESSION_SECRET: 'x'.repeat(40), SANDBOX_DATA_DIR: app.dataDir, ...env },
+          stdio: ['ignore', 'ignore', 'pipe'],
+          timeout: 30_000,
+        });
+        let stderr = '';
+        child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on('close', (status) => resolve({ status, stderr }));
       });
-    const sameSite = start({ APP_HOST: 'app.example.test', PREVIEW_HOST: 'preview.example.test' });
+    const sameSite = await start({ APP_HOST: 'app.example.test', PREVIEW_HOST: 'preview.example.test' });
     expect(sameSite.status).toBe(1);
     expect(sameSite.stderr).toMatch(/PREVIEW_HOST: preview\.example\.test is on the same site \(example\.test\) as the app/);
     // A public suffix is not a shared site: this one gets past the check (and stops at the next, a missing Daytona key).
-    const sharedSuffix = start({ APP_HOST: 'myapp.github.io', PREVIEW_HOST: 'previews.github.io', SANDBOX_PROVIDER: 'daytona' });
+    const sharedSuffix = await start({ APP_HOST: 'myapp.github.io', PREVIEW_HOST: 'previews.github.io', SANDBOX_PROVIDER: 'daytona' });
     expect(sharedSuffix.stderr).toMatch(/DAYTONA_API_KEY: required/);
     expect(sharedSuffix.stderr).not.toMatch(/PREVIEW_HOST/);
-    const unknownApp = start({ PREVIEW_HOST: 'preview-example.net' });
+    const unknownApp = await start({ PREVIEW_HOST: 'preview-example.net' });
     expect(unknownApp.status).toBe(1);
     expect(unknownApp.stderr).toMatch(/APP_HOST: required with PREVIEW_HOST in production/);
   }, 60_000);
