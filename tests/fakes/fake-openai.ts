@@ -69,9 +69,16 @@ export class FakeOpenAI {
     this.#rules.push(...rules.map((rule) => ({ ...rule, used: 0 })));
   }
 
+  /**
+   * The account's balance in tokens of answer, as OpenRouter judges it before a request: a request
+   * whose max_tokens (or, without one, the model's own maximum) is more gets its 402.
+   */
+  affordableTokens?: number;
+
   reset() {
     this.#rules = [];
     this.requests.length = 0;
+    this.affordableTokens = undefined;
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse) {
@@ -122,6 +129,11 @@ export class FakeOpenAI {
     const finishReason = toolCalls.length ? 'tool_calls' : (rule?.finishReason ?? 'stop');
     const reply = stamp ? ' '.repeat(stamp.chunks * chunkSize) : (rule?.reply ?? (toolCalls.length ? '' : 'I am the fake model.'));
 
+    const requested = record.maxTokens ?? MODEL_MAX_TOKENS;
+    if (this.affordableTokens !== undefined && requested > this.affordableTokens) {
+      // OpenRouter's own words (its credit pre-check), with its numbers.
+      return json(res, 402, { error: { message: `This request requires more credits, or fewer max_tokens. You requested up to ${requested} tokens, but can only afford ${this.affordableTokens}. To increase, visit https://openrouter.ai/settings/credits and upgrade to a paid account`, code: 402 } });
+    }
     if (fault?.type === 'status') {
       const headers: Record<string, string> = {};
       if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
@@ -175,6 +187,9 @@ function contentText(content: unknown): string {
   if (Array.isArray(content)) return content.map((p) => (typeof p === 'object' && p && 'text' in p ? String((p as { text: unknown }).text) : '')).join('');
   return '';
 }
+
+/** What the fake's models say they can answer at most (the pre-check's figure when a request names no max_tokens). */
+const MODEL_MAX_TOKENS = 65_536;
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });

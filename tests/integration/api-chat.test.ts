@@ -56,6 +56,25 @@ describe('/api/chat', () => {
     expect(JSON.stringify(fake.requests[0].messages[0].content)).toContain('<boltArtifact');
   });
 
+  it('a small balance still gets an answer: asked again within what OpenRouter says it affords, and the answer says it was capped', async () => {
+    fake.affordableTokens = 3_000;
+    fake.script({ reply: 'A short answer within the balance.' });
+    const { text, error, metadata } = await readUIStream(await action({ request: chatRequest(userMessage('build me a thing')) }));
+    expect(error).toBeUndefined();
+    expect(text).toBe('A short answer within the balance.');
+    expect(fake.requests.map((r) => r.maxTokens)).toEqual([16_000, 3_000]);
+    expect(metadata).toMatchObject({ cappedAt: 3_000 });
+  });
+
+  it('a balance too small for an answer gets a sentence with where to add credits, and no second request', async () => {
+    fake.affordableTokens = 400;
+    const { text, error } = await readUIStream(await action({ request: chatRequest(userMessage('build me a thing')) }));
+    expect(text).toBe('');
+    // (The provider is "the model server" here: the base URL is the fake's, not openrouter.ai.)
+    expect(error).toBe("The model server refused the request: the account's balance covers only 400 tokens of answer, too few for one (HTTP 402). Add credits at https://openrouter.ai/settings/credits, then press Retry.");
+    expect(fake.requests).toHaveLength(1);
+  });
+
   it('puts the project context of a follow-up first in the last user turn, and refuses one over its budget', async () => {
     fake.script({ reply: 'ok' });
     const context = { files: [{ path: 'src/a.js', size: 12 }, { path: 'big.txt', size: 90000 }], contents: { 'src/a.js': 'const a = 1;' }, edited: ['src/a.js'] };
