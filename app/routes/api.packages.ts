@@ -2,12 +2,14 @@ import type { LoaderFunctionArgs } from '@remix-run/node';
 import { api } from '~/lib/http/api.server';
 import { HttpError } from '~/lib/http/json-body.server';
 import { rateKey } from '~/lib/http/session.server';
+import { parsePackageSpec } from '~/lib/routing/registry-lookup.server';
 
 const MAX_NAMES = 200;
 
 /**
- * GET /api/packages?names=a,b: what the npm registry says of each package, for routing
- * ({ packages: { name: { needsServer } | null } }, null where the registry did not answer in time).
+ * GET /api/packages?names=a@^1.2,b: what the npm registry says of each package at the version the
+ * range asks for (a bare name: latest), for routing ({ packages: { name: { needsServer } | null } },
+ * null where the registry did not answer in time).
  * Names the server must ask the registry about are counted against a budget per session and
  * address; past it they are not looked up (null, listed in `notLookedUp`, `note` says why), and
  * the router's lists decide for them as when the registry is slow. Names already known are free.
@@ -20,9 +22,9 @@ export function loader({ request, context }: LoaderFunctionArgs) {
     if (names.length > MAX_NAMES) throw new HttpError(400, `Ask for at most ${MAX_NAMES} packages at a time.`);
     const uncached = context.registry.uncached(names);
     const { granted, refusal } = await context.limits.takeUpTo('packageNames', key, context.clientIp, uncached.length);
-    const notLookedUp = uncached.slice(granted);
-    const skipped = new Set(notLookedUp);
-    const packages = await context.registry.lookup(names.filter((name) => !skipped.has(name)));
+    const skipped = new Set(uncached.slice(granted));
+    const packages = await context.registry.lookup(names.filter((spec) => !skipped.has(spec)));
+    const notLookedUp = [...skipped].map((spec) => parsePackageSpec(spec).name);
     if (notLookedUp.length === 0) return { packages };
     const count = notLookedUp.length === 1 ? '1 name' : `${notLookedUp.length} names`;
     return {

@@ -6,7 +6,8 @@ const DIR = new URL('../../../tests/fixtures/registry/', import.meta.url);
 const manifests = Object.fromEntries(
   readdirSync(DIR).map((file) => {
     const manifest = JSON.parse(readFileSync(new URL(file, DIR), 'utf8')) as PackageManifest;
-    return [manifest.name, manifest];
+    // typescript.json is its latest, typescript@5.8.3.json an older version.
+    return [file.replace(/\.json$/, '').replace('__', '/'), manifest];
   }),
 );
 const judge = (name: string) => judgeManifest(manifests[name]).needsServer;
@@ -30,6 +31,8 @@ describe('judgeManifest: manifests recorded from the npm registry', () => {
     ['cypress', /cypress runs an install script/],
     ['chromedriver', /chromedriver runs an install script/],
     ['prisma', /prisma runs an install script/],
+    ['typescript', /typescript ships a native binary per platform \(@typescript\/typescript-win32-x64, …\)/],
+    ['typescript@5.8.3', null],
   ])('%s needs a server', (name, reason) => {
     if (reason) expect(judge(name)).toMatch(reason);
     else expect(judge(name)).toBeNull();

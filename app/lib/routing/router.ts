@@ -207,14 +207,16 @@ export function classify(input: RouteInput): RouteDecision {
 }
 
 /**
- * The project's dependency names that no list here decides, once package.json is complete:
- * what the registry is asked about.
+ * The project's dependencies that no list here decides, once package.json is complete, as
+ * `name@range` (what the registry is asked about: the version the project asks for, not latest).
  */
 export function dependenciesToLookUp(packageJson: string | undefined): string[] {
   const pkg = parsePackageJson(packageJson);
   if (!pkg) return [];
-  const names = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies, ...pkg.optionalDependencies });
+  const deps = { ...pkg.dependencies, ...pkg.devDependencies, ...pkg.optionalDependencies };
   const listed = (name: string) => NATIVE_ADDONS[name] || TCP_CLIENTS[name] || BROWSER_BINARIES[name] || HTTP_SERVICES[name] || name === 'prisma' || name === '@prisma/client';
-  return names.filter((name) => !listed(name) && !isBrowserToolchain(name));
+  return Object.entries(deps)
+    .filter(([name]) => !listed(name) && !isBrowserToolchain(name))
+    .map(([name, range]) => (typeof range === 'string' && range.trim() ? `${name}@${range.trim()}` : name));
 }
 

@@ -34,7 +34,8 @@ export interface RuntimeControllerDeps {
   /** A replayed install failed, or the replayed app's server stopped with an error. */
   onProblem?: (problem: ProblemReport) => void;
   /** What the registry says of dependencies (null: no answer in time). Absent: the lists alone decide. */
-  lookupPackages?: (names: string[]) => Promise<Record<string, PackageVerdict | null>>;
+  /** What the registry says of `name@range` specs, by package name. */
+  lookupPackages?: (specs: string[]) => Promise<Record<string, PackageVerdict | null>>;
 }
 
 /**
@@ -91,10 +92,11 @@ export class RuntimeController {
    */
   #lookUpDependencies() {
     const lookup = this.#deps.lookupPackages;
-    const names = dependenciesToLookUp(this.#input.files?.['package.json']).filter((name) => !this.#lookedUp.has(name));
-    if (!lookup || names.length === 0) return;
-    for (const name of names) this.#lookedUp.add(name);
-    lookup(names).then(
+    // name@range: a follow-up that changes a range asks again.
+    const specs = dependenciesToLookUp(this.#input.files?.['package.json']).filter((spec) => !this.#lookedUp.has(spec));
+    if (!lookup || specs.length === 0) return;
+    for (const spec of specs) this.#lookedUp.add(spec);
+    lookup(specs).then(
       (found) => {
         const known = Object.fromEntries(Object.entries(found).filter((entry): entry is [string, PackageVerdict] => entry[1] !== null));
         if (Object.keys(known).length === 0) return;
