@@ -174,6 +174,7 @@ export function describeModelError(error: unknown, env: ErrorEnv): string {
     }
     if (status === 402) {
       const affordable = affordableTokens(error);
+      if (affordable !== undefined && affordable >= MIN_AFFORDABLE_TOKENS) return `${Provider} refused the request: the account's balance covers only ${affordable.toLocaleString('en-US')} tokens of answer (HTTP 402), so it is asked again within that.`;
       if (affordable !== undefined) return `${Provider} refused the request: the account's balance covers only ${affordable.toLocaleString('en-US')} tokens of answer, too few for one (HTTP 402). Add credits at ${CREDITS_URL}, then press Retry.`;
       return `${Provider} refused the request: the account is out of credits (HTTP 402)${suffix}. Add credits at ${CREDITS_URL}, then press Retry.`;
     }

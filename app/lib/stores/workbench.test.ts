@@ -113,7 +113,8 @@ describe('Workbench', () => {
     await wb.runner.idle();
     // The fallback replays install and start in the cloud; the replayed server then crashes.
     await vi.waitFor(() => expect(cloud.servers.map((s) => s.command)).toContain('npm start'));
-    cloud.servers.find((s) => s.command === 'npm start')!.finish(1);
+    // (The one that runs now: a later start stops an earlier one.)
+    cloud.servers.findLast((s) => s.command === 'npm start')!.finish(1);
     await vi.waitFor(() => expect(wb.problems.active.get().map((p) => p.message)).toContain('`npm start` exited with code 1'));
 
     // A replayed install that fails is a problem too.
@@ -219,7 +220,7 @@ describe('Workbench', () => {
     wb.update([user('a job queue worker'), assistant('a1', pkg)], true);
     wb.update([user('a job queue worker'), assistant('a1', pkg + ' = 1;')], true);
     // The lists decide while the registry is asked (once per package), and the stream goes on.
-    expect(asked).toEqual([['zeromq', 'react']]);
+    expect(asked).toEqual([['zeromq@^6.0.0', 'react@^18.0.0']]);
     expect(wb.runtime.routing.get().target).toBe('browser');
     answerRegistry({ zeromq: { name: 'zeromq', needsServer: 'zeromq compiles a native addon when it installs' }, react: null });
     await settle();
