@@ -3,8 +3,8 @@
 // bubblewrap for sandboxed commands and slirp4netns for their own networks, git for the
 // repository flows (the loopback GitHub is git http-backend). Installs Debian's packages when missing and running as root;
 // otherwise says what to install. Prints the browser path it found.
-import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { aptInstall, has, missingSandboxPackages } from './ensure-sandbox-deps.mjs';
 
 const BROWSERS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
@@ -13,28 +13,11 @@ export function findChromium() {
   return candidates.find((path) => existsSync(path));
 }
 
-function has(command) {
-  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
-}
-
-function aptInstall(packages) {
-  const root = process.getuid?.() === 0;
-  if (!root || !has('apt-get')) return false;
-  console.log(`Installing ${packages.join(' ')} from Debian (needed by the tests)…`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], { stdio: 'inherit', env });
-  return true;
-}
-
 export function ensureTestDeps() {
-  const missing = [];
+  const missing = missingSandboxPackages();
   if (!findChromium()) missing.push('chromium');
-  if (!has('bwrap')) missing.push('bubblewrap');
-  // Per-sandbox networks are made only by a root server: elsewhere they are not tested.
-  if (process.getuid?.() === 0 && !has('slirp4netns')) missing.push('slirp4netns');
   if (!has('git')) missing.push('git');
-  if (missing.length > 0 && !aptInstall(missing)) {
+  if (missing.length > 0 && !aptInstall(missing, { why: 'needed by the tests' })) {
     console.error(`Missing ${missing.join(', ')}. Install with: sudo apt-get install -y ${missing.join(' ')} (or set CHROME_PATH to a Chromium binary).`);
   }
   const chromium = findChromium();

@@ -110,6 +110,10 @@ export class LocalProvider implements SandboxProvider {
   constructor(options: LocalProviderOptions) {
     this.#options = options;
     this.isolated = options.useBwrap ?? bwrapAvailable();
+    // Unisolated, a sandbox runs as the server's user: as root that is host root with every capability.
+    if (!this.isolated && process.getuid?.() === 0) {
+      throw new ConfigError('Refusing to run Local sandboxes as root without bubblewrap: model code would run as host root. Install it (apt-get install bubblewrap slirp4netns; npm run dev does so on Debian and Ubuntu when it runs as root), run the server as an unprivileged user, or use Daytona (DAYTONA_API_KEY).');
+    }
     this.#user = this.isolated ? sandboxHostUser(options.hostUid ?? DEFAULT_HOST_UID) : null;
     if (this.#user && !this.#cgroups.available) (options.log ?? console.warn)('sandboxes: cgroup v1 pids/memory not writable here: per-sandbox process and memory limits fall back to per-process rlimits.');
     mkdirSync(this.#root(), { recursive: true });
@@ -122,7 +126,7 @@ export class LocalProvider implements SandboxProvider {
     }
     if (!this.isolated) {
       (options.log ?? console.warn)(
-        'WARNING: bubblewrap (bwrap) is not installed: sandbox commands run WITHOUT isolation, as the server user. Install it with: apt-get install bubblewrap',
+        `WARNING: bubblewrap (bwrap) is not installed: sandbox commands run WITHOUT isolation, as the server's user (uid ${process.getuid?.() ?? '?'}). Install it with: apt-get install bubblewrap`,
       );
     }
     const networkBlocker = !this.isolated ? 'sandboxes are not isolated at all' : sandboxNetworkUnavailable();
