@@ -103,6 +103,8 @@ const schema = z.object({
   SANDBOX_CREATES_PER_MINUTE_PER_IP: int(20, 1, 100_000),
   /** Minutes without use (API calls or preview traffic) before a sandbox is deleted. */
   SANDBOX_IDLE_TTL_MIN: int(30, 1, 43_200),
+  /** Hours without use after which a (stopped) sandbox is deleted, its files with it. */
+  SANDBOX_DELETE_AFTER_HOURS: int(72, 1, 8_760),
   SHARE_DEFAULT_TTL_HOURS: int(24, 1, 720),
   /**
    * Host under which previews are served as <token>.<PREVIEW_HOST>. Default: localhost (with the

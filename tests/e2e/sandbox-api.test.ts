@@ -25,7 +25,7 @@ let sandboxId = '';
 let previewUrl = '';
 
 beforeAll(async () => {
-  app = await startApp({ SANDBOX_PROVIDER: 'local', SANDBOX_MAX_PER_SESSION: '2', SANDBOX_MAX_TOTAL: '3', SANDBOX_CREATES_PER_MINUTE: '2', OPENROUTER_API_KEY: 'sk-or-sentinel-key', DAYTONA_API_KEY: '' });
+  app = await startApp({ SANDBOX_PROVIDER: 'local', SANDBOX_MAX_PER_SESSION: '2', SANDBOX_MAX_TOTAL: '3', SANDBOX_CREATES_PER_MINUTE: '3', OPENROUTER_API_KEY: 'sk-or-sentinel-key', DAYTONA_API_KEY: '' });
   a = await ApiClient.withSession(app.url);
 });
 
@@ -154,26 +154,38 @@ describe('sandbox API with the Local provider', () => {
     expect(unknown.body).toContain('not valid');
   });
 
-  it('caps sandboxes per session, in total, and per minute with a clear 429', async () => {
-    const second = await a.json<{ sandbox: { id: string } }>('POST', '/api/sandboxes', { project: 'two' });
-    expect(second.status).toBe(201);
-    const third = await a.json<{ error: string }>('POST', '/api/sandboxes', { project: 'three' });
-    expect(third.status).toBe(429);
-    expect(third.body.error).toMatch(/already have 2 cloud sandboxes/);
-
+  it("makes room for a person's next project by stopping their least recently used sandbox; the total and the creation rate still refuse with a clear 429", async () => {
+    // A session of its own, so the creation rate (3 a minute here) counts only this test's.
+    const erin = await ApiClient.withSession(app.url);
+    const create = (project: string) => erin.json<{ sandbox: { id: string }; error: string }>('POST', '/api/sandboxes', { project });
+    const state = async (id: string) => (await erin.json<{ sandbox: { state: string; stoppedReason?: string } }>('GET', `/api/sandboxes/${id}`)).body.sandbox;
+    const e1 = (await create('e1')).body.sandbox.id;
+    const e2 = (await create('e2')).body.sandbox.id;
+    await new Promise((r) => setTimeout(r, 20));
+    await erin.json('POST', `/api/sandboxes/${e1}/exec`, { command: 'true' }); // e1 in use: e2 is the least recently used
+    // Two is the most a session runs here: the third stops e2 instead of refusing erin.
+    const third = await create('e3');
+    expect(third.status).toBe(201);
+    expect(await state(e2)).toMatchObject({ state: 'stopped', stoppedReason: 'it was stopped to make room for another of your projects' });
+    expect((await state(e1)).state).toBe('started');
+    // The fourth in a minute is refused by the rate, and nothing of erin's is stopped for it.
+    const fourth = await create('e4');
+    expect(fourth.status).toBe(429);
+    expect(fourth.body.error).toMatch(/Too many sandboxes created in the last minute/);
+    expect((await state(e1)).state).toBe('started');
+    // The server's total (3) is reached by alice's and erin's two: bob is refused, and nobody's sandbox is stopped for him.
     const bob = await ApiClient.withSession(app.url);
-    expect((await bob.json('POST', '/api/sandboxes', { project: 'b1' })).status).toBe(201);
-    const carol = await (await ApiClient.withSession(app.url)).json<{ error: string }>('POST', '/api/sandboxes', { project: 'c1' });
-    expect(carol.status).toBe(429);
-    expect(carol.body.error).toMatch(/as many sandboxes as it allows/);
+    const refused = await bob.json<{ error: string }>('POST', '/api/sandboxes', { project: 'b1' });
+    expect(refused.status).toBe(429);
+    expect(refused.body.error).toMatch(/as many sandboxes as it allows/);
+    expect((await state(e1)).state).toBe('started');
 
-    // Alice frees a slot, but has created 2 in the last minute.
-    const secondId = second.body.sandbox.id;
-    expect((await a.json('DELETE', `/api/sandboxes/${secondId}`)).status).toBe(200);
-    const rate = await a.json<{ error: string }>('POST', '/api/sandboxes', { project: 'again' });
-    expect(rate.status).toBe(429);
-    expect(rate.body.error).toMatch(/Too many sandboxes created in the last minute/);
-    await bob.json('DELETE', `/api/sandboxes/${((await bob.json<{ sandboxes: Array<{ id: string }> }>('GET', '/api/sandboxes')).body.sandboxes[0]).id}`);
+    // Erin stops one from the Sandboxes panel; reopening e2 starts it again under the caps.
+    expect((await erin.json<{ sandbox: { stoppedReason?: string } }>('POST', `/api/sandboxes/${e1}/stop`)).body.sandbox.stoppedReason).toBe('you stopped it');
+    const resumed = await erin.json<{ sandbox: { state: string; stoppedReason?: string } }>('POST', `/api/sandboxes/${e2}/resume`);
+    expect(resumed.body.sandbox.state).toBe('started');
+    expect(resumed.body.sandbox.stoppedReason).toBeUndefined();
+    for (const id of [e1, e2, third.body.sandbox.id]) await erin.json('DELETE', `/api/sandboxes/${id}`);
   });
 
   it('deletes sandboxes with their files and processes, leaving nothing behind', async () => {

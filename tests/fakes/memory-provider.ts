@@ -53,7 +53,15 @@ export class MemoryProvider implements SandboxProvider {
   async readTree(): Promise<TreeEntry[]> {
     return [];
   }
-  async stop() {}
+  /** Stopped sandboxes keep their records and wake with resume, as Daytona's do. */
+  readonly resumed: string[] = [];
+  async stop(id: string) {
+    this.#must(id).state = 'stopped';
+  }
+  async resume(id: string) {
+    this.#must(id).state = 'started';
+    this.resumed.push(id);
+  }
   async delete(id: string) {
     this.#must(id);
     this.sandboxes.delete(id);

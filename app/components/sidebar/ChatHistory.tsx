@@ -2,6 +2,7 @@ import { useStore } from '@nanostores/react';
 import { Link, useNavigate } from '@remix-run/react';
 import { useEffect, useState } from 'react';
 import { chatList, refreshChatList, removeChat, renameChat } from '~/lib/stores/chats';
+import { SandboxesPanel } from './SandboxesPanel';
 
 /** The chat history: new, open, rename, delete. */
 export function ChatHistory({ activeId }: { activeId?: string }) {
@@ -59,6 +60,7 @@ export function ChatHistory({ activeId }: { activeId?: string }) {
           </li>
         ))}
       </ul>
+      <SandboxesPanel />
     </nav>
   );
 }

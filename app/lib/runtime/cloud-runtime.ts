@@ -28,6 +28,8 @@ export interface CloudRuntimeOptions {
   /** Writes within this window go out as one request. */
   debounceMs?: number;
   portWaitMs?: number;
+  /** A line for the chat's terminal (a stopped sandbox started again, and why it was stopped). */
+  onNotice?: (text: string) => void;
 }
 
 
@@ -42,8 +44,12 @@ export class CloudRuntime implements Runtime {
   readonly kind = 'cloud' as const;
   readonly steps = map<Record<LaunchStepName, StepState>>(Object.fromEntries(LAUNCH_STEPS.map((s) => [s, { state: 'pending' }])) as Record<LaunchStepName, StepState>);
   readonly sandbox = atom<SandboxView | null>(null);
+  /** Why the sandbox had stopped, while this runtime starts it again (the stepper says "Restarting"). */
+  readonly restarting = atom<string | null>(null);
   readonly capabilities: RuntimeCapabilities = {
-    progress: computed(this.steps, (steps) => LAUNCH_STEPS.map((name) => ({ name, label: STEP_LABELS[name], status: steps[name] }))),
+    progress: computed([this.steps, this.restarting], (steps, restarting) =>
+      LAUNCH_STEPS.map((name) => ({ name, label: name === 'creating' && restarting ? 'Restarting the sandbox' : STEP_LABELS[name], status: steps[name] })),
+    ),
     installEarly: (onOutput) => this.installEarly(onOutput),
     readBack: true,
     reattach: () => this.announceRunningPreview(),
@@ -84,6 +90,12 @@ export class CloudRuntime implements Runtime {
         } catch (error) {
           if (error instanceof SandboxApiError && error.status === 404) throw new SandboxGoneError('its cloud sandbox no longer exists (it expired or was deleted)');
           throw error;
+        }
+        // Stopped while the chat was closed (idle, to make room, or by the provider): start it again.
+        if (sandbox.state !== 'started' && sandbox.state !== 'starting') {
+          this.restarting.set(sandbox.stoppedReason ?? 'it was stopped');
+          this.#options.onNotice?.(`Starting this chat's sandbox again: ${sandbox.stoppedReason ?? 'it was stopped'}.`);
+          sandbox = await this.#api.resume(sandbox.id);
         }
       } else {
         sandbox = await this.#api.create(this.#options.project);

@@ -240,6 +240,7 @@ export class RuntimeController {
               this.#record = { ...this.#record, sandboxId: sandbox.id };
               this.#deps.save(this.record);
             },
+            onNotice: (text) => this.#deps.terminal.notice(text),
           })
         : this.#deps.createBrowser();
     this.#runtime = runtime;
@@ -323,7 +324,9 @@ export class RuntimeController {
 
   #unavailableMessage(kind: Runtime['kind'], reason: string, gone: boolean) {
     if (gone) return `This chat's cloud sandbox no longer exists (it expired or was deleted). Your files are kept: recreate it to run the project again.`;
-    return kind === 'browser' ? `The in-browser runtime could not start: ${reason}.` : `The cloud sandbox could not start: ${reason}.`;
+    // The reason is a sentence of its own, often with its full stop: one is enough.
+    const because = reason.replace(/\.+$/, '');
+    return kind === 'browser' ? `The in-browser runtime could not start: ${because}.` : `The cloud sandbox could not start: ${because}.`;
   }
 
   dispose() {

@@ -67,6 +67,8 @@ export const sandboxView = z.object({
   id: z.string(),
   project: z.string(),
   state: z.enum(['started', 'stopped', 'starting', 'error', 'unknown']),
+  /** Why the server stopped it, when it did (shown when its chat reopens). */
+  stoppedReason: z.optional(z.string()),
   provider: z.enum(['local', 'daytona']),
   /** The owner's preview URL (on the app's preview host); it changes every 12 hours. */
   previewUrl: z.string(),
@@ -134,6 +136,8 @@ export type LaunchStepName = (typeof LAUNCH_STEPS)[number];
 export const sandboxPaths = {
   all: '/api/sandboxes',
   one: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}`,
+  resume: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/resume`,
+  stop: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/stop`,
   files: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/files`,
   exec: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/exec`,
   start: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/start`,

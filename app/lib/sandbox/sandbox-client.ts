@@ -52,6 +52,16 @@ export class SandboxClient {
     return this.#json(responses.status, 'GET', waitForPortMs > 0 ? `${paths.one(id)}?waitForPortMs=${waitForPortMs}` : paths.one(id));
   }
 
+  /** Starts a stopped sandbox again (its chat is open again). */
+  async resume(id: string): Promise<SandboxView> {
+    return (await this.#json(responses.created, 'POST', paths.resume(id))).sandbox;
+  }
+
+  /** Stops a sandbox (its files and data stay; it starts again when used). */
+  async stop(id: string): Promise<SandboxView> {
+    return (await this.#json(responses.created, 'POST', paths.stop(id))).sandbox;
+  }
+
   async delete(id: string): Promise<void> {
     await this.#json(responses.deleted, 'DELETE', paths.one(id));
   }

@@ -74,6 +74,8 @@ export interface SandboxProvider {
   previewTarget(id: string, port: number): Promise<PreviewTarget>;
   readTree(id: string, options?: { maxFileBytes?: number; maxFiles?: number }): Promise<TreeEntry[]>;
   stop(id: string): Promise<void>;
+  /** Starts a stopped sandbox again (Daytona: `sandbox.start()`); providers whose sandboxes wake on use leave it out. */
+  resume?(id: string): Promise<void>;
   delete(id: string): Promise<void>;
   /** Stops every sandbox's processes on this machine (server shutdown), where that applies. */
   stopAll?(): Promise<void>;

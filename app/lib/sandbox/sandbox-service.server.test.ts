@@ -33,15 +33,27 @@ describe('SandboxService', () => {
     expect((await service.get('alice', mine.id)).project).toBe('p1');
   });
 
-  it('enforces per-session and total caps with clear messages', async () => {
-    const { service } = setup();
-    await service.create('alice', 'a');
+  it("makes room for a person's new project by stopping their least recently used sandbox, never someone else's; the total cap still refuses", async () => {
+    const { service, provider, clock } = setup();
+    const first = await service.create('alice', 'a');
     const second = await service.create('alice', 'b');
-    await expect(service.create('alice', 'c')).rejects.toMatchObject({ status: 429, message: expect.stringMatching(/already have 2/) });
-    await service.create('bob', 'a');
+    clock.advance(60_000);
+    service.touch(first.id); // a is the one in use; b is the least recently used
+    const third = await service.create('alice', 'c');
+    expect(await service.get('alice', second.id)).toMatchObject({ state: 'stopped', stoppedReason: 'it was stopped to make room for another of your projects' });
+    expect((await service.get('alice', first.id)).state).toBe('started');
+    expect((await service.get('alice', third.id)).state).toBe('started');
+    // The server's total (3) is reached: bob is refused, and alice's sandboxes do not make room for him.
+    await service.create('bob', 'x');
     await expect(service.create('carol', 'a')).rejects.toMatchObject({ status: 429, message: expect.stringMatching(/as many sandboxes/) });
-    await service.delete('alice', second.id);
-    await expect(service.create('alice', 'd')).resolves.toMatchObject({ project: 'd' });
+    expect([...provider.sandboxes.values()].filter((s) => s.state === 'started')).toHaveLength(3);
+    // Reopening b's chat starts it again, and stops the least recently used of alice's others.
+    clock.advance(60_000);
+    service.touch(third.id);
+    expect(await service.resume('alice', second.id)).toMatchObject({ state: 'started' });
+    expect(provider.resumed).toEqual([second.id]);
+    expect((await service.get('alice', second.id)).stoppedReason).toBeUndefined();
+    expect((await service.get('alice', first.id)).state).toBe('stopped');
   });
 
   it('counts only running sandboxes against the caps: stopped leftovers lock nobody out', async () => {
@@ -49,28 +61,33 @@ describe('SandboxService', () => {
     for (let i = 0; i < 20; i++) await provider.create({ app: 'appforge', owner: i < 10 ? 'alice' : `old${i}`, project: 'p' });
     for (const sandbox of provider.sandboxes.values()) sandbox.state = 'stopped';
     const made = await service.create('alice', 'new');
-    await service.create('alice', 'new2');
-    await expect(service.create('alice', 'new3')).rejects.toMatchObject({ status: 429 });
+    const second = await service.create('alice', 'new2');
+    service.touch(second.id);
+    // A third of alice's stops her least recently used one rather than refusing her.
+    await service.create('alice', 'new3');
+    expect(provider.sandboxes.get(made.id)!.state).toBe('stopped');
     await service.create('bob', 'p');
     await expect(service.create('carol', 'p')).rejects.toMatchObject({ status: 429, message: expect.stringMatching(/as many sandboxes/) });
     // A running sandbox that is stopped later frees its place.
-    provider.sandboxes.get(made.id)!.state = 'stopped';
+    provider.sandboxes.get(second.id)!.state = 'stopped';
     await expect(service.create('carol', 'p')).resolves.toMatchObject({ project: 'p' });
   });
 
-  it('counts a stopped sandbox that runs a command again: resuming old sandboxes cannot pass the caps', async () => {
-    const { service, provider } = setup({ maxPerSession: 2, maxTotal: 10 });
+  it('counts a stopped sandbox that runs a command again: waking one stops another of the same person, and the total cap holds', async () => {
+    const { service, provider } = setup({ maxPerSession: 2, maxTotal: 3 });
     const old1 = await service.create('alice', 'old1');
-    const old2 = await service.create('alice', 'old2');
+    await service.create('alice', 'old2');
     // The server restarts: both are stopped; two new ones fit.
     for (const sandbox of provider.sandboxes.values()) sandbox.state = 'stopped';
-    await service.create('alice', 'new1');
+    const new1 = await service.create('alice', 'new1');
     await service.create('alice', 'new2');
-    await expect(service.exec('alice', old1.id, 'true', {})).rejects.toMatchObject({ status: 429, message: expect.stringMatching(/already have 2/) });
-    await expect(service.start('alice', old2.id, 'node server.js')).rejects.toMatchObject({ status: 429 });
-    // A running one runs commands as before.
-    const [running] = [...provider.sandboxes.values()].filter((s) => s.state === 'started');
-    await expect(service.exec('alice', running.id, 'true', {})).resolves.toMatchObject({ exitCode: 0 });
+    await expect(service.exec('alice', old1.id, 'true', {})).resolves.toMatchObject({ exitCode: 0 });
+    expect([...provider.sandboxes.values()].filter((s) => s.state === 'started').map((s) => s.id).sort()).toEqual([old1.id, (await service.list('alice')).find((s) => s.project === 'new2')!.id].sort());
+    expect(provider.sandboxes.get(new1.id)!.state).toBe('stopped');
+    // Someone else's running sandboxes are never stopped for alice: with the total reached by them, she is refused.
+    const bob = await service.create('bob', 'p');
+    await expect(service.create('carol', 'p')).rejects.toMatchObject({ status: 429, message: expect.stringMatching(/as many sandboxes/) });
+    expect(provider.sandboxes.get(bob.id)!.state).toBe('started');
   });
 
   it('holds the caps when a list is older than creations that finished meanwhile', async () => {
@@ -168,14 +185,21 @@ describe('SandboxService', () => {
     expect((await service.get('alice', box.id)).previewUrl).toBe(renewed.previewUrl);
   });
 
-  it('reaps sandboxes idle past the TTL and keeps the ones in use', async () => {
-    const { service, provider, clock } = setup({ maxPerSession: 5, maxTotal: 5 });
+  it('stops sandboxes idle past the TTL (kept, to start again), deletes them after days, and keeps the ones in use', async () => {
+    const { service, provider, clock } = setup({ maxPerSession: 5, maxTotal: 5, deleteAfterMs: 72 * 3600_000 });
     const idle = await service.create('alice', 'idle');
     const busy = await service.create('alice', 'busy');
     clock.advance(20 * 60_000);
     service.touch(busy.id);
     clock.advance(11 * 60_000);
-    expect(await service.reap()).toEqual([idle.id]);
+    expect(await service.reap()).toEqual({ stopped: [idle.id], deleted: [] });
+    expect(await service.get('alice', idle.id)).toMatchObject({ state: 'stopped', stoppedReason: 'it was stopped after a while without use' });
+    // Coming back after lunch: it starts again, files and data as they were.
+    await service.resume('alice', idle.id);
+    expect(provider.sandboxes.get(idle.id)!.state).toBe('started');
+    clock.advance(73 * 3600_000);
+    service.touch(busy.id);
+    expect(await service.reap()).toEqual({ stopped: [], deleted: [idle.id] });
     expect([...provider.sandboxes.keys()]).toEqual([busy.id]);
   });
 

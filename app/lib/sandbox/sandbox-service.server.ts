@@ -23,7 +23,10 @@ export interface SandboxServiceOptions {
   maxTotal: number;
   /** Running sandboxes one client address may have, whatever its sessions. */
   maxPerIp?: number;
+  /** Idle this long, a running sandbox is stopped (its files and data kept; it starts again when used). */
   idleTtlMs: number;
+  /** Idle this long, a sandbox is deleted. Default: 72 hours. */
+  deleteAfterMs?: number;
   defaultShareTtlHours: number;
   /** The longest a command may run, whatever a caller asks for. */
   maxCommandMs?: number;
@@ -37,6 +40,13 @@ export type PreviewResolution =
   | { ok: false; status: 404 | 410; reason: string };
 
 const APP_LABEL = { app: 'appforge' };
+/** Why the service stopped a sandbox ('idle', or 'room': for another project of the same person), shown when its chat reopens. */
+const STOPPED_LABEL = 'stopped';
+export const STOPPED_REASONS: Record<string, string> = {
+  idle: 'it was stopped after a while without use',
+  room: 'it was stopped to make room for another of your projects',
+  user: 'you stopped it',
+};
 /** The label holding the sandbox's preview key (see previewToken): changed to revoke owner preview URLs. */
 const PREVIEW_KEY_LABEL = 'preview-key';
 /** After this long, any list of the provider shows a sandbox that was created. */
@@ -88,9 +98,10 @@ export class SandboxService {
     // Sandboxes are labelled with a hash of the client's address, so one client cannot fill the
     // server's total with throwaway sessions.
     const ip = clientIp ? (await sha256Hex(`ip:${addressKey(clientIp)}`)).slice(0, 16) : undefined;
-    await this.#assertRoom(owner, ip, true);
+    const victims = await this.#assertRoom(owner, ip, true);
     try {
       await admit?.();
+      for (const victim of victims) await this.#stop(victim, 'room');
       const info = await this.provider.create({ ...APP_LABEL, owner, project, ...(ip ? { ip } : {}) });
       this.#created.set(info.id, { owner, ip, at: this.#now() });
       this.#listCache = undefined;
@@ -115,7 +126,7 @@ export class SandboxService {
    * than creations that finished meanwhile, and creations may still be under way: both count too,
    * so concurrent requests cannot slip past a cap.
    */
-  async #assertRoom(owner: string, ip: string | undefined, reserve: boolean) {
+  async #assertRoom(owner: string, ip: string | undefined, reserve: boolean, keep?: string): Promise<SandboxInfo[]> {
     const [mine, all] = await Promise.all([this.provider.list({ ...APP_LABEL, owner }), this.#all(true)]);
     const mineIds = new Set(mine.filter(isRunning).map((s) => s.id));
     const allIds = new Set(all.filter(isRunning).map((s) => s.id));
@@ -132,8 +143,19 @@ export class SandboxService {
       if (ip && created.ip === ip) ipIds.add(id);
     }
     const pendingMine = this.#creating.get(owner) ?? 0;
+    // A person's own sandboxes make room for the project in front of them: the least recently
+    // used one is stopped (not deleted; it starts again when its chat is opened). Nobody else's.
+    const idle = mine.filter((s) => isRunning(s) && s.id !== keep).sort((a, b) => this.#lastUse(a) - this.#lastUse(b));
+    const victims: SandboxInfo[] = [];
+    while (mineIds.size + pendingMine >= this.#options.maxPerSession && idle.length) {
+      const victim = idle.shift()!;
+      victims.push(victim);
+      mineIds.delete(victim.id);
+      allIds.delete(victim.id);
+      ipIds.delete(victim.id);
+    }
     if (mineIds.size + pendingMine >= this.#options.maxPerSession) {
-      throw new SandboxQuotaError(`You already have ${mineIds.size + pendingMine} cloud sandboxes, the most one session may have. Delete one (or wait for an idle one to expire) and try again.`);
+      throw new SandboxQuotaError(`You already have ${mineIds.size + pendingMine} cloud sandboxes starting, the most one session may have at once. Try again when they are up.`);
     }
     const pendingIp = ip ? (this.#creatingIp.get(ip) ?? 0) : 0;
     if (ip && this.#options.maxPerIp && ipIds.size + pendingIp >= this.#options.maxPerIp) {
@@ -148,12 +170,49 @@ export class SandboxService {
       if (ip) this.#creatingIp.set(ip, pendingIp + 1);
       this.#creatingTotal += 1;
     }
+    // The caller stops these once nothing else refuses it (a rate limit), so none is stopped for nothing.
+    return victims;
   }
 
-  /** A stopped sandbox that runs a command runs again: it must fit under the caps like a new one. */
-  async #resume(owner: string, id: string) {
+  /**
+   * A stopped sandbox that is used runs again: it must fit under the caps like a new one (making
+   * room as a new one does), the provider starts it (Daytona: a new preview token, so cached
+   * targets are forgotten), and the reason it was stopped is cleared.
+   */
+  async #resume(owner: string, id: string): Promise<SandboxInfo> {
     const info = await this.#owned(owner, id);
-    if (!isRunning(info)) await this.#assertRoom(owner, info.labels.ip, false);
+    if (isRunning(info)) return info;
+    for (const victim of await this.#assertRoom(owner, info.labels.ip, false, id)) await this.#stop(victim, 'room');
+    await this.provider.resume?.(id);
+    this.#targets.delete(id);
+    this.#listCache = undefined;
+    if (info.labels[STOPPED_LABEL]) await this.#setLabels(id, withoutLabels([STOPPED_LABEL]));
+    this.touch(id);
+    return await this.#owned(owner, id);
+  }
+
+  /** Stops one of the owner's sandboxes (from the Sandboxes panel): its files and data stay. */
+  async stop(owner: string, id: string): Promise<SandboxView> {
+    const info = await this.#owned(owner, id);
+    if (isRunning(info)) await this.#stop(info, 'user');
+    return await this.#view(await this.#owned(owner, id));
+  }
+
+  /** Starts the sandbox again if it was stopped (reopening its chat); its view after. */
+  async resume(owner: string, id: string): Promise<SandboxView> {
+    return await this.#view(await this.#resume(owner, id));
+  }
+
+  async #stop(sandbox: SandboxInfo, reason: keyof typeof STOPPED_REASONS) {
+    await this.provider.stop(sandbox.id);
+    await this.#setLabels(sandbox.id, { [STOPPED_LABEL]: reason }).catch(() => {});
+    this.#servers.delete(sandbox.id);
+    this.#targets.delete(sandbox.id);
+    this.#listCache = undefined;
+  }
+
+  #lastUse(sandbox: SandboxInfo) {
+    return this.#activity.get(sandbox.id) ?? Math.max(sandbox.createdAt, this.#startedAt);
   }
 
   /** The sandbox if `owner` owns it; anyone else gets the same 404 as for a missing one. */
@@ -174,7 +233,7 @@ export class SandboxService {
   // --- work in a sandbox -----------------------------------------------------------------------
 
   async writeFiles(owner: string, id: string, files: FileToWrite[], remove: string[] = []) {
-    await this.#owned(owner, id);
+    await this.#resume(owner, id);
     this.touch(id);
     if (files.length) await this.provider.writeFiles(id, files);
     if (remove.length) await this.provider.removePaths(id, remove);
@@ -242,13 +301,15 @@ export class SandboxService {
     return log;
   }
 
+  /** The port its app listens on; null for a stopped sandbox (Daytona refuses toolbox calls to one). */
   async findPort(owner: string, id: string, timeoutMs: number) {
-    await this.#owned(owner, id);
+    const info = await this.#owned(owner, id);
+    if (!isRunning(info)) return null;
     return this.provider.findPort(id, timeoutMs);
   }
 
   async readTree(owner: string, id: string, options?: { maxFileBytes?: number; maxFiles?: number }) {
-    await this.#owned(owner, id);
+    await this.#resume(owner, id);
     this.touch(id);
     return this.provider.readTree(id, options);
   }
@@ -339,21 +400,31 @@ export class SandboxService {
     this.#activity.set(id, this.#now());
   }
 
-  /** Deletes sandboxes idle for longer than the TTL (activity is counted from server start for ones it has not seen). */
-  async reap(): Promise<string[]> {
+  /**
+   * Stops running sandboxes idle for longer than the idle TTL (their files and data stay; they
+   * start again when their chat is opened), and deletes those idle for longer than deleteAfterMs.
+   * Activity is counted from server start for ones it has not seen.
+   */
+  async reap(): Promise<{ stopped: string[]; deleted: string[] }> {
+    const stopped: string[] = [];
     const deleted: string[] = [];
+    const deleteAfter = this.#options.deleteAfterMs ?? 72 * 3600_000;
     for (const sandbox of await this.#all(true)) {
-      const last = this.#activity.get(sandbox.id) ?? Math.max(sandbox.createdAt, this.#startedAt);
-      if (this.#now() - last < this.#options.idleTtlMs) continue;
+      const idle = this.#now() - this.#lastUse(sandbox);
       try {
-        await this.provider.delete(sandbox.id);
-        this.#forget(sandbox.id);
-        deleted.push(sandbox.id);
+        if (idle >= deleteAfter) {
+          await this.provider.delete(sandbox.id);
+          this.#forget(sandbox.id);
+          deleted.push(sandbox.id);
+        } else if (idle >= this.#options.idleTtlMs && isRunning(sandbox)) {
+          await this.#stop(sandbox, 'idle');
+          stopped.push(sandbox.id);
+        }
       } catch (error) {
-        console.warn(`reaper: could not delete ${sandbox.id}: ${errorMessage(error)}`);
+        console.warn(`reaper: could not ${idle >= deleteAfter ? 'delete' : 'stop'} ${sandbox.id}: ${errorMessage(error)}`);
       }
     }
-    return deleted;
+    return { stopped, deleted };
   }
 
   /**
@@ -442,6 +513,7 @@ export class SandboxService {
       id: info.id,
       project: info.labels.project ?? '',
       state: info.state,
+      ...(info.state !== 'started' && info.labels[STOPPED_LABEL] ? { stoppedReason: STOPPED_REASONS[info.labels[STOPPED_LABEL]] ?? info.labels[STOPPED_LABEL] } : {}),
       provider: this.provider.name,
       previewUrl: this.#previewUrl(await this.#ownerToken(info, ownerTokenWindow(this.#now()))),
       createdAt: info.createdAt,
@@ -460,6 +532,7 @@ export function serviceAround(provider: SandboxProvider, env: ServerEnv, secret:
     maxTotal: env.SANDBOX_MAX_TOTAL,
     maxPerIp: env.SANDBOX_MAX_PER_IP,
     idleTtlMs: env.SANDBOX_IDLE_TTL_MIN * 60_000,
+    deleteAfterMs: env.SANDBOX_DELETE_AFTER_HOURS * 3600_000,
     defaultShareTtlHours: env.SHARE_DEFAULT_TTL_HOURS,
     maxCommandMs: env.SANDBOX_COMMAND_TIMEOUT_S * 1000,
   });
