@@ -70,3 +70,37 @@ describe('browser-runtime chats in one tab', () => {
     second.dispose();
   });
 });
+
+describe('a chat closed while its runtime was still coming up', () => {
+  it('does not fall back to a cloud sandbox when its browser runtime fails after the chat closed', async () => {
+    const clouds: unknown[] = [];
+    const saved: unknown[] = [];
+    const wb = new Workbench({
+      project: 'closed',
+      createBrowserRuntime: () => new FakeRuntime({ failBoot: 'no network' }),
+      createCloudRuntime: (options) => (clouds.push(options), new FakeRuntime({ kind: 'cloud' })),
+      saveRuntimeRecord: (record) => saved.push(record),
+    });
+    wb.restore([user('a page'), assistant('a1', artifact(file('index.html', '<h1>hi</h1>')))], { 'index.html': '<h1>hi</h1>' }, {});
+    wb.dispose(); // the sidebar opened another chat before the boot failed
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect({ clouds: clouds.length, saved }).toEqual({ clouds: 0, saved: [] });
+  });
+
+  it('does not move to a cloud sandbox when a registry fact arrives after the chat closed', async () => {
+    const clouds: unknown[] = [];
+    let answerRegistry!: (verdicts: Record<string, { name: string; needsServer: string | null }>) => void;
+    const wb = new Workbench({
+      project: 'closed',
+      createBrowserRuntime: () => new FakeRuntime(),
+      createCloudRuntime: (options) => (clouds.push(options), new FakeRuntime({ kind: 'cloud' })),
+      lookupPackages: () => new Promise((resolve) => (answerRegistry = resolve)),
+    });
+    wb.update([user('a queue'), assistant('a1', artifact(file('package.json', '{"dependencies":{"zeromq":"^6.0.0"}}')))], false);
+    await wb.runner.idle();
+    wb.dispose();
+    answerRegistry({ zeromq: { name: 'zeromq', needsServer: 'zeromq compiles a native addon when it installs' } });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(clouds).toEqual([]);
+  });
+});
