@@ -63,6 +63,8 @@ export class RuntimeController {
   #replaying?: Promise<void>;
   /** Dependencies already asked about; their verdicts join the route input as they arrive. */
   #lookedUp = new Set<string>();
+  /** The chat closed: late answers (a failed boot, a registry fact) start nothing for it. */
+  #disposed = false;
 
   constructor(deps: RuntimeControllerDeps, record: RuntimeRecord = {}) {
     this.#deps = deps;
@@ -203,7 +205,7 @@ export class RuntimeController {
   }
 
   #fallback(reason: string, replay: boolean): boolean {
-    if (this.#record.fallbackUsed || this.#record.choice === 'browser') return false;
+    if (this.#disposed || this.#record.fallbackUsed || this.#record.choice === 'browser') return false;
     this.#record = { ...this.#record, fallbackUsed: true, fallbackReason: reason };
     this.#deps.save(this.record);
     this.#route();
@@ -214,7 +216,7 @@ export class RuntimeController {
 
   #switch(target: RuntimeTarget, replay: boolean) {
     const old = this.#runtime;
-    if (old?.kind === target && !replay) return;
+    if (this.#disposed || (old?.kind === target && !replay)) return;
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
     this.#deps.sync.detach();
     void old?.dispose();
@@ -255,7 +257,7 @@ export class RuntimeController {
     const ready = runtime
       .ready()
       .then(async () => {
-        if (this.#runtime !== runtime) return runtime;
+        if (this.#runtime !== runtime || this.#disposed) return runtime;
         await this.#deps.sync.attach(runtime);
         if (this.#runtime === runtime) this.state.set({ state: 'ready', kind: runtime.kind });
         return runtime;
@@ -330,6 +332,7 @@ export class RuntimeController {
   }
 
   dispose() {
+    this.#disposed = true;
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
     this.#deps.sync.detach();
     void this.#runtime?.dispose();

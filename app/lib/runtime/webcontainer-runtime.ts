@@ -2,15 +2,16 @@ import type { FileSystemTree, WebContainer } from '@webcontainer/api';
 import { RuntimeUnavailableError, type CommandOptions, type PreviewInfo, type Runtime, type RuntimeCapabilities, type RunningProcess } from './runtime';
 import { errorMessage } from '../error-message';
 import { outputTail, whereFrom, type ProblemReport } from '../problems/problem';
+import { claimTabContainer, forgetTabContainerForTests, releaseTabContainer, STOP_WAIT_MS, type TabContainer } from './webcontainer-tab';
 
 /** Offline, the boot neither succeeds nor fails (it waits for StackBlitz's servers): give up after this. */
 export const BOOT_TIMEOUT_MS = 20_000;
-/** How long a replaced server gets to exit and free its port. */
-const SERVER_STOP_MS = 5_000;
+/** Read-back limits, the cloud runtime's (its readTree): bigger files and the rest stay out of the project. */
+const READ_BACK_MAX_FILE_BYTES = 256 * 1024;
+const READ_BACK_MAX_FILES = 2000;
+/** What is never read back (both forms: a pattern for the top level and one for any depth). */
+const READ_BACK_EXCLUDES = ['node_modules', '.git', '.cache', '.npm'].flatMap((name) => [`${name}/**`, `**/${name}/**`]);
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-// One WebContainer per tab: the API allows a single instance, and booting costs seconds.
-let booting: Promise<WebContainer> | undefined;
 
 type Loader = () => Promise<{ WebContainer: typeof WebContainer }>;
 
@@ -30,11 +31,16 @@ async function probeRuntimeServers(): Promise<void> {
   }
 }
 
-/** Runs the project inside the tab with StackBlitz's WebContainer (Node.js in WebAssembly). */
+/**
+ * Runs the project inside the tab with StackBlitz's WebContainer (Node.js in WebAssembly). The
+ * tab's one instance is shared by the chats opened in it one after the other: this runtime claims
+ * it clean when it boots and releases it (processes killed, files removed) when it is disposed.
+ */
 export class WebContainerRuntime implements Runtime {
   readonly kind = 'browser' as const;
-  /** Files live in the tab and previews are the tab's own: nothing to read back or share; the preview's errors are forwarded. */
+  /** Commands create files (scaffolders, lockfiles) that come back as in the cloud; the preview's errors are forwarded. */
   readonly capabilities: RuntimeCapabilities = {
+    readBack: true,
     onProblem: (listener) => {
       this.#problemListeners.add(listener);
       return () => this.#problemListeners.delete(listener);
@@ -44,70 +50,90 @@ export class WebContainerRuntime implements Runtime {
   #load: Loader;
   #probe: () => Promise<void>;
   #timeoutMs: number;
+  /** How long a killed server (a replaced one, or the previous chat's) gets to exit and free its port. */
+  #stopWaitMs: number;
   #listeners = new Set<(preview: PreviewInfo) => void>();
   #unsubscribe: Array<() => void> = [];
-  #container?: Promise<WebContainer>;
+  #tab?: Promise<TabContainer>;
+  #disposed = false;
+  /** File writes and removals under way: a release waits for them, so none lands in the next chat's workdir. */
+  #writes = new Set<Promise<unknown>>();
   /** The app's server (the latest start) and the first port it opened: a new start stops it first. */
   #server?: { kill: () => void; exit: Promise<number>; port?: number };
-  #openPorts = new Set<number>();
-  #portClosed = new Set<(port: number) => void>();
 
-  constructor(options: { load?: Loader; probe?: () => Promise<void>; timeoutMs?: number } = {}) {
+  constructor(options: { load?: Loader; probe?: () => Promise<void>; timeoutMs?: number; stopWaitMs?: number } = {}) {
     this.#load = options.load ?? (() => import('@webcontainer/api'));
     this.#probe = options.probe ?? probeRuntimeServers;
     this.#timeoutMs = options.timeoutMs ?? BOOT_TIMEOUT_MS;
+    this.#stopWaitMs = options.stopWaitMs ?? STOP_WAIT_MS;
   }
 
   ready(): Promise<void> {
-    return this.#boot().then(() => undefined);
+    return this.#claim().then(() => undefined);
   }
 
-  #boot(): Promise<WebContainer> {
-    this.#container ??= (async () => {
+  #bootContainer = () => this.#load().then(({ WebContainer }) => WebContainer.boot({ coep: 'credentialless', workdirName: 'project', forwardPreviewErrors: true }));
+
+  #claim(): Promise<TabContainer> {
+    this.#tab ??= (async () => {
       if (typeof window !== 'undefined' && !window.crossOriginIsolated) {
         throw new RuntimeUnavailableError('this page is not cross-origin isolated (the server must send COOP and COEP headers)');
       }
-      booting ??= this.#load().then(({ WebContainer }) => WebContainer.boot({ coep: 'credentialless', workdirName: 'project', forwardPreviewErrors: true }));
+      const claim = claimTabContainer(this.#bootContainer, this, () => this.#disposed, this.#stopWaitMs);
       const unreachable = this.#probe().then(() => new Promise<never>(() => {}));
-      const container = await withTimeout(Promise.race([booting, unreachable]), this.#timeoutMs).catch((error: unknown) => {
-        booting = undefined;
+      const tab = await withTimeout(Promise.race([claim, unreachable]), this.#timeoutMs).catch((error: unknown) => {
         if (error instanceof RuntimeUnavailableError) throw error;
         throw new RuntimeUnavailableError(errorMessage(error));
       });
+      const container = tab.container;
+      // Closed while it waited: nothing to listen to (the release still runs).
+      if (this.#disposed) return tab;
       this.#unsubscribe.push(
         container.on('server-ready', (port, url) => this.#emit({ port, url })),
         container.on('port', (port, type, url) => {
-          if (type === 'open') {
-            this.#openPorts.add(port);
-            if (this.#server && this.#server.port === undefined) this.#server.port = port;
-            this.#emit({ port, url });
-          } else {
-            this.#openPorts.delete(port);
-            for (const listener of this.#portClosed) listener(port);
-          }
+          if (type !== 'open') return;
+          if (this.#server && this.#server.port === undefined) this.#server.port = port;
+          this.#emit({ port, url });
         }),
         container.on('preview-message', (message) => {
           const problem = previewProblem(message);
           for (const listener of this.#problemListeners) listener(problem);
         }),
       );
-      return container;
+      return tab;
     })();
-    return this.#container;
+    return this.#tab;
   }
 
-  async writeFiles(files: Record<string, string>) {
-    const container = await this.#boot();
-    for (const [path, content] of Object.entries(files)) {
-      const dir = path.split('/').slice(0, -1).join('/');
-      if (dir) await container.fs.mkdir(dir, { recursive: true });
-      await container.fs.writeFile(path, content);
-    }
+  /** The container, while this runtime's chat holds it. */
+  async #container(): Promise<WebContainer> {
+    const tab = await this.#claim();
+    if (this.#disposed || tab.owner !== this) throw new RuntimeUnavailableError('this chat no longer holds the in-browser runtime (another chat was opened in this tab)');
+    return tab.container;
   }
 
-  async removePaths(paths: string[]) {
-    const container = await this.#boot();
-    for (const path of paths) await container.fs.rm(path, { recursive: true, force: true });
+  writeFiles(files: Record<string, string>) {
+    return this.#write(async () => {
+      for (const [path, content] of Object.entries(files)) {
+        const dir = path.split('/').slice(0, -1).join('/');
+        if (dir) await (await this.#container()).fs.mkdir(dir, { recursive: true });
+        await (await this.#container()).fs.writeFile(path, content);
+      }
+    });
+  }
+
+  removePaths(paths: string[]) {
+    return this.#write(async () => {
+      for (const path of paths) await (await this.#container()).fs.rm(path, { recursive: true, force: true });
+    });
+  }
+
+  #write(work: () => Promise<void>): Promise<void> {
+    const write = work();
+    this.#writes.add(write);
+    const done = () => this.#writes.delete(write);
+    write.then(done, done);
+    return write;
   }
 
   async exec(command: string, options: CommandOptions) {
@@ -139,24 +165,14 @@ export class WebContainerRuntime implements Runtime {
     if (!server) return;
     this.#server = undefined;
     server.kill();
-    await Promise.race([server.exit.catch(() => 0), delay(SERVER_STOP_MS)]);
-    const port = server.port;
-    if (port === undefined || !this.#openPorts.has(port)) return;
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#portClosed.delete(onClose);
-        resolve();
-      };
-      const onClose = (closed: number) => closed === port && done();
-      const timer = setTimeout(done, SERVER_STOP_MS);
-      this.#portClosed.add(onClose);
-    });
+    await Promise.race([server.exit.catch(() => 0), delay(this.#stopWaitMs)]);
+    if (server.port !== undefined) await (await this.#claim()).portClosed(server.port, this.#stopWaitMs);
   }
 
   async #spawn(command: string, options: CommandOptions) {
-    const container = await this.#boot();
+    const container = await this.#container();
     const process = await container.spawn('jsh', ['-c', command], { env: { npm_config_yes: 'true' } });
+    (await this.#claim()).track(process);
     void process.output.pipeTo(new WritableStream({ write: (chunk) => options.onOutput(chunk) })).catch(() => {});
     return process;
   }
@@ -167,31 +183,44 @@ export class WebContainerRuntime implements Runtime {
   }
 
   async readTree(): Promise<Record<string, string>> {
-    const container = await this.#boot();
-    const tree = await container.export('.', { format: 'json', excludes: ['node_modules/**', '.git/**'] });
+    const container = await this.#container();
+    const tree = await container.export('.', { format: 'json', excludes: READ_BACK_EXCLUDES });
     const files: Record<string, string> = {};
     flatten(tree, '', files);
     return files;
   }
 
+  /** The chat closed (or moved to the cloud): nothing it started runs on, and nothing of it stays in the workdir. */
   async dispose() {
+    if (this.#disposed) return;
+    this.#disposed = true;
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
     this.#unsubscribe = [];
     this.#listeners.clear();
+    this.#problemListeners.clear();
+    // Queued at once, before any chat opened after this one can claim the container.
+    if (this.#tab) await releaseTabContainer(this.#tab, this, Promise.allSettled([...this.#writes]), this.#stopWaitMs);
   }
 
   #emit(preview: PreviewInfo) {
+    if (this.#disposed) return;
     for (const listener of this.#listeners) listener(preview);
   }
 }
 
+/** Text files only (binary ones come as bytes), within the read-back limits. */
 function flatten(tree: FileSystemTree, prefix: string, out: Record<string, string>) {
   for (const [name, node] of Object.entries(tree)) {
+    if (Object.keys(out).length >= READ_BACK_MAX_FILES) return;
+    if (SKIPPED_DIRECTORIES.has(name)) continue;
     const path = prefix ? `${prefix}/${name}` : name;
     if ('directory' in node) flatten(node.directory, path, out);
-    else if ('file' in node && 'contents' in node.file && typeof node.file.contents === 'string') out[path] = node.file.contents;
+    else if ('file' in node && 'contents' in node.file && typeof node.file.contents === 'string' && utf8Bytes(node.file.contents) <= READ_BACK_MAX_FILE_BYTES) out[path] = node.file.contents;
   }
 }
+
+const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git', '.cache', '.npm']);
+const utf8Bytes = (text: string) => new TextEncoder().encode(text).byteLength;
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -212,9 +241,9 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   });
 }
 
-/** Test hook: forget the per-tab boot so a fake can be booted again. */
+/** Test hook: a new tab, whose WebContainer is booted again. */
 export function resetWebContainerBootForTests() {
-  booting = undefined;
+  forgetTabContainerForTests();
 }
 
 /** WebContainer's forwarded preview error, as a problem the page reported (the page wrote it: untrusted). */
