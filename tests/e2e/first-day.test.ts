@@ -1,6 +1,8 @@
-// First-day stories: what a person does after the first minute. Here: a follow-up to a running
-// server app (a Python server without a file watcher, in a Local cloud sandbox) must end with the
-// new code running in the preview, not with "Address already in use" and the old page.
+// First-day stories: what a person does after the first minute, in Local cloud sandboxes. A
+// follow-up to a running server app (a Python server without a file watcher) must end with the new
+// code in the preview, not "Address already in use" and the old page; five projects in a row in
+// one browser (three run at once per session) and then back to the first; a chat whose sandbox
+// was stopped behind the app's back (Daytona's auto-stop, the reaper) opened again.
 import type { FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendPrompt, startStack } from './harness';
@@ -53,4 +55,53 @@ describe('a first day with a server app', () => {
     expect(await page.getByText(/Address already in use/).count()).toBe(0);
     expect(await page.getByRole('alert').filter({ hasText: /failed/i }).count()).toBe(0);
   }, 200_000);
+
+  it('five projects in a row, then back to the first: its sandbox, stopped to make room, starts again and shows its app', async () => {
+    const chats: string[] = [];
+    for (let i = 1; i <= 5; i++) {
+      stack.fake.script({ match: `project number ${i}`, reply: guestbook(`project ${i}`), chunkSize: 60, delayMs: 2 });
+      await page.goto(stack.app.url);
+      await sendPrompt(page, `Build me a guestbook in Python, project number ${i}`);
+      await page.waitForURL(/\/chat\/\w+/);
+      chats.push(page.url());
+      await page.getByRole('tab', { name: 'Preview' }).click();
+      await expect.poll(() => preview(page).getByRole('heading', { name: `Guestbook project ${i}` }).count(), { timeout: 90_000, interval: 1000 }).toBe(1);
+    }
+    // Three run at once (SANDBOX_MAX_PER_SESSION): the Sandboxes panel shows the first two stopped to make room.
+    await page.getByText('Sandboxes', { exact: true }).click();
+    const panel = page.getByRole('region', { name: 'Sandboxes' });
+    await expect.poll(() => panel.getByTestId('sandbox').count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(5);
+    await expect.poll(async () => (await panel.getByTestId('sandbox').evaluateAll((els) => els.map((e) => e.getAttribute('data-state')))).filter((s) => s === 'stopped').length).toBe(2);
+    expect(await panel.getByText(/Stopped \(stopped to make room for another of your projects\)/).count()).toBe(2);
+
+    // Back to the first: it starts again and its own app comes up.
+    await page.goto(chats[0]);
+    await page.getByRole('tab', { name: 'Preview' }).click();
+    await expect.poll(() => preview(page).getByRole('heading', { name: 'Guestbook project 1' }).count(), { timeout: 90_000, interval: 1000 }).toBe(1);
+    expect(await page.getByRole('note').innerText()).toBe("This chat's sandbox was started again: it was stopped to make room for another of your projects.");
+  }, 600_000);
+
+  it("a chat whose sandbox was stopped behind the app's back comes back when it is opened", async () => {
+    stack.fake.script({ match: 'stopped later', reply: guestbook('after lunch'), chunkSize: 60, delayMs: 2 });
+    await page.goto(stack.app.url);
+    await sendPrompt(page, 'Build me a guestbook in Python that gets stopped later');
+    await page.waitForURL(/\/chat\/\w+/);
+    const chat = page.url();
+    await page.getByRole('tab', { name: 'Preview' }).click();
+    await expect.poll(() => preview(page).getByRole('heading', { name: 'Guestbook after lunch' }).count(), { timeout: 90_000, interval: 1000 }).toBe(1);
+    await page.waitForTimeout(700); // the debounced save of the chat's record
+    // The sandbox is stopped while nobody looks (as the idle reaper or Daytona's auto-stop do).
+    await page.goto(stack.app.url);
+    const stopped = await page.evaluate(async () => {
+      const { sandboxes } = (await (await fetch('/api/sandboxes')).json()) as { sandboxes: Array<{ id: string; state: string }> };
+      const running = sandboxes.filter((s) => s.state === 'started');
+      for (const s of running) await fetch(`/api/sandboxes/${s.id}/stop`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+      return running.length;
+    });
+    expect(stopped).toBeGreaterThan(0);
+    await page.goto(chat);
+    await page.getByRole('tab', { name: 'Preview' }).click();
+    await expect.poll(() => preview(page).getByRole('heading', { name: 'Guestbook after lunch' }).count(), { timeout: 90_000, interval: 1000 }).toBe(1);
+    expect(await page.getByRole('note').innerText()).toBe("This chat's sandbox was started again: you stopped it.");
+  }, 300_000);
 });

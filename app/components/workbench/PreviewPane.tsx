@@ -1,14 +1,19 @@
 import { useStore } from '@nanostores/react';
+import { atom } from 'nanostores';
 import { useEffect, useRef, useState } from 'react';
 import { problemFromPreview } from '~/lib/problems/preview-reporter';
 import type { Workbench } from '~/lib/stores/workbench';
 import { LaunchStepper, LaunchSummary } from './LaunchStepper';
 
+const NOTHING = atom<string | null>(null);
+
 /** The running app in an iframe named "Preview", with a URL bar and reload; the sandbox's progress until it is up. */
 export function PreviewPane({ workbench }: { workbench: Workbench }) {
   const previews = useStore(workbench.runtime.previews);
   const state = useStore(workbench.runtime.state);
-  const progress = useStore(workbench.runtime.current)?.capabilities.progress;
+  const current = useStore(workbench.runtime.current);
+  const progress = current?.capabilities.progress;
+  const restarted = useStore(current?.capabilities.restarted ?? NOTHING);
   const preview = previews[previews.length - 1];
   const [path, setPath] = useState('/');
   const [nonce, setNonce] = useState(0);
@@ -42,6 +47,11 @@ export function PreviewPane({ workbench }: { workbench: Workbench }) {
           </a>
         )}
       </div>
+      {restarted && (
+        <p role="note" className="muted border-b border-gray-200 px-2 py-1 text-xs dark:border-gray-800">
+          This chat's sandbox was started again: {restarted}.
+        </p>
+      )}
       {progress && (preview ? <LaunchSummary workbench={workbench} progress={progress} /> : <LaunchStepper workbench={workbench} progress={progress} />)}
       <iframe
         ref={frame}

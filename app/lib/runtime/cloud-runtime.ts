@@ -53,6 +53,7 @@ export class CloudRuntime implements Runtime {
     installEarly: (onOutput) => this.installEarly(onOutput),
     readBack: true,
     reattach: () => this.announceRunningPreview(),
+    restarted: this.restarting,
     share: this.sandbox,
   };
   #options: CloudRuntimeOptions;

@@ -64,6 +64,8 @@ export interface RuntimeCapabilities {
   readonly readBack?: boolean;
   /** Attached to an existing place whose app may still run: announces its preview if it does (true), so nothing is replayed. */
   reattach?(): Promise<boolean>;
+  /** Why a stopped sandbox was started again for this chat (shown above the preview), or null. */
+  readonly restarted?: ReadableAtom<string | null>;
   /** The running app can be shared with a link. */
   readonly share?: ReadableAtom<ShareTarget | null>;
   /** Reports what goes wrong in the preview page itself (where the workbench cannot see it otherwise). */
