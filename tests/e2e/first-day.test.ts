@@ -11,7 +11,8 @@ let stack: Awaited<ReturnType<typeof startStack>>;
 let page: Page;
 
 beforeAll(async () => {
-  stack = await startStack({ SANDBOX_PROVIDER: 'local' });
+  // Many projects in a few minutes: the creation rate is not what these stories test.
+  stack = await startStack({ SANDBOX_PROVIDER: 'local', SANDBOX_CREATES_PER_MINUTE: '30' });
   page = await (await stack.browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
 });
 afterAll(async () => {
