@@ -1,4 +1,6 @@
 import { addressKey } from '../http/rate-limits.server';
+import { isRunning, SandboxCaps } from './sandbox-caps.server';
+import { ServerProcesses } from './server-processes.server';
 import {
   SandboxNotFoundError,
   SandboxQuotaError,
@@ -49,38 +51,28 @@ export const STOPPED_REASONS: Record<string, string> = {
 };
 /** The label holding the sandbox's preview key (see previewToken): changed to revoke owner preview URLs. */
 const PREVIEW_KEY_LABEL = 'preview-key';
-/** After this long, any list of the provider shows a sandbox that was created. */
-const RECENT_MS = 60_000;
 /** How long a found preview target (or the lack of one) is reused. */
 const TARGET_CACHE_MS = 5_000;
 const MISS_CACHE_MS = 500;
 const LIST_CACHE_MS = 2000;
-const LOG_LIMIT = 200_000;
-/** How long a replaced server gets to exit and free its port. */
-const SERVER_STOP_MS = 5_000;
 
 /**
- * The provider-independent rules: who owns what (owner labels), caps and creation rate, preview
- * and share tokens, activity and the idle reaper, and background process logs.
+ * The provider-independent rules: who owns what (owner labels), preview and share tokens, the
+ * lifecycle (stop when idle, start again when used, delete after days) and the work routed to a
+ * provider. The caps are in sandbox-caps.server.ts, background processes and their logs in
+ * server-processes.server.ts, share-label pruning in share-labels.server.ts.
  */
-const isRunning = (sandbox: SandboxInfo) => sandbox.state === 'started' || sandbox.state === 'starting';
 
 export class SandboxService {
   readonly provider: SandboxProvider;
   #options: SandboxServiceOptions;
+  #caps: SandboxCaps;
   #now: () => number;
   #activity = new Map<string, number>();
-  #creating = new Map<string, number>();
   #labelQueue = new Map<string, Promise<void>>();
   #targets = new Map<string, { at: number; target: PreviewTarget | null }>();
-  #creatingTotal = 0;
-  /** Sandboxes this process created recently, counted against the caps until lists show them. */
-  #created = new Map<string, { owner: string; ip?: string; at: number }>();
-  #creatingIp = new Map<string, number>();
   #listCache?: { at: number; sandboxes: Promise<SandboxInfo[]> };
-  #logs = new Map<string, { text: string; listeners: Set<(chunk: string) => void>; exitCode?: number }>();
-  /** Each sandbox's app server (its latest start): a new start stops it first. */
-  #servers = new Map<string, { processId: string; exit: Promise<number> }>();
+  #processes: ServerProcesses;
   #reaper?: ReturnType<typeof setInterval>;
   #startedAt: number;
 
@@ -88,6 +80,8 @@ export class SandboxService {
     this.provider = provider;
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#caps = new SandboxCaps(options, this.#now);
+    this.#processes = new ServerProcesses(provider);
     this.#startedAt = this.#now();
   }
 
@@ -98,80 +92,26 @@ export class SandboxService {
     // Sandboxes are labelled with a hash of the client's address, so one client cannot fill the
     // server's total with throwaway sessions.
     const ip = clientIp ? (await sha256Hex(`ip:${addressKey(clientIp)}`)).slice(0, 16) : undefined;
-    const victims = await this.#assertRoom(owner, ip, true);
+    const victims = await this.#room(owner, ip, true);
+    let id: string | undefined;
     try {
       await admit?.();
+      // Stopped only now: a creation the rate limit refuses stops nothing.
       for (const victim of victims) await this.#stop(victim, 'room');
       const info = await this.provider.create({ ...APP_LABEL, owner, project, ...(ip ? { ip } : {}) });
-      this.#created.set(info.id, { owner, ip, at: this.#now() });
+      id = info.id;
       this.#listCache = undefined;
       this.touch(info.id);
       return await this.#view(info);
     } finally {
-      this.#creatingTotal -= 1;
-      if (ip) {
-        const ipLeft = (this.#creatingIp.get(ip) ?? 1) - 1;
-        if (ipLeft > 0) this.#creatingIp.set(ip, ipLeft);
-        else this.#creatingIp.delete(ip);
-      }
-      const left = (this.#creating.get(owner) ?? 1) - 1;
-      if (left > 0) this.#creating.set(owner, left);
-      else this.#creating.delete(owner);
+      this.#caps.release(owner, ip, id);
     }
   }
 
-  /**
-   * Throws the 429 for the first cap a new running sandbox would pass: per session, per address,
-   * in total. Only running sandboxes count (stopped leftovers cost nothing); a list may be older
-   * than creations that finished meanwhile, and creations may still be under way: both count too,
-   * so concurrent requests cannot slip past a cap.
-   */
-  async #assertRoom(owner: string, ip: string | undefined, reserve: boolean, keep?: string): Promise<SandboxInfo[]> {
+  /** The caps for one more running sandbox of `owner` (sandbox-caps.server.ts): the sandboxes of theirs to stop to make room. */
+  async #room(owner: string, ip: string | undefined, reserve: boolean, keep?: string): Promise<SandboxInfo[]> {
     const [mine, all] = await Promise.all([this.provider.list({ ...APP_LABEL, owner }), this.#all(true)]);
-    const mineIds = new Set(mine.filter(isRunning).map((s) => s.id));
-    const allIds = new Set(all.filter(isRunning).map((s) => s.id));
-    const listedIds = new Set(all.map((s) => s.id));
-    const ipIds = new Set(all.filter((s) => isRunning(s) && ip !== undefined && s.labels.ip === ip).map((s) => s.id));
-    for (const [id, created] of this.#created) {
-      if (listedIds.has(id)) continue; // the list knows it, and whether it runs
-      if (this.#now() - created.at > RECENT_MS) {
-        this.#created.delete(id); // long enough for any list to show it: it is gone
-        continue;
-      }
-      allIds.add(id);
-      if (created.owner === owner) mineIds.add(id);
-      if (ip && created.ip === ip) ipIds.add(id);
-    }
-    const pendingMine = this.#creating.get(owner) ?? 0;
-    // A person's own sandboxes make room for the project in front of them: the least recently
-    // used one is stopped (not deleted; it starts again when its chat is opened). Nobody else's.
-    const idle = mine.filter((s) => isRunning(s) && s.id !== keep).sort((a, b) => this.#lastUse(a) - this.#lastUse(b));
-    const victims: SandboxInfo[] = [];
-    while (mineIds.size + pendingMine >= this.#options.maxPerSession && idle.length) {
-      const victim = idle.shift()!;
-      victims.push(victim);
-      mineIds.delete(victim.id);
-      allIds.delete(victim.id);
-      ipIds.delete(victim.id);
-    }
-    if (mineIds.size + pendingMine >= this.#options.maxPerSession) {
-      throw new SandboxQuotaError(`You already have ${mineIds.size + pendingMine} cloud sandboxes starting, the most one session may have at once. Try again when they are up.`);
-    }
-    const pendingIp = ip ? (this.#creatingIp.get(ip) ?? 0) : 0;
-    if (ip && this.#options.maxPerIp && ipIds.size + pendingIp >= this.#options.maxPerIp) {
-      throw new SandboxQuotaError(`Your network already runs ${ipIds.size + pendingIp} sandboxes, the most one address may. Delete one (or wait for an idle one to expire) and try again.`);
-    }
-    if (allIds.size + this.#creatingTotal >= this.#options.maxTotal) {
-      throw new SandboxQuotaError('The server is running as many sandboxes as it allows right now. Try again in a few minutes.');
-    }
-    // Reserved in the same step as the check, so concurrent creations cannot both pass it.
-    if (reserve) {
-      this.#creating.set(owner, pendingMine + 1);
-      if (ip) this.#creatingIp.set(ip, pendingIp + 1);
-      this.#creatingTotal += 1;
-    }
-    // The caller stops these once nothing else refuses it (a rate limit), so none is stopped for nothing.
-    return victims;
+    return this.#caps.check({ owner, ip, mine, all, keep, reserve, lastUse: (sandbox) => this.#lastUse(sandbox) });
   }
 
   /**
@@ -182,7 +122,7 @@ export class SandboxService {
   async #resume(owner: string, id: string): Promise<SandboxInfo> {
     const info = await this.#owned(owner, id);
     if (isRunning(info)) return info;
-    for (const victim of await this.#assertRoom(owner, info.labels.ip, false, id)) await this.#stop(victim, 'room');
+    for (const victim of await this.#room(owner, info.labels.ip, false, id)) await this.#stop(victim, 'room');
     await this.provider.resume?.(id);
     this.#targets.delete(id);
     this.#listCache = undefined;
@@ -206,7 +146,7 @@ export class SandboxService {
   async #stop(sandbox: SandboxInfo, reason: keyof typeof STOPPED_REASONS) {
     await this.provider.stop(sandbox.id);
     await this.#setLabels(sandbox.id, { [STOPPED_LABEL]: reason }).catch(() => {});
-    this.#servers.delete(sandbox.id);
+    this.#processes.stopped(sandbox.id);
     this.#targets.delete(sandbox.id);
     this.#listCache = undefined;
   }
@@ -247,44 +187,11 @@ export class SandboxService {
     return this.provider.exec(id, command, { ...options, timeoutMs });
   }
 
-  /**
-   * Starts the app's server in the background; its output is kept (bounded) for `logs()`. A server
-   * started before in this sandbox is stopped first and its port given time to close, so that a
-   * follow-up's server (the same command, new code) can take the port instead of failing on it.
-   */
+  /** Starts the app's server in the background, replacing the one started before (server-processes.server.ts). */
   async start(owner: string, id: string, command: string) {
     await this.#resume(owner, id);
     this.touch(id);
-    await this.#stopServer(id);
-    const log = { text: '', listeners: new Set<(chunk: string) => void>(), exitCode: undefined as number | undefined };
-    const process = await this.provider.start(id, command, {
-      onOutput: (chunk) => {
-        log.text = (log.text + chunk).slice(-LOG_LIMIT);
-        for (const listener of log.listeners) listener(chunk);
-      },
-    });
-    this.#logs.set(`${id}/${process.id}`, log);
-    this.#servers.set(id, { processId: process.id, exit: process.exit });
-    const ended = (code: number) => {
-      log.exitCode = code;
-      for (const listener of log.listeners) listener('');
-      if (this.#servers.get(id)?.processId === process.id) this.#servers.delete(id);
-    };
-    // A process we can no longer follow (the provider failed) counts as ended.
-    process.exit.then(ended, () => ended(137));
-    return process;
-  }
-
-  async #stopServer(id: string) {
-    const server = this.#servers.get(id);
-    if (!server) return;
-    this.#servers.delete(id);
-    const port = await this.provider.findPort(id, 0).catch(() => null);
-    await this.provider.kill(id, server.processId).catch(() => {});
-    const deadline = this.#now() + SERVER_STOP_MS;
-    await Promise.race([server.exit.catch(() => 0), new Promise((resolve) => setTimeout(resolve, SERVER_STOP_MS))]);
-    // A server's children (a watcher's worker, a forked process) may hold the port a moment longer.
-    while (port !== null && this.#now() < deadline && (await this.provider.findPort(id, 0).catch(() => null)) === port) await new Promise((resolve) => setTimeout(resolve, 200));
+    return this.#processes.start(id, command);
   }
 
   async kill(owner: string, id: string, processId: string) {
@@ -296,9 +203,7 @@ export class SandboxService {
   /** A background process's output so far, then live, until it exits. */
   async logs(owner: string, id: string, processId: string) {
     await this.#owned(owner, id);
-    const log = this.#logs.get(`${id}/${processId}`);
-    if (!log) throw new SandboxNotFoundError('No such process in this sandbox.');
-    return log;
+    return this.#processes.log(id, processId);
   }
 
   /** The port its app listens on; null for a stopped sandbox (Daytona refuses toolbox calls to one). */
@@ -494,10 +399,9 @@ export class SandboxService {
   #forget(id: string) {
     this.#activity.delete(id);
     this.#targets.delete(id);
-    this.#created.delete(id);
+    this.#caps.forget(id);
     this.#listCache = undefined;
-    for (const key of this.#logs.keys()) if (key.startsWith(`${id}/`)) this.#logs.delete(key);
-    this.#servers.delete(id);
+    this.#processes.forget(id);
   }
 
   #ownerToken(info: SandboxInfo, window: number) {
