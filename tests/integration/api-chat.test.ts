@@ -26,7 +26,7 @@ function chatRequest(body: unknown, init: RequestInit = {}) {
 const userMessage = (text: string) => ({ model: 'fake/coder', messages: [{ id: 'u1', role: 'user', parts: [{ type: 'text', text }] }] });
 
 beforeAll(async () => {
-  process.env.OPENROUTER_BASE_URL = await fake.start();
+  process.env.OPENROUTER_BASE_URL = await fake.start(49700);
   process.env.OPENROUTER_API_KEY = KEY;
   process.env.LLM_STALL_TIMEOUT_S = '1';
   process.env.LLM_MAX_RETRIES = '0';
@@ -50,6 +50,9 @@ describe('/api/chat', () => {
     // The provider's usage (the fake counts 10 in, a token per 4 characters out) comes with the message.
     expect(metadata).toEqual({ usage: { inputTokens: 10, outputTokens: Math.ceil(text.length / 4) }, model: 'fake/coder' });
     expect(types.at(-1)).toBe('finish');
+    // OpenRouter's keep-alive comments came before and between the chunks, and none reached the answer.
+    expect(fake.requests[0].comments).toBeGreaterThanOrEqual(3);
+    expect(raw).not.toContain('OPENROUTER PROCESSING');
     expect(raw).not.toContain(KEY);
     expect(fake.requests[0].authorization).toBe(`Bearer ${KEY}`);
     expect(fake.requests[0].messages[0]).toMatchObject({ role: 'system' });
@@ -129,6 +132,8 @@ describe('/api/chat', () => {
     expect(text).toBe('abcdefgh');
     expect(error).toMatch(/sent nothing for 1 seconds/);
     expect(Date.now() - started).toBeLessThan(10_000);
+    // OpenRouter went on sending its keep-alive comments through the stall (one came before it): they are not an answer.
+    expect(fake.requests[0].comments).toBeGreaterThanOrEqual(2);
   });
 
   it('rejects bad requests with 400 and oversized ones with 413, without calling the model', async () => {
