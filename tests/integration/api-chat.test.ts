@@ -14,8 +14,8 @@ let context: ReturnType<typeof testContext>;
 const action = ({ request }: { request: Request }) => route({ request, context });
 
 /** What server.ts hands the route; the env is parsed from process.env as the test set it. */
-function testContext(chatPerSession = 1000) {
-  const env = parseServerEnv(process.env);
+function testContext(chatPerSession = 1000, extraEnv: Record<string, string> = {}) {
+  const env = parseServerEnv({ ...process.env, ...extraEnv });
   return { env, sessions: new Sessions('integration-test-secret-0123456789abcdef', false), limits: new RateLimits({ chatPerSession, chatPerIp: 10_000, createsPerSession: 10, createsPerIp: 10 }), clientIp: '127.0.0.1', chat: new InProcessChatStreamer(env) };
 }
 
@@ -57,6 +57,16 @@ describe('/api/chat', () => {
     expect(fake.requests[0].authorization).toBe(`Bearer ${KEY}`);
     expect(fake.requests[0].messages[0]).toMatchObject({ role: 'system' });
     expect(JSON.stringify(fake.requests[0].messages[0].content)).toContain('<boltArtifact');
+  });
+
+  it("sends OpenRouter's attribution: the app's URL as HTTP-Referer (APP_HOST, else the page's own origin) and its name as X-Title", async () => {
+    fake.script({ reply: 'ok' });
+    // No APP_HOST: the origin the page was served from (this request's).
+    await (await action({ request: chatRequest(userMessage('hi')) })).text();
+    expect(fake.requests[0].attribution).toEqual({ referer: 'http://localhost', title: 'AppForge', openRouterTitle: 'AppForge' });
+    const behindProxy = testContext(1000, { APP_HOST: 'app.example.com' });
+    await (await route({ request: chatRequest(userMessage('hi')), context: behindProxy })).text();
+    expect(fake.requests[1].attribution).toEqual({ referer: 'https://app.example.com', title: 'AppForge', openRouterTitle: 'AppForge' });
   });
 
   it('a small balance still gets an answer: asked again within what OpenRouter says it affords, and the answer says it was capped', async () => {

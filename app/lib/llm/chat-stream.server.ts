@@ -18,6 +18,7 @@ import { AGENT_PROMPT, CONTINUE_PROMPT, SYSTEM_PROMPT } from './system-prompt';
 import { answerMetadata, type AnswerMetadata, type AnswerUsage } from './models';
 import { TOOL_DESCRIPTIONS, TOOL_NAMES, toolInputs } from '../agent/tool-specs';
 import { contextPrompt, type ProjectContext } from './project-context';
+import { APP_NAME } from './attribution.server';
 
 export interface ChatStreamOptions {
   env: ServerEnv;
@@ -27,6 +28,8 @@ export interface ChatStreamOptions {
   projectContext?: ProjectContext;
   /** Agent mode: the model gets the tools (run in the browser: none has an `execute` here). */
   agent?: boolean;
+  /** The app's public URL, sent to OpenRouter as HTTP-Referer (its app attribution). */
+  appUrl?: string;
   signal: AbortSignal;
 }
 
@@ -48,14 +51,16 @@ export function providerFor(env: ServerEnv) {
       baseURL: env.OPENROUTER_BASE_URL,
       apiKey: env.OPENROUTER_API_KEY || 'not-needed',
       compatibility: env.usesOpenRouter ? 'strict' : 'compatible',
-      appName: 'AppForge',
+      // Attribution: appName is sent as X-OpenRouter-Title; X-Title is the name OpenRouter's docs still accept.
+      appName: APP_NAME,
+      headers: { 'X-Title': APP_NAME },
     });
     providerCache = { env, provider };
   }
   return providerCache.provider;
 }
 
-export function streamChat({ env, messages, model, projectContext, agent = false, signal }: ChatStreamOptions): Response {
+export function streamChat({ env, messages, model, projectContext, agent = false, appUrl, signal }: ChatStreamOptions): Response {
   const provider = providerFor(env);
   const describe = (error: unknown) => describeModelError(error, env);
   // A tool call the model got wrong (bad input, a tool that does not exist) becomes that call's
@@ -90,6 +95,7 @@ export function streamChat({ env, messages, model, projectContext, agent = false
           instructions: agent ? AGENT_PROMPT : SYSTEM_PROMPT,
           messages: history,
           tools,
+          headers: appUrl ? { 'HTTP-Referer': appUrl } : undefined,
           abortSignal: signal,
           maxRetries: env.LLM_MAX_RETRIES,
           maxOutputTokens,
