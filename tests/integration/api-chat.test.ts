@@ -69,6 +69,15 @@ describe('/api/chat', () => {
     expect(fake.requests[1].attribution).toEqual({ referer: 'https://app.example.com', title: 'AppForge', openRouterTitle: 'AppForge' });
   });
 
+  it("shows the provider's own words when OpenRouter reports an error mid-answer, and keeps what arrived", async () => {
+    fake.script({ reply: 'abcdefghijklmnopqrstuvwxyz', chunkSize: 4, fault: { type: 'error', afterChars: 12, code: 'server_error', message: 'Provider disconnected unexpectedly' } });
+    const { text, error, types } = await readUIStream(await action({ request: chatRequest(userMessage('hi')) }));
+    expect(text).toBe('abcdefghijkl');
+    // (The provider is "the model server" here: the base URL is the fake's, not openrouter.ai.)
+    expect(error).toBe('The model server reported an error in the middle of the answer: Provider disconnected unexpectedly. What arrived is kept; press Retry to ask again.');
+    expect(types.at(-1)).toBe('error');
+  });
+
   it('a small balance still gets an answer: asked again within what OpenRouter says it affords, and the answer says it was capped', async () => {
     fake.affordableTokens = 3_000;
     fake.script({ reply: 'A short answer within the balance.' });

@@ -3,6 +3,7 @@ import {
   APICallError,
   InvalidToolInputError,
   NoSuchToolError,
+  StreamProviderError,
   convertToModelMessages,
   createUIMessageStream,
   createUIMessageStreamResponse,
@@ -189,6 +190,11 @@ export function describeModelError(error: unknown, env: ErrorEnv): string {
     if (status >= 500) return `${Provider} failed with HTTP ${status}${suffix}. This is usually temporary: press Retry.`;
     return `${Provider} rejected the request with HTTP ${status}${suffix}.`;
   }
+  // OpenRouter's mid-stream error (HTTP 200 was sent, then an `error` chunk): the upstream provider's own words.
+  const streamError = findError(error, (e) => StreamProviderError.isInstance(e));
+  if (streamError) {
+    return `${Provider} reported an error in the middle of the answer: ${streamError.message.slice(0, 300).replace(/\.+$/, '')}. What arrived is kept; press Retry to ask again.`;
+  }
   if (/timeout|timed out/i.test(text)) return stalledMessage(env);
   if (/other side closed|terminated|ECONNRESET|socket|premature|aborted/i.test(text)) {
     return `The connection to ${provider} was cut in the middle of the answer. What arrived is kept; press Retry to ask again.`;
@@ -212,12 +218,17 @@ export function affordableTokens(error: unknown): number | undefined {
 }
 
 function findApiError(error: unknown): APICallError | undefined {
+  return findError(error, (e) => APICallError.isInstance(e));
+}
+
+/** The error of a kind inside what the SDK reports (a retry's last error, a cause). */
+function findError<T>(error: unknown, is: (e: unknown) => e is T): T | undefined {
   for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
-    if (APICallError.isInstance(e)) return e;
+    if (is(e)) return e;
     const errors = (e as { errors?: unknown[] }).errors;
     if (Array.isArray(errors) && errors.length) {
       const last = errors[errors.length - 1];
-      if (APICallError.isInstance(last)) return last;
+      if (is(last)) return last;
     }
     e = (e as { lastError?: unknown; cause?: unknown }).lastError ?? (e as { cause?: unknown }).cause;
   }
