@@ -5,7 +5,7 @@ import { parseServerEnv } from '~/lib/env.server';
 import { chatRequestSchema } from '~/lib/llm/chat-request.server';
 import { InProcessChatStreamer } from '~/lib/llm/chat-streamer.server';
 import { FakeOpenAI } from '../fakes/fake-openai';
-import { readUIStream } from '../helpers/ui-stream';
+import { readAnswer, readUIStream } from '../helpers/ui-stream';
 
 const KEY = 'sk-test-secret-key-0123456789';
 const fake = new FakeOpenAI();
@@ -253,6 +253,26 @@ describe('/api/chat in agent mode', () => {
     expect(JSON.stringify(sent[2])).toContain('npm test');
     expect(JSON.stringify(sent[3].content)).toContain('1 failing');
     expect(metadata).toEqual({ usage: { inputTokens: 110, outputTokens: 20 + Math.ceil('Found it.'.length / 4) }, model: 'fake/coder' });
+  });
+
+  it("sends a thinking model's reasoning of the first step back with the second, as OpenRouter's provider does (reasoning and reasoning_details with the signature)", async () => {
+    const thought = 'The user wants passing tests; I should run them first to see what fails.';
+    fake.script({ match: 'make the tests pass', reasoning: thought, toolCalls: [{ name: 'run_command', arguments: { command: 'npm test' } }], times: 1 }, { toolResult: '1 failing', reply: 'Found it.' });
+    // The first step's answer, as useChat builds it, with the result the browser adds to its call.
+    const first = await readAnswer(await action({ request: agentRequest([user]) }));
+    expect(first.parts.find((p) => p.type === 'reasoning')).toMatchObject({ text: thought });
+    const answered = { ...first, parts: first.parts.map((p) => (p.type === 'tool-run_command' ? { ...p, state: 'output-available', output: { exitCode: 1, output: '1 failing', truncated: false, ms: 900 } } : p)) };
+    const response = await action({ request: agentRequest([user, answered]) });
+    expect(response.status).toBe(200);
+    expect((await readUIStream(response)).text).toBe('Found it.');
+    const assistant = fake.requests[1].messages.find((m) => m.role === 'assistant') as { reasoning?: string; reasoning_details?: unknown[] };
+    expect(assistant.reasoning).toBe(thought);
+    expect(assistant.reasoning_details).toEqual([{ type: 'reasoning.text', text: thought, signature: fake.requests[0].reasoningSignature, format: 'anthropic-claude-v1', index: 0 }]);
+    // Metadata the server does not know (another provider's, a future format) is left out, not refused.
+    const details = [{ type: 'reasoning.text', text: thought, signature: 'sig', format: 'anthropic-claude-v1', index: 0 }];
+    const odd = { type: 'reasoning', text: thought, providerMetadata: { other: { x: 1 }, openrouter: { reasoning_details: [{ type: 'reasoning.future', blob: 'x' }, ...details], cache_control: { type: 'ephemeral' } } } };
+    const parsed = chatRequestSchema.parse({ model: 'fake/coder', agent: true, messages: [user, { ...answered, parts: [odd, ...answered.parts.filter((p) => p.type !== 'reasoning')] }] });
+    expect(parsed.messages[1].parts[0]).toEqual({ type: 'reasoning', text: thought, providerMetadata: { openrouter: { reasoning_details: details } } });
   });
 
   it("turns a call the model got wrong into that call's error, which goes back to the model on the next step", async () => {
