@@ -3,6 +3,7 @@ import { RateLimits } from '~/lib/http/rate-limits.server';
 import { Sessions } from '~/lib/http/session.server';
 import { parseServerEnv } from '~/lib/env.server';
 import { chatRequestSchema } from '~/lib/llm/chat-request.server';
+import { writePullRequestText } from '~/lib/git/pull-request-text.server';
 import { InProcessChatStreamer } from '~/lib/llm/chat-streamer.server';
 import { FakeOpenAI } from '../fakes/fake-openai';
 import { readAnswer, readUIStream } from '../helpers/ui-stream';
@@ -67,6 +68,10 @@ describe('/api/chat', () => {
     const behindProxy = testContext(1000, { APP_HOST: 'app.example.com' });
     await (await route({ request: chatRequest(userMessage('hi')), context: behindProxy })).text();
     expect(fake.requests[1].attribution).toEqual({ referer: 'https://app.example.com', title: 'AppForge', openRouterTitle: 'AppForge' });
+    // Model calls that no page asked for (a run's pull request text) carry APP_HOST too.
+    fake.script({ reply: 'Add a README\n\nIt says what the app does.' });
+    await writePullRequestText({ env: behindProxy.env, model: 'fake/coder', requests: ['add a readme'], summary: '', changes: ['A README.md'] });
+    expect(fake.requests[2].attribution).toEqual({ referer: 'https://app.example.com', title: 'AppForge', openRouterTitle: 'AppForge' });
   });
 
   it("shows the provider's own words when OpenRouter reports an error mid-answer, and keeps what arrived", async () => {

@@ -19,7 +19,7 @@ import { AGENT_PROMPT, CONTINUE_PROMPT, SYSTEM_PROMPT } from './system-prompt';
 import { answerMetadata, type AnswerMetadata, type AnswerUsage } from './models';
 import { TOOL_DESCRIPTIONS, TOOL_NAMES, toolInputs } from '../agent/tool-specs';
 import { contextPrompt, type ProjectContext } from './project-context';
-import { APP_NAME } from './attribution.server';
+import { APP_NAME, appHostUrl } from './attribution.server';
 
 export interface ChatStreamOptions {
   env: ServerEnv;
@@ -53,7 +53,9 @@ export function providerFor(env: ServerEnv) {
       apiKey: env.OPENROUTER_API_KEY || 'not-needed',
       compatibility: env.usesOpenRouter ? 'strict' : 'compatible',
       // Attribution: appName is sent as X-OpenRouter-Title; X-Title is the name OpenRouter's docs still accept.
+      // With APP_HOST every call has the app's URL (runs, pull request text); a chat request may name its page.
       appName: APP_NAME,
+      appUrl: env.APP_HOST ? appHostUrl(env.APP_HOST) : undefined,
       headers: { 'X-Title': APP_NAME },
     });
     providerCache = { env, provider };
