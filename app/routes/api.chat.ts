@@ -3,6 +3,7 @@ import type { UIMessage } from 'ai';
 import { errorJson } from '~/lib/http/api.server';
 import { HttpError, readJsonBody } from '~/lib/http/json-body.server';
 import { chatRequestSchema } from '~/lib/llm/chat-request.server';
+import { attributionUrl } from '~/lib/llm/attribution.server';
 import { listModels } from '~/lib/llm/model-list.server';
 import { assertSameOriginJson } from '~/lib/http/same-origin.server';
 import { rateKey } from '~/lib/http/session.server';
@@ -37,7 +38,14 @@ async function respond(request: Request, context: ActionFunctionArgs['context'],
     if (body.agent && model.tools === false) throw new HttpError(400, `${model.label} cannot call tools, so agent mode is not available with it. Turn agent mode off or pick a model marked "tools".`);
     // The browser keeps to the step budget; this holds it for a client that does not.
     if (agentStep && toolSteps(last as unknown as UIMessage) >= env.AGENT_MAX_STEPS) throw new HttpError(400, `This agent run has used its ${env.AGENT_MAX_STEPS} steps (AGENT_MAX_STEPS). Send a new message to go on.`);
-    return await context.chat.stream({ messages: body.messages as unknown as UIMessage[], model: body.model, projectContext: body.context, agent: body.agent ?? false, signal: request.signal });
+    return await context.chat.stream({
+      messages: body.messages as unknown as UIMessage[],
+      model: body.model,
+      projectContext: body.context,
+      agent: body.agent ?? false,
+      appUrl: attributionUrl(env.APP_HOST, request.url),
+      signal: request.signal,
+    });
   } catch (error) {
     return errorJson(error);
   }

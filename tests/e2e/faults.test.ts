@@ -19,6 +19,7 @@ describe('model faults end in a clear message, keep what was streamed, and Retry
     ['500', { type: 'status', status: 500 }, /failed with HTTP 500/, ''],
     ['a cut mid-stream', { type: 'cut', afterChars: 40 }, /cut in the middle of the answer/, 'Here is the first part of a long answer'],
     ['a stall', { type: 'stall', afterChars: 40 }, /sent nothing for 2 seconds/, 'Here is the first part of a long answer'],
+    ["OpenRouter's error chunk mid-answer", { type: 'error', afterChars: 40, message: 'Upstream provider returned error' }, /reported an error in the middle of the answer: Upstream provider returned error\. What arrived is kept/, 'Here is the first part of a long answer'],
   ];
 
   it.each(cases)('%s', async (_name, fault, message, kept) => {

@@ -1,6 +1,11 @@
 // A loopback fake of an OpenAI-compatible chat API (what OpenRouter, Ollama and LM Studio serve):
 // POST /chat/completions streams scripted answers as SSE at a chosen pace, GET /models lists models.
 // Tests script answers and faults in-process (`fake.script(...)`) or over HTTP (`POST /__script`).
+// It streams as OpenRouter does (openrouter.ai/docs/api/reference/streaming, usage-accounting,
+// reasoning-tokens): `: OPENROUTER PROCESSING` comments before and between chunks and through a
+// silent upstream, mid-stream errors as a 200 then an `error` chunk, reasoning in `delta.reasoning`
+// and `delta.reasoning_details`, and usage with its `cost` in the last chunk.
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -8,8 +13,13 @@ export type Fault =
   | { type: 'status'; status: number; body?: unknown; retryAfter?: number }
   /** Destroy the connection after this many characters of the reply. */
   | { type: 'cut'; afterChars: number }
-  /** Stop sending (but keep the connection open) after this many characters. */
-  | { type: 'stall'; afterChars: number };
+  /** Stop sending answer chunks after this many characters; the connection stays open and OpenRouter's keep-alive comments go on. */
+  | { type: 'stall'; afterChars: number }
+  /**
+   * OpenRouter's mid-stream error: the 200 and this many characters were sent, then a chunk with a
+   * top-level `error` ({ code, message }) and `finish_reason: "error"`, and the stream ends.
+   */
+  | { type: 'error'; afterChars: number; message?: string; code?: string | number };
 
 export interface ScriptRule {
   /** Used when the user's request (the last text of the last user message; the app puts its project context before it) contains this text; a rule without `match` matches any request. */
@@ -29,6 +39,12 @@ export interface ScriptRule {
   times?: number;
   /** Each chunk carries its send time ("@<ms>" padded to chunkSize) instead of the reply: for latency benchmarks. */
   stamp?: { chunks: number };
+  /**
+   * What the model thinks before it answers, streamed as OpenRouter sends an Anthropic model's
+   * thinking: `delta.reasoning` with the same text as a `reasoning.text` entry of
+   * `delta.reasoning_details`, then an entry carrying the block's signature.
+   */
+  reasoning?: string;
 }
 
 export interface RecordedRequest {
@@ -41,6 +57,12 @@ export interface RecordedRequest {
   tools: string[];
   /** When the last chunk of the answer was sent (ms since the epoch). */
   finishedAt?: number;
+  /** OpenRouter's app attribution headers as they arrived. */
+  attribution: { referer?: string; title?: string; openRouterTitle?: string };
+  /** `: OPENROUTER PROCESSING` comment lines sent with the answer. */
+  comments: number;
+  /** The signature of the reasoning block the answer sent (see ScriptRule.reasoning). */
+  reasoningSignature?: string;
 }
 
 export class FakeOpenAI {
@@ -88,7 +110,7 @@ export class FakeOpenAI {
         // Prices in OpenRouter's shape (US dollars per token), and which models take tools.
         return json(res, 200, {
           data: [
-            { id: 'fake/coder', name: 'Fake Coder', pricing: { prompt: '0.000003', completion: '0.000015' }, supported_parameters: ['tools', 'max_tokens'] },
+            { id: 'fake/coder', name: 'Fake Coder', pricing: PRICES['fake/coder'], supported_parameters: ['tools', 'max_tokens'] },
             { id: 'fake/fast', name: 'Fake Fast', supported_parameters: ['max_tokens'] },
           ],
         });
@@ -112,7 +134,8 @@ export class FakeOpenAI {
   async #complete(req: IncomingMessage, res: ServerResponse) {
     const body = (await readJson(req)) as { model: string; messages: RecordedRequest['messages']; stream?: boolean; max_tokens?: number; max_completion_tokens?: number; tools?: Array<{ function?: { name?: string } }> };
     const tools = (body.tools ?? []).map((t) => t.function?.name ?? '');
-    const record: RecordedRequest = { model: body.model, messages: body.messages, authorization: req.headers.authorization, maxTokens: body.max_tokens ?? body.max_completion_tokens, tools };
+    const attribution = { referer: header(req, 'http-referer'), title: header(req, 'x-title'), openRouterTitle: header(req, 'x-openrouter-title') };
+    const record: RecordedRequest = { model: body.model, messages: body.messages, authorization: req.headers.authorization, maxTokens: body.max_tokens ?? body.max_completion_tokens, tools, attribution, comments: 0 };
     this.requests.push(record);
     const lastUser = [...body.messages].reverse().find((m) => m.role === 'user');
     const prompt = requestText(lastUser?.content);
@@ -125,7 +148,7 @@ export class FakeOpenAI {
         (r.toolResult === undefined || (toolResult !== undefined && toolResult.includes(r.toolResult))),
     );
     if (rule) rule.used += 1;
-    const { chunkSize = 8, delayMs = 0, fault, stamp, toolCalls = [] } = rule ?? {};
+    const { chunkSize = 8, delayMs = 0, fault, stamp, toolCalls = [], reasoning = '' } = rule ?? {};
     const finishReason = toolCalls.length ? 'tool_calls' : (rule?.finishReason ?? 'stop');
     const reply = stamp ? ' '.repeat(stamp.chunks * chunkSize) : (rule?.reply ?? (toolCalls.length ? '' : 'I am the fake model.'));
 
@@ -143,10 +166,34 @@ export class FakeOpenAI {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     this.#open.add(res);
     res.on('close', () => this.#open.delete(res));
-    const id = `chatcmpl-${Date.now()}`;
-    const send = (delta: Record<string, unknown>, finish: string | null) =>
-      res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: body.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`);
+    const id = `gen-${Date.now()}`;
+    const created = Math.floor(Date.now() / 1000);
+    const comment = () => {
+      if (res.destroyed) return;
+      res.write(`${PROCESSING_COMMENT}\n\n`);
+      record.comments += 1;
+    };
+    let chunks = 0;
+    const event = (payload: Record<string, unknown>) => res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, provider: UPSTREAM_PROVIDER, ...payload })}\n\n`);
+    const send = (delta: Record<string, unknown>, finish: string | null) => {
+      if (chunks > 0 && chunks % COMMENT_EVERY_CHUNKS === 0) comment();
+      chunks += 1;
+      event({ choices: [{ index: 0, delta, finish_reason: finish }] });
+    };
+    // OpenRouter holds the connection with a comment while the upstream provider starts.
+    comment();
     send({ role: 'assistant', content: '' }, null);
+    for (let i = 0; i < reasoning.length; i += chunkSize) {
+      if (res.destroyed) return;
+      const text = reasoning.slice(i, i + chunkSize);
+      send({ reasoning: text, reasoning_details: [{ type: 'reasoning.text', text, format: REASONING_FORMAT, index: 0 }] }, null);
+      if (delayMs > 0) await sleep(delayMs);
+    }
+    if (reasoning) {
+      // Anthropic's thinking block ends with its signature, which must come back with the block.
+      record.reasoningSignature = createHash('sha256').update(reasoning).digest('base64');
+      send({ reasoning_details: [{ type: 'reasoning.text', text: '', signature: record.reasoningSignature, format: REASONING_FORMAT, index: 0 }] }, null);
+    }
     const limit = fault ? Math.min(fault.afterChars, reply.length) : reply.length;
     for (let i = 0; i < limit; i += chunkSize) {
       if (res.destroyed) return;
@@ -154,7 +201,17 @@ export class FakeOpenAI {
       if (delayMs > 0) await sleep(delayMs);
     }
     if (fault?.type === 'cut') return void res.destroy();
-    if (fault?.type === 'stall') return; // keep the socket open, send nothing more
+    if (fault?.type === 'stall') {
+      // The upstream went silent; OpenRouter's comments keep the connection alive all the same.
+      const keepAlive = setInterval(comment, KEEP_ALIVE_MS);
+      res.on('close', () => clearInterval(keepAlive));
+      return;
+    }
+    if (fault?.type === 'error') {
+      record.finishedAt = Date.now();
+      event({ error: { code: fault.code ?? 'server_error', message: fault.message ?? 'Provider disconnected unexpectedly' }, choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }] });
+      return void res.end();
+    }
     // Each call: its id and name first, then its arguments in pieces, as OpenAI streams them.
     let argumentChars = 0;
     for (const [index, call] of toolCalls.entries()) {
@@ -169,8 +226,22 @@ export class FakeOpenAI {
     }
     record.finishedAt = Date.now();
     send({}, finishReason);
-    const completionTokens = Math.ceil((reply.length + argumentChars) / 4);
-    res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 10, completion_tokens: completionTokens, total_tokens: 10 + completionTokens } })}\n\n`);
+    // The last chunk: usage as OpenRouter reports it, with what the request cost in credits.
+    const reasoningTokens = Math.ceil(reasoning.length / 4);
+    const completionTokens = Math.ceil((reply.length + argumentChars) / 4) + reasoningTokens;
+    const price = PRICES[body.model as keyof typeof PRICES];
+    const cost = price ? PROMPT_TOKENS * Number(price.prompt) + completionTokens * Number(price.completion) : 0;
+    event({
+      choices: [],
+      usage: {
+        prompt_tokens: PROMPT_TOKENS,
+        prompt_tokens_details: { cached_tokens: 0 },
+        completion_tokens: completionTokens,
+        completion_tokens_details: { reasoning_tokens: reasoningTokens },
+        total_tokens: PROMPT_TOKENS + completionTokens,
+        cost,
+      },
+    });
     res.write('data: [DONE]\n\n');
     res.end();
   }
@@ -190,6 +261,19 @@ function contentText(content: unknown): string {
 
 /** What the fake's models say they can answer at most (the pre-check's figure when a request names no max_tokens). */
 const MODEL_MAX_TOKENS = 65_536;
+/** Tokens the fake counts for every prompt. */
+const PROMPT_TOKENS = 10;
+/** US dollars per token, as OpenRouter's /models lists them (a model without prices costs nothing here). */
+const PRICES = { 'fake/coder': { prompt: '0.000003', completion: '0.000015' } } as const;
+const PROCESSING_COMMENT = ': OPENROUTER PROCESSING';
+/** A keep-alive comment after every this many chunks, and this often while the upstream is silent. */
+const COMMENT_EVERY_CHUNKS = 3;
+const KEEP_ALIVE_MS = 250;
+/** The upstream provider OpenRouter names in each chunk, and the reasoning format of its thinking. */
+const UPSTREAM_PROVIDER = 'Anthropic';
+const REASONING_FORMAT = 'anthropic-claude-v1';
+
+const header = (req: IncomingMessage, name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : undefined);
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });

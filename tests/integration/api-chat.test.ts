@@ -3,9 +3,10 @@ import { RateLimits } from '~/lib/http/rate-limits.server';
 import { Sessions } from '~/lib/http/session.server';
 import { parseServerEnv } from '~/lib/env.server';
 import { chatRequestSchema } from '~/lib/llm/chat-request.server';
+import { writePullRequestText } from '~/lib/git/pull-request-text.server';
 import { InProcessChatStreamer } from '~/lib/llm/chat-streamer.server';
 import { FakeOpenAI } from '../fakes/fake-openai';
-import { readUIStream } from '../helpers/ui-stream';
+import { readAnswer, readUIStream } from '../helpers/ui-stream';
 
 const KEY = 'sk-test-secret-key-0123456789';
 const fake = new FakeOpenAI();
@@ -14,8 +15,8 @@ let context: ReturnType<typeof testContext>;
 const action = ({ request }: { request: Request }) => route({ request, context });
 
 /** What server.ts hands the route; the env is parsed from process.env as the test set it. */
-function testContext(chatPerSession = 1000) {
-  const env = parseServerEnv(process.env);
+function testContext(chatPerSession = 1000, extraEnv: Record<string, string> = {}) {
+  const env = parseServerEnv({ ...process.env, ...extraEnv });
   return { env, sessions: new Sessions('integration-test-secret-0123456789abcdef', false), limits: new RateLimits({ chatPerSession, chatPerIp: 10_000, createsPerSession: 10, createsPerIp: 10 }), clientIp: '127.0.0.1', chat: new InProcessChatStreamer(env) };
 }
 
@@ -26,7 +27,7 @@ function chatRequest(body: unknown, init: RequestInit = {}) {
 const userMessage = (text: string) => ({ model: 'fake/coder', messages: [{ id: 'u1', role: 'user', parts: [{ type: 'text', text }] }] });
 
 beforeAll(async () => {
-  process.env.OPENROUTER_BASE_URL = await fake.start();
+  process.env.OPENROUTER_BASE_URL = await fake.start(49700);
   process.env.OPENROUTER_API_KEY = KEY;
   process.env.LLM_STALL_TIMEOUT_S = '1';
   process.env.LLM_MAX_RETRIES = '0';
@@ -50,10 +51,36 @@ describe('/api/chat', () => {
     // The provider's usage (the fake counts 10 in, a token per 4 characters out) comes with the message.
     expect(metadata).toEqual({ usage: { inputTokens: 10, outputTokens: Math.ceil(text.length / 4) }, model: 'fake/coder' });
     expect(types.at(-1)).toBe('finish');
+    // OpenRouter's keep-alive comments came before and between the chunks, and none reached the answer.
+    expect(fake.requests[0].comments).toBeGreaterThanOrEqual(3);
+    expect(raw).not.toContain('OPENROUTER PROCESSING');
     expect(raw).not.toContain(KEY);
     expect(fake.requests[0].authorization).toBe(`Bearer ${KEY}`);
     expect(fake.requests[0].messages[0]).toMatchObject({ role: 'system' });
     expect(JSON.stringify(fake.requests[0].messages[0].content)).toContain('<boltArtifact');
+  });
+
+  it("sends OpenRouter's attribution: the app's URL as HTTP-Referer (APP_HOST, else the page's own origin) and its name as X-Title", async () => {
+    fake.script({ reply: 'ok' });
+    // No APP_HOST: the origin the page was served from (this request's).
+    await (await action({ request: chatRequest(userMessage('hi')) })).text();
+    expect(fake.requests[0].attribution).toEqual({ referer: 'http://localhost', title: 'AppForge', openRouterTitle: 'AppForge' });
+    const behindProxy = testContext(1000, { APP_HOST: 'app.example.com' });
+    await (await route({ request: chatRequest(userMessage('hi')), context: behindProxy })).text();
+    expect(fake.requests[1].attribution).toEqual({ referer: 'https://app.example.com', title: 'AppForge', openRouterTitle: 'AppForge' });
+    // Model calls that no page asked for (a run's pull request text) carry APP_HOST too.
+    fake.script({ reply: 'Add a README\n\nIt says what the app does.' });
+    await writePullRequestText({ env: behindProxy.env, model: 'fake/coder', requests: ['add a readme'], summary: '', changes: ['A README.md'] });
+    expect(fake.requests[2].attribution).toEqual({ referer: 'https://app.example.com', title: 'AppForge', openRouterTitle: 'AppForge' });
+  });
+
+  it("shows the provider's own words when OpenRouter reports an error mid-answer, and keeps what arrived", async () => {
+    fake.script({ reply: 'abcdefghijklmnopqrstuvwxyz', chunkSize: 4, fault: { type: 'error', afterChars: 12, code: 'server_error', message: 'Provider disconnected unexpectedly' } });
+    const { text, error, types } = await readUIStream(await action({ request: chatRequest(userMessage('hi')) }));
+    expect(text).toBe('abcdefghijkl');
+    // (The provider is "the model server" here: the base URL is the fake's, not openrouter.ai.)
+    expect(error).toBe('The model server reported an error in the middle of the answer: Provider disconnected unexpectedly. What arrived is kept; press Retry to ask again.');
+    expect(types.at(-1)).toBe('error');
   });
 
   it('a small balance still gets an answer: asked again within what OpenRouter says it affords, and the answer says it was capped', async () => {
@@ -129,6 +156,8 @@ describe('/api/chat', () => {
     expect(text).toBe('abcdefgh');
     expect(error).toMatch(/sent nothing for 1 seconds/);
     expect(Date.now() - started).toBeLessThan(10_000);
+    // OpenRouter went on sending its keep-alive comments through the stall (one came before it): they are not an answer.
+    expect(fake.requests[0].comments).toBeGreaterThanOrEqual(2);
   });
 
   it('rejects bad requests with 400 and oversized ones with 413, without calling the model', async () => {
@@ -229,6 +258,26 @@ describe('/api/chat in agent mode', () => {
     expect(JSON.stringify(sent[2])).toContain('npm test');
     expect(JSON.stringify(sent[3].content)).toContain('1 failing');
     expect(metadata).toEqual({ usage: { inputTokens: 110, outputTokens: 20 + Math.ceil('Found it.'.length / 4) }, model: 'fake/coder' });
+  });
+
+  it("sends a thinking model's reasoning of the first step back with the second, as OpenRouter's provider does (reasoning and reasoning_details with the signature)", async () => {
+    const thought = 'The user wants passing tests; I should run them first to see what fails.';
+    fake.script({ match: 'make the tests pass', reasoning: thought, toolCalls: [{ name: 'run_command', arguments: { command: 'npm test' } }], times: 1 }, { toolResult: '1 failing', reply: 'Found it.' });
+    // The first step's answer, as useChat builds it, with the result the browser adds to its call.
+    const first = await readAnswer(await action({ request: agentRequest([user]) }));
+    expect(first.parts.find((p) => p.type === 'reasoning')).toMatchObject({ text: thought });
+    const answered = { ...first, parts: first.parts.map((p) => (p.type === 'tool-run_command' ? { ...p, state: 'output-available', output: { exitCode: 1, output: '1 failing', truncated: false, ms: 900 } } : p)) };
+    const response = await action({ request: agentRequest([user, answered]) });
+    expect(response.status).toBe(200);
+    expect((await readUIStream(response)).text).toBe('Found it.');
+    const assistant = fake.requests[1].messages.find((m) => m.role === 'assistant') as { reasoning?: string; reasoning_details?: unknown[] };
+    expect(assistant.reasoning).toBe(thought);
+    expect(assistant.reasoning_details).toEqual([{ type: 'reasoning.text', text: thought, signature: fake.requests[0].reasoningSignature, format: 'anthropic-claude-v1', index: 0 }]);
+    // Metadata the server does not know (another provider's, a future format) is left out, not refused.
+    const details = [{ type: 'reasoning.text', text: thought, signature: 'sig', format: 'anthropic-claude-v1', index: 0 }];
+    const odd = { type: 'reasoning', text: thought, providerMetadata: { other: { x: 1 }, openrouter: { reasoning_details: [{ type: 'reasoning.future', blob: 'x' }, ...details], cache_control: { type: 'ephemeral' } } } };
+    const parsed = chatRequestSchema.parse({ model: 'fake/coder', agent: true, messages: [user, { ...answered, parts: [odd, ...answered.parts.filter((p) => p.type !== 'reasoning')] }] });
+    expect(parsed.messages[1].parts[0]).toEqual({ type: 'reasoning', text: thought, providerMetadata: { openrouter: { reasoning_details: details } } });
   });
 
   it("turns a call the model got wrong into that call's error, which goes back to the model on the next step", async () => {

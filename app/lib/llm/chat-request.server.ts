@@ -3,13 +3,37 @@ import { CONTEXT_LIMITS } from './project-context';
 import { TOOL_NAMES } from '../agent/tool-specs';
 
 /** Limits on what one chat request may carry; the byte limit on the whole body is server config. */
-export const CHAT_LIMITS = { messages: 400, partChars: 1_000_000, modelChars: 200 } as const;
+export const CHAT_LIMITS = { messages: 400, partChars: 1_000_000, modelChars: 200, reasoningDetails: 200 } as const;
 
 const textPart = z.object({ type: z.literal('text'), text: z.string().max(CHAT_LIMITS.partChars) });
 // Text only: file, image and URL parts would make the server download what they point at (SSRF).
-// Step markers and reasoning from earlier answers come back from the browser and carry text only.
+// Step markers and reasoning from earlier answers come back from the browser; reasoning keeps its
+// blocks (below), which are text too.
 const stepPart = z.object({ type: z.literal('step-start') });
-const reasoningPart = z.object({ type: z.literal('reasoning'), text: z.string().max(CHAT_LIMITS.partChars) });
+
+// A thinking model's reasoning blocks as OpenRouter's provider reads them back (providerOptions
+// `openrouter.reasoning_details`): Anthropic's thinking with its signature, summaries, encrypted
+// blobs. Models need them with their tool calls; nothing else of a part's metadata reaches the model.
+const detailFields = { id: z.string().max(200).nullish(), format: z.string().max(100).nullish(), index: z.number().int().min(0).max(10_000).optional() };
+const reasoningDetail = z.union([
+  z.object({ type: z.literal('reasoning.text'), text: z.string().max(CHAT_LIMITS.partChars).nullish(), signature: z.string().max(CHAT_LIMITS.partChars).nullish(), ...detailFields }),
+  z.object({ type: z.literal('reasoning.summary'), summary: z.string().max(CHAT_LIMITS.partChars), ...detailFields }),
+  z.object({ type: z.literal('reasoning.encrypted'), data: z.string().max(CHAT_LIMITS.partChars), ...detailFields }),
+]);
+// Metadata the server does not understand (another provider's, a future format) is left out, not refused.
+const providerMetadata = z
+  .object({
+    openrouter: z.object({
+      reasoning_details: z
+        .array(reasoningDetail.or(z.unknown().transform(() => undefined)))
+        .max(CHAT_LIMITS.reasoningDetails)
+        .transform((details) => details.filter((detail) => detail !== undefined)),
+    }),
+  })
+  .optional()
+  .catch(undefined);
+
+const reasoningPart = z.object({ type: z.literal('reasoning'), text: z.string().max(CHAT_LIMITS.partChars), providerMetadata });
 
 // Agent mode: the tool calls of earlier steps with the outputs the browser added. A call left
 // without an output (the tab closed while it ran) reaches the model as an interrupted call, since
@@ -22,6 +46,8 @@ const toolPart = z
     input: z.unknown(),
     output: z.unknown().optional(),
     errorText: z.string().max(CHAT_LIMITS.partChars).optional(),
+    // OpenRouter's provider puts the step's reasoning on its first call too (encrypted reasoning alone is only there).
+    callProviderMetadata: providerMetadata,
   })
   .transform((part) =>
     part.state === 'output-available' || part.state === 'output-error'
@@ -38,6 +64,7 @@ const unknownToolPart = z
     state: z.enum(['input-streaming', 'input-available', 'output-available', 'output-error']),
     input: z.unknown(),
     errorText: z.string().max(CHAT_LIMITS.partChars).optional(),
+    callProviderMetadata: providerMetadata,
   })
   .transform((part) => ({ ...part, input: part.input ?? {}, state: 'output-error' as const, errorText: part.errorText ?? `There is no tool named ${part.toolName}.` }));
 

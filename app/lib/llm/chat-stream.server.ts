@@ -3,6 +3,7 @@ import {
   APICallError,
   InvalidToolInputError,
   NoSuchToolError,
+  StreamProviderError,
   convertToModelMessages,
   createUIMessageStream,
   createUIMessageStreamResponse,
@@ -18,6 +19,7 @@ import { AGENT_PROMPT, CONTINUE_PROMPT, SYSTEM_PROMPT } from './system-prompt';
 import { answerMetadata, type AnswerMetadata, type AnswerUsage } from './models';
 import { TOOL_DESCRIPTIONS, TOOL_NAMES, toolInputs } from '../agent/tool-specs';
 import { contextPrompt, type ProjectContext } from './project-context';
+import { APP_NAME, appHostUrl } from './attribution.server';
 
 export interface ChatStreamOptions {
   env: ServerEnv;
@@ -27,6 +29,8 @@ export interface ChatStreamOptions {
   projectContext?: ProjectContext;
   /** Agent mode: the model gets the tools (run in the browser: none has an `execute` here). */
   agent?: boolean;
+  /** The app's public URL, sent to OpenRouter as HTTP-Referer (its app attribution). */
+  appUrl?: string;
   signal: AbortSignal;
 }
 
@@ -48,14 +52,18 @@ export function providerFor(env: ServerEnv) {
       baseURL: env.OPENROUTER_BASE_URL,
       apiKey: env.OPENROUTER_API_KEY || 'not-needed',
       compatibility: env.usesOpenRouter ? 'strict' : 'compatible',
-      appName: 'AppForge',
+      // Attribution: appName is sent as X-OpenRouter-Title; X-Title is the name OpenRouter's docs still accept.
+      // With APP_HOST every call has the app's URL (runs, pull request text); a chat request may name its page.
+      appName: APP_NAME,
+      appUrl: env.APP_HOST ? appHostUrl(env.APP_HOST) : undefined,
+      headers: { 'X-Title': APP_NAME },
     });
     providerCache = { env, provider };
   }
   return providerCache.provider;
 }
 
-export function streamChat({ env, messages, model, projectContext, agent = false, signal }: ChatStreamOptions): Response {
+export function streamChat({ env, messages, model, projectContext, agent = false, appUrl, signal }: ChatStreamOptions): Response {
   const provider = providerFor(env);
   const describe = (error: unknown) => describeModelError(error, env);
   // A tool call the model got wrong (bad input, a tool that does not exist) becomes that call's
@@ -90,6 +98,7 @@ export function streamChat({ env, messages, model, projectContext, agent = false
           instructions: agent ? AGENT_PROMPT : SYSTEM_PROMPT,
           messages: history,
           tools,
+          headers: appUrl ? { 'HTTP-Referer': appUrl } : undefined,
           abortSignal: signal,
           maxRetries: env.LLM_MAX_RETRIES,
           maxOutputTokens,
@@ -183,6 +192,11 @@ export function describeModelError(error: unknown, env: ErrorEnv): string {
     if (status >= 500) return `${Provider} failed with HTTP ${status}${suffix}. This is usually temporary: press Retry.`;
     return `${Provider} rejected the request with HTTP ${status}${suffix}.`;
   }
+  // OpenRouter's mid-stream error (HTTP 200 was sent, then an `error` chunk): the upstream provider's own words.
+  const streamError = findError(error, (e) => StreamProviderError.isInstance(e));
+  if (streamError) {
+    return `${Provider} reported an error in the middle of the answer: ${streamError.message.slice(0, 300).replace(/\.+$/, '')}. What arrived is kept; press Retry to ask again.`;
+  }
   if (/timeout|timed out/i.test(text)) return stalledMessage(env);
   if (/other side closed|terminated|ECONNRESET|socket|premature|aborted/i.test(text)) {
     return `The connection to ${provider} was cut in the middle of the answer. What arrived is kept; press Retry to ask again.`;
@@ -206,12 +220,17 @@ export function affordableTokens(error: unknown): number | undefined {
 }
 
 function findApiError(error: unknown): APICallError | undefined {
+  return findError(error, (e) => APICallError.isInstance(e));
+}
+
+/** The error of a kind inside what the SDK reports (a retry's last error, a cause). */
+function findError<T>(error: unknown, is: (e: unknown) => e is T): T | undefined {
   for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
-    if (APICallError.isInstance(e)) return e;
+    if (is(e)) return e;
     const errors = (e as { errors?: unknown[] }).errors;
     if (Array.isArray(errors) && errors.length) {
       const last = errors[errors.length - 1];
-      if (APICallError.isInstance(last)) return last;
+      if (is(last)) return last;
     }
     e = (e as { lastError?: unknown; cause?: unknown }).lastError ?? (e as { cause?: unknown }).cause;
   }

@@ -10,6 +10,8 @@ export interface ChatStreamRequest {
   projectContext?: ProjectContext;
   /** Agent mode: the model gets the tools. */
   agent?: boolean;
+  /** The app's public URL (OpenRouter's app attribution). */
+  appUrl?: string;
   signal: AbortSignal;
 }
 
