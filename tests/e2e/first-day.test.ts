@@ -4,7 +4,7 @@
 // one browser (three run at once per session) and then back to the first; a chat whose sandbox
 // was stopped behind the app's back (Daytona's auto-stop, the reaper) opened again.
 import type { FrameLocator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sendPrompt, startStack } from './harness';
 
 let stack: Awaited<ReturnType<typeof startStack>>;
@@ -18,6 +18,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
+beforeEach(() => stack.fake.reset());
 
 const preview = (p: Page): FrameLocator => p.frameLocator('iframe[title="Preview"]');
 

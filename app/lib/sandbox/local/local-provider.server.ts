@@ -378,6 +378,13 @@ export class LocalProvider implements SandboxProvider {
     return readProjectTree(this.#projectDir(id), options);
   }
 
+  /** Ready to run again after a stop (volumes mounted, cgroups made): what its first command would do, done now. */
+  async resume(id: string) {
+    const meta = await this.#metaOrThrow(id);
+    await this.#prepare(meta);
+    if (!this.#live.has(id)) this.#live.set(id, { meta, processes: new Map() });
+  }
+
   async stop(id: string) {
     await this.#stopProcessesAndNetwork(id);
     // Its volume is mounted again when it is used (loop devices are few in some containers).
