@@ -40,6 +40,22 @@ HTTPServer(("0.0.0.0", int(os.environ.get("PORT", "3000"))), Page).serve_forever
   return `Here is the guestbook, ${version}.\n\n<boltArtifact id="guestbook" title="Guestbook"><boltAction type="file" filePath="server.py">${server}</boltAction><boltAction type="start">python3 server.py</boltAction></boltArtifact>`;
 }
 
+describe('a first day with a small OpenRouter balance', () => {
+  it('an account that affords 3,000 tokens gets its answer, capped, and is told so', async () => {
+    stack.fake.affordableTokens = 3_000;
+    stack.fake.script({ match: 'hello page', reply: 'Here is a page.\n\n<boltArtifact id="hello" title="Hello"><boltAction type="file" filePath="index.html"><h1>Hello</h1></boltAction></boltArtifact>' });
+    await page.goto(stack.app.url);
+    await sendPrompt(page, 'Build me a hello page');
+    await page.waitForURL(/\/chat\/\w+/);
+    const usage = page.getByLabel('Tokens used', { exact: true });
+    await expect.poll(() => usage.count(), { timeout: 30_000 }).toBe(1);
+    expect(await usage.innerText()).toMatch(/ · capped at 3,000 tokens by the account's balance$/);
+    expect(await page.getByText('Here is a page.').count()).toBe(1);
+    // The first request asked for the server's LLM_MAX_OUTPUT_TOKENS, the second for what the balance covers.
+    expect(stack.fake.requests.map((r) => r.maxTokens)).toEqual([16_000, 3_000]);
+  }, 60_000);
+});
+
 describe('a first day with a server app', () => {
   it('a follow-up that rewrites the server ends with the new code running in the preview', async () => {
     stack.fake.script({ match: 'version two', reply: guestbook('v2'), chunkSize: 40, delayMs: 5 }, { match: 'guestbook', reply: guestbook('v1'), chunkSize: 40, delayMs: 5 });
