@@ -86,6 +86,7 @@ describe('a first day with a server app', () => {
       await expect.poll(() => preview(page).getByRole('heading', { name: `Guestbook project ${i}` }).count(), { timeout: 90_000, interval: 1000 }).toBe(1);
     }
     // Three run at once (SANDBOX_MAX_PER_SESSION): the Sandboxes panel shows the first two stopped to make room.
+    await page.getByRole('button', { name: 'Chats' }).click();
     await page.getByText('Sandboxes', { exact: true }).click();
     const panel = page.getByRole('region', { name: 'Sandboxes' });
     await expect.poll(() => panel.getByTestId('sandbox').count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(5);

@@ -19,7 +19,8 @@ import { bwrapArgs, bwrapAvailable, bwrapWorksAs, NPM_CACHE_DIR, PROJECT_DIR, sa
 import { SandboxCgroups } from './cgroups.server';
 import { diskVolumesUnavailable, mountVolume, removeVolume, unmountVolume } from './disk-volumes.server';
 import { SANDBOX_RESOLV_CONF, sandboxNetworkUnavailable, startSandboxNetwork, type SandboxNetwork } from './sandbox-network.server';
-import { killTree, listeningPorts, listeningPortsOf } from './process-tree.server';
+import { exitOf, killTree, listeningPorts, listeningPortsOf } from './process-tree.server';
+import { boundDisk, dropOrphanCaches } from './local-reconcile.server';
 import { checkProjectPath } from '../../artifact/file-path';
 import { ConfigError } from '../../env.server';
 import { readProjectTree, removeProjectPaths, writeProjectFiles } from './project-files.server';
@@ -442,44 +443,22 @@ export class LocalProvider implements SandboxProvider {
     if (this.#reconciling) return; // one pass at a time
     this.#reconciling = true;
     try {
-      await this.#boundDisk();
-      await this.#dropOrphanCaches();
+      const ids = (await readdir(this.#root()).catch(() => [] as string[])).filter((id) => /^local-[0-9a-f]{16}$/.test(id));
+      await boundDisk({
+        limitMb: this.#options.maxDiskMb ?? 0,
+        sandboxes: await Promise.all(ids.map(async (id) => ({ id, dir: join(this.#root(), id), createdAt: (await this.#meta(id).catch(() => null))?.createdAt ?? null }))),
+        running: (id) => this.#live.has(id),
+        remove: (id) => this.delete(id),
+        log: this.#options.log ?? console.warn,
+      });
+      await dropOrphanCaches({
+        cacheRoot: this.#npmCacheRoot(),
+        owners: new Set((await this.list({})).map((sandbox) => sandbox.labels.owner)),
+        graceMs: this.#options.cacheGraceMs ?? 60_000,
+        removeVolume: (dir) => this.#removeVolume(dir),
+      });
     } finally {
       this.#reconciling = false;
-    }
-  }
-
-  async #boundDisk() {
-    const limitKb = (this.#options.maxDiskMb ?? 0) * 1024;
-    if (!limitKb) return;
-    const ids = (await readdir(this.#root()).catch(() => [] as string[])).filter((id) => /^local-[0-9a-f]{16}$/.test(id));
-    // One `du` at a time: sizing is slow on node_modules and must not crowd the machine.
-    const sandboxes: Array<{ id: string; meta: Meta | null; kb: number }> = [];
-    // Volumes count as their images (du -x does not enter the mount).
-    for (const id of ids) sandboxes.push({ id, meta: await this.#meta(id).catch(() => null), kb: await diskUsageKb(join(this.#root(), id)) });
-    let totalKb = sandboxes.reduce((sum, s) => sum + s.kb, 0);
-    const stopped = sandboxes.filter((s) => s.meta && !this.#live.has(s.id)).sort((a, b) => a.meta!.createdAt - b.meta!.createdAt);
-    for (const sandbox of stopped) {
-      if (totalKb <= limitKb) break;
-      if (this.#live.has(sandbox.id)) continue; // used again meanwhile
-      await this.delete(sandbox.id);
-      totalKb -= sandbox.kb;
-      (this.#options.log ?? console.warn)(
-        `sandboxes: removed stopped sandbox ${sandbox.id} (${Math.round(sandbox.kb / 1024)} MB, created ${new Date(sandbox.meta!.createdAt).toISOString()}) to keep sandboxes under SANDBOX_MAX_DISK_MB=${this.#options.maxDiskMb}`,
-      );
-    }
-  }
-
-  /** A session's npm cache goes when the session has no sandbox left here (and it was not just made for one being created). */
-  async #dropOrphanCaches() {
-    const owners = new Set((await this.list({})).map((s) => s.labels.owner));
-    const grace = this.#options.cacheGraceMs ?? 60_000;
-    for (const name of await readdir(this.#npmCacheRoot()).catch(() => [] as string[])) {
-      if (!/^[0-9a-f]{32}$/.test(name) || owners.has(name)) continue;
-      const dir = join(this.#npmCacheRoot(), name);
-      if (Date.now() - (await stat(dir)).mtimeMs < grace) continue;
-      await this.#removeVolume(dir);
-      await rm(dir, { recursive: true, force: true });
     }
   }
 
@@ -630,35 +609,8 @@ export class LocalProvider implements SandboxProvider {
   }
 }
 
-/** `du -skx` in a child process: sizing thousands of node_modules files stays off the event loop. */
-function diskUsageKb(dir: string): Promise<number> {
-  return new Promise((resolve) => {
-    execFile('du', ['-skx', dir], { timeout: 60_000 }, (error, stdout) => resolve(error ? 0 : Number.parseInt(stdout, 10) || 0));
-  });
-}
-
 function checkedPath(path: string) {
   const check = checkProjectPath(path);
   if (!check.ok) throw new SandboxError(`Refused path: ${check.reason}`, 400);
   return check.path;
-}
-
-const exitCodes = new WeakMap<ChildProcess, Promise<number>>();
-
-/** The exit code, once the process has exited and its output has been read (or 200 ms later, if a background child keeps the pipes open). */
-function exitOf(child: ChildProcess): Promise<number> {
-  let result = exitCodes.get(child);
-  if (!result) {
-    result = new Promise<number>((resolve) => {
-      const finish = (code: number) => {
-        const closed = new Promise<void>((r) => child.once('close', () => r()));
-        void Promise.race([closed, new Promise((r) => setTimeout(r, 200))]).then(() => resolve(code));
-      };
-      if (child.exitCode !== null || child.signalCode !== null) return finish(child.exitCode ?? 137);
-      child.once('exit', (code, signal) => finish(code ?? (signal === 'SIGTERM' ? 143 : 137)));
-      child.once('error', () => resolve(127));
-    });
-    exitCodes.set(child, result);
-  }
-  return result;
 }

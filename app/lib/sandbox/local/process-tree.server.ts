@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { parseListeningPorts } from '../listening-ports';
@@ -107,4 +108,24 @@ export function killTree(root: number, signal: NodeJS.Signals = 'SIGKILL') {
       // already gone
     }
   }
+}
+
+const exitCodes = new WeakMap<ChildProcess, Promise<number>>();
+
+/** The exit code, once the process has exited and its output has been read (or 200 ms later, if a background child keeps the pipes open). */
+export function exitOf(child: ChildProcess): Promise<number> {
+  let result = exitCodes.get(child);
+  if (!result) {
+    result = new Promise<number>((resolve) => {
+      const finish = (code: number) => {
+        const closed = new Promise<void>((r) => child.once('close', () => r()));
+        void Promise.race([closed, new Promise((r) => setTimeout(r, 200))]).then(() => resolve(code));
+      };
+      if (child.exitCode !== null || child.signalCode !== null) return finish(child.exitCode ?? 137);
+      child.once('exit', (code, signal) => finish(code ?? (signal === 'SIGTERM' ? 143 : 137)));
+      child.once('error', () => resolve(127));
+    });
+    exitCodes.set(child, result);
+  }
+  return result;
 }
