@@ -137,7 +137,7 @@ function departures(value: unknown, schema: Schema, schemas: Record<string, Sche
 function fieldDepartures(v: unknown, field: Field, schemas: Record<string, Schema>, at: string): string[] {
   if (v === null) return field.nullable ? [] : [`${at}: null, the schema does not allow null`];
   if (field.enum) return typeof v === 'string' && field.enum.includes(v) ? [] : [`${at}: ${JSON.stringify(v)} is not one of the schema's values`];
-  if (field.schema) return departures(v, schemas[field.schema], schemas, at);
+  if (field.schema) return schemas[field.schema] ? departures(v, schemas[field.schema], schemas, at) : [`${at}: schema ${field.schema} is not kept in contract.json (add it to extract-contract.mjs)`];
   const ok: Record<string, boolean> = {
     string: typeof v === 'string',
     number: typeof v === 'number',
