@@ -22,7 +22,7 @@ async function run(id: string, command: string, options: { timeoutMs?: number } 
 }
 
 beforeAll(async () => {
-  await fake.start();
+  await fake.start(49520);
   provider = makeProvider();
 });
 beforeEach(() => {
@@ -112,7 +112,8 @@ describe('DaytonaProvider against a fake Daytona API, through the real SDK', () 
     expect(page).toContain(`Daytona preview of ${id}`);
     await expect.poll(() => output).toContain('server listening');
     await provider.stop(id);
-    expect(await server.exit).toBe(137);
+    // Stopped with its sandbox (SIGTERM): an exit on purpose, not a crash (137 would say "out of memory").
+    expect(await server.exit).toBe(143);
     await provider.delete(id);
   });
 
@@ -123,7 +124,7 @@ describe('DaytonaProvider against a fake Daytona API, through the real SDK', () 
     await expect(provider.create(labels)).rejects.toThrow(/Daytona failed: Internal error while creating the sandbox/);
   });
 
-  it('retries 429s, honouring Retry-After, and gives up with a quota error when they persist', async () => {
+  it("retries 429s, honouring Daytona's Retry-After-<throttler>, and gives up with a quota error when they persist", async () => {
     fake.faults.rateLimited = 2;
     fake.faults.retryAfterSeconds = 1;
     const started = Date.now();

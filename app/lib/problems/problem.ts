@@ -87,7 +87,14 @@ export function problemSignature(report: Pick<ProblemReport, 'kind' | 'message' 
 /** Exit codes of processes stopped on purpose (Stop, a runtime switch): not problems. */
 export const STOPPED_ON_PURPOSE = new Set([130, 143]);
 
+/** SIGKILL: in a sandbox almost always the kernel's out-of-memory killer at the sandbox's memory limit. */
+const KILLED = 137;
+
 /** A command (`command`) or the app's server (`start`) that exited with an error, with where its output points. */
 export function exitProblem(kind: 'command' | 'start', command: string, exitCode: number, output: string): ProblemReport {
-  return { kind, origin: 'runtime', message: `\`${command}\` exited with code ${exitCode}`, where: whereFrom(output), output: outputTail(output) };
+  const message =
+    exitCode === KILLED
+      ? `\`${command}\` was killed (exit code 137), most likely for running out of memory. Give sandboxes more memory (DAYTONA_MEMORY_GB for Daytona, SANDBOX_MEMORY_MB for Local sandboxes) and run it again.`
+      : `\`${command}\` exited with code ${exitCode}`;
+  return { kind, origin: 'runtime', message, where: whereFrom(output), output: outputTail(output) };
 }

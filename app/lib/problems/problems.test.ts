@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { answerMetadata, formatUsage, totalUsage } from '../llm/models';
 import { AutoFix } from './auto-fix';
 import { FIX_FILES_BUDGET, fixRequest } from './fix-request';
-import { outputTail, problemSignature, whereFrom, type Problem, type ProblemReport } from './problem';
+import { exitProblem, outputTail, problemSignature, whereFrom, type Problem, type ProblemReport } from './problem';
 import { ProblemsStore } from './problems-store';
 import { problemFromPreview, reporterScript, PREVIEW_REPORT } from './preview-reporter';
 
@@ -33,6 +33,18 @@ describe('problem signatures', () => {
     expect(tail.split('\n')).toHaveLength(40);
     expect(tail).toMatch(/^line 60\n/);
     expect(tail).not.toContain('\x1b');
+  });
+});
+
+describe('command exits', () => {
+  it('say that exit 137 most likely means out of memory, and which setting gives sandboxes more, in either provider', () => {
+    const killed = exitProblem('command', 'npm install', 137, 'added 12 packages\nKilled\n');
+    expect(killed.message).toMatch(/^`npm install` was killed \(exit code 137\), most likely for running out of memory/);
+    expect(killed.message).toContain('DAYTONA_MEMORY_GB');
+    expect(killed.message).toContain('SANDBOX_MEMORY_MB');
+    expect(killed.output).toBe('added 12 packages\nKilled');
+    // Other exits keep their plain sentence.
+    expect(exitProblem('start', 'node server.js', 1, 'Error: boom').message).toBe('`node server.js` exited with code 1');
   });
 });
 

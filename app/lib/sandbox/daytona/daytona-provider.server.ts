@@ -1,4 +1,4 @@
-import { Daytona, type Sandbox } from '@daytonaio/sdk';
+import { Daytona, type Image, type Sandbox } from '@daytonaio/sdk';
 import { parseListeningPorts } from '../listening-ports';
 import { randomHex } from '../tokens.server';
 import type { ServerEnv } from '../../env.server';
@@ -13,15 +13,24 @@ import {
   type SandboxProvider,
   type TreeEntry,
 } from '../sandbox-provider.server';
-import { mapDaytonaError, withRateLimitRetry, type RetryOptions } from './daytona-errors.server';
-import { errorMessage } from '../../error-message';
+import { followCommand } from './daytona-command-logs.server';
+import { SandboxNotStartedError, withRateLimitRetry, type RetryOptions } from './daytona-errors.server';
+import { daytonaCreation, type DaytonaCreation, type Resources } from './daytona-resources.server';
+import type { DaytonaResourceEnv } from './daytona-settings';
+import { appState, isGone, SandboxWaker, type SandboxRestart } from './daytona-restart.server';
+
+export type { SandboxRestart };
 
 export interface DaytonaProviderOptions {
   apiKey: string;
   apiUrl: string;
   target?: string;
-  /** A snapshot with common dependencies preinstalled. */
+  /** A snapshot with common dependencies preinstalled (its size is the snapshot's). */
   snapshot?: string;
+  /** The size of new sandboxes; Daytona takes one only for sandboxes made from an image (`image`), never with `snapshot`. */
+  resources?: Resources;
+  /** The image sized sandboxes are made from (default: defaultImage()). */
+  image?: string | Image;
   /** Minutes of inactivity before Daytona stops a sandbox (and, a while later, deletes it): the second safety net behind our reaper. */
   idleTtlMin: number;
   /** Poll sandbox state instead of the SDK's event socket (tests; environments without WebSockets). */
@@ -29,8 +38,13 @@ export interface DaytonaProviderOptions {
   retry?: Partial<RetryOptions>;
   /** How often to poll a command's state when its log socket is unavailable. */
   pollIntervalMs?: number;
-  /** How long creation may take, in seconds, before it is reported as timed out. */
+  /** How long creation may take, in seconds, before it is reported as timed out (an image's first build takes longer). */
   createTimeoutS?: number;
+  /** Seconds a sandbox Daytona stopped may take to start again (default 60), and an archived one to be restored (default 300). */
+  startTimeoutS?: number;
+  archivedStartTimeoutS?: number;
+  /** Told when a sandbox Daytona stopped or archived is started again for a call, so the app can say "restarting". */
+  onRestart?: (event: SandboxRestart) => void;
 }
 
 /** Projects live here, relative to the sandbox's working directory. */
@@ -40,27 +54,55 @@ const APP_PORT = 3000;
 /** Ports of Daytona's own daemons, never the app's. */
 const DAEMON_PORTS = new Set([2280, 22220, 22222, 33333]);
 
+/** The Daytona provider the configuration describes (DAYTONA_CPU, DAYTONA_MEMORY_GB, DAYTONA_DISK_GB and DAYTONA_IMAGE once env.server.ts reads them). */
+export function daytonaProvider(env: ServerEnv & Partial<DaytonaResourceEnv>): DaytonaProvider {
+  return new DaytonaProvider({
+    apiKey: env.DAYTONA_API_KEY!,
+    apiUrl: env.DAYTONA_API_URL,
+    target: env.DAYTONA_TARGET,
+    snapshot: env.DAYTONA_SNAPSHOT,
+    resources: { cpu: env.DAYTONA_CPU, memory: env.DAYTONA_MEMORY_GB, disk: env.DAYTONA_DISK_GB },
+    image: env.DAYTONA_IMAGE,
+    idleTtlMin: env.SANDBOX_IDLE_TTL_MIN,
+  });
+}
+
 /**
  * Cloud sandboxes through the real Daytona SDK. Long commands run as session commands with
  * runAsync and streamed logs (polling when the log socket fails); previews go through our proxy
- * with the preview token kept on the server.
+ * with the preview token kept on the server. A sandbox Daytona stopped or archived is started
+ * again by the next call that needs it running (not by preview traffic).
  */
-/** The Daytona provider the configuration describes. */
-export function daytonaProvider(env: ServerEnv): DaytonaProvider {
-  return new DaytonaProvider({ apiKey: env.DAYTONA_API_KEY!, apiUrl: env.DAYTONA_API_URL, target: env.DAYTONA_TARGET, snapshot: env.DAYTONA_SNAPSHOT, idleTtlMin: env.SANDBOX_IDLE_TTL_MIN });
-}
-
 export class DaytonaProvider implements SandboxProvider {
   readonly name = 'daytona' as const;
   readonly client: Daytona;
   #options: DaytonaProviderOptions;
+  #creation: DaytonaCreation;
   #retry: RetryOptions;
   #previews = new Map<string, PreviewTarget>();
+  #waker: SandboxWaker;
+  /** Sessions this server deleted itself: their commands ended on purpose. */
+  #ended = new Set<string>();
 
   constructor(options: DaytonaProviderOptions) {
     this.#options = options;
+    const { resources } = options;
+    this.#creation = daytonaCreation({ DAYTONA_SNAPSHOT: options.snapshot, DAYTONA_CPU: resources?.cpu, DAYTONA_MEMORY_GB: resources?.memory, DAYTONA_DISK_GB: resources?.disk });
+    if (this.#creation.from === 'image' && options.image) this.#creation.image = options.image;
     this.#retry = { attempts: 5, baseDelayMs: 500, maxDelayMs: 20_000, ...options.retry };
     this.client = new Daytona({ apiKey: options.apiKey, apiUrl: options.apiUrl, target: options.target, useDeprecatedPolling: options.polling });
+    this.#waker = new SandboxWaker({
+      startTimeoutS: options.startTimeoutS ?? 60,
+      archivedStartTimeoutS: options.archivedStartTimeoutS ?? 300,
+      call: (work) => this.#call(work),
+      onRestart: options.onRestart,
+      forgetPreviews: (id) => this.#forgetPreviews(id),
+    });
+  }
+
+  /** Told when a sandbox Daytona stopped or archived is started again for a call. */
+  set onRestart(listener: ((event: SandboxRestart) => void) | undefined) {
+    this.#waker.onRestart = listener;
   }
 
   #call<T>(work: () => Promise<T>): Promise<T> {
@@ -71,21 +113,35 @@ export class DaytonaProvider implements SandboxProvider {
     return this.#call(() => this.client.get(id));
   }
 
+  /** The sandbox, started again first if Daytona stopped or archived it. */
+  async #started(id: string): Promise<Sandbox> {
+    const sandbox = await this.#sandbox(id);
+    await this.#waker.wake(sandbox);
+    return sandbox;
+  }
+
+  /** A toolbox call; when the toolbox says the sandbox is not running (it stopped since we looked), it is started and the call made once more. */
+  async #toolbox<T>(sandbox: Sandbox, work: (sandbox: Sandbox) => Promise<T>): Promise<T> {
+    try {
+      return await this.#call(() => work(sandbox));
+    } catch (error) {
+      if (!(error instanceof SandboxNotStartedError)) throw error;
+      await this.#call(() => sandbox.refreshData());
+      await this.#waker.wake(sandbox);
+      return this.#call(() => work(sandbox));
+    }
+  }
+
   async create(labels: Record<string, string>): Promise<SandboxInfo> {
-    const { snapshot, idleTtlMin } = this.#options;
+    const { idleTtlMin } = this.#options;
+    const creation = this.#creation;
+    const common = { language: 'typescript' as const, labels: { ...labels }, envVars: { PORT: String(APP_PORT), HOST: '0.0.0.0' }, public: false, autoStopInterval: idleTtlMin, autoDeleteInterval: idleTtlMin * 2 };
+    // An image is built once (minutes) before its first sandbox starts.
+    const timeout = this.#options.createTimeoutS ?? (creation.from === 'image' ? 600 : 120);
     const sandbox = await this.#call(() =>
-      this.client.create(
-        {
-          language: 'typescript',
-          labels: { ...labels },
-          envVars: { PORT: String(APP_PORT), HOST: '0.0.0.0' },
-          public: false,
-          autoStopInterval: idleTtlMin,
-          autoDeleteInterval: idleTtlMin * 2,
-          ...(snapshot ? { snapshot } : {}),
-        },
-        { timeout: this.#options.createTimeoutS ?? 120 },
-      ),
+      creation.from === 'image'
+        ? this.client.create({ ...common, image: creation.image, resources: creation.resources }, { timeout })
+        : this.client.create({ ...common, ...(creation.snapshot ? { snapshot: creation.snapshot } : {}) }, { timeout }),
     );
     await this.#call(() => sandbox.process.executeCommand(`mkdir -p ${PROJECT}`));
     return infoOf(sandbox);
@@ -93,7 +149,8 @@ export class DaytonaProvider implements SandboxProvider {
 
   async get(id: string): Promise<SandboxInfo | null> {
     try {
-      return infoOf(await this.#sandbox(id));
+      const sandbox = await this.#sandbox(id);
+      return isGone(sandbox) ? null : infoOf(sandbox);
     } catch (error) {
       if (error instanceof SandboxNotFoundError) return null;
       throw error;
@@ -103,7 +160,7 @@ export class DaytonaProvider implements SandboxProvider {
   async list(labels: Record<string, string>): Promise<SandboxInfo[]> {
     return this.#call(async () => {
       const out: SandboxInfo[] = [];
-      for await (const sandbox of this.client.list({ labels, limit: 100 })) out.push(infoOf(sandbox));
+      for await (const sandbox of this.client.list({ labels, limit: 100 })) if (!isGone(sandbox)) out.push(infoOf(sandbox));
       return out;
     });
   }
@@ -119,20 +176,19 @@ export class DaytonaProvider implements SandboxProvider {
   }
 
   async writeFiles(id: string, files: FileToWrite[]) {
-    const sandbox = await this.#sandbox(id);
+    const sandbox = await this.#started(id);
     // One multipart request for the whole batch.
-    await this.#call(() =>
-      sandbox.fs.uploadFiles(files.map((file) => ({ source: Buffer.isBuffer(file.content) ? file.content : Buffer.from(file.content), destination: `${PROJECT}/${file.path}` }))),
-    );
+    const uploads = files.map((file) => ({ source: Buffer.isBuffer(file.content) ? file.content : Buffer.from(file.content), destination: `${PROJECT}/${file.path}` }));
+    await this.#toolbox(sandbox, (s) => s.fs.uploadFiles(uploads));
   }
 
   async removePaths(id: string, paths: string[]) {
-    const sandbox = await this.#sandbox(id);
-    for (const path of paths) await this.#call(() => sandbox.fs.deleteFile(`${PROJECT}/${path}`, true));
+    const sandbox = await this.#started(id);
+    for (const path of paths) await this.#toolbox(sandbox, (s) => s.fs.deleteFile(`${PROJECT}/${path}`, true));
   }
 
   async exec(id: string, command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    const sandbox = await this.#sandbox(id);
+    const sandbox = await this.#started(id);
     const session = `exec-${randomHex(6)}`;
     const run = await this.#runInSession(sandbox, session, command, options.onOutput);
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -147,12 +203,13 @@ export class DaytonaProvider implements SandboxProvider {
     } finally {
       clearTimeout(timer);
       // Deleting the session ends whatever it still runs.
+      this.#ended.add(session);
       await sandbox.process.deleteSession(session).catch(() => {});
     }
   }
 
   async start(id: string, command: string, options: ExecOptions = {}): Promise<BackgroundProcess> {
-    const sandbox = await this.#sandbox(id);
+    const sandbox = await this.#started(id);
     const session = `bg-${randomHex(6)}`;
     const run = await this.#runInSession(sandbox, session, command, options.onOutput);
     return { id: session, command, exit: run.exit };
@@ -160,63 +217,40 @@ export class DaytonaProvider implements SandboxProvider {
 
   async kill(id: string, processId: string) {
     const sandbox = await this.#sandbox(id);
-    await this.#call(() => sandbox.process.deleteSession(processId));
+    // A stopped sandbox's processes ended with it.
+    if (sandbox.state !== 'started') return;
+    this.#ended.add(processId);
+    await this.#call(() => sandbox.process.deleteSession(processId)).catch((error: unknown) => {
+      if (!(error instanceof SandboxNotFoundError || error instanceof SandboxNotStartedError)) throw error;
+    });
   }
 
   /** Runs `command` asynchronously in a new session; output streams through the log socket, or by polling if that fails. */
   async #runInSession(sandbox: Sandbox, session: string, command: string, onOutput?: (chunk: string) => void) {
-    await this.#call(() => sandbox.process.createSession(session));
+    await this.#toolbox(sandbox, (s) => s.process.createSession(session));
     const { cmdId } = await this.#call(() => sandbox.process.executeSessionCommand(session, { command: `cd ${PROJECT} && ${command}`, runAsync: true }));
-    const emit = onOutput ?? (() => {});
-    const exit = (async () => {
-      let streamed = false;
-      try {
-        await sandbox.process.getSessionCommandLogs(session, cmdId!, emit, emit);
-        streamed = true;
-      } catch {
-        // The log socket failed: follow the command by polling instead.
-      }
-      return this.#pollExit(sandbox, session, cmdId!, streamed ? undefined : emit);
-    })();
+    const exit = followCommand(sandbox, session, cmdId!, onOutput ?? (() => {}), {
+      pollIntervalMs: this.#options.pollIntervalMs ?? 1000,
+      endedOnPurpose: () => this.#ended.has(session),
+    });
+    void exit.finally(() => this.#ended.delete(session)).catch(() => {});
     return { exit };
   }
 
-  async #pollExit(sandbox: Sandbox, session: string, cmdId: string, emit?: (chunk: string) => void): Promise<number> {
-    let seen = 0;
-    const interval = this.#options.pollIntervalMs ?? 1000;
-    for (;;) {
-      let exitCode: number | null | undefined;
-      try {
-        if (emit) {
-          const logs = await sandbox.process.getSessionCommandLogs(session, cmdId);
-          const output = logs.output ?? '';
-          if (output.length > seen) emit(output.slice(seen));
-          seen = output.length;
-        }
-        exitCode = (await sandbox.process.getSessionCommand(session, cmdId)).exitCode;
-      } catch (error) {
-        // The session is gone (deleted on stop or timeout, or the sandbox with it).
-        const mapped = mapDaytonaError(error);
-        if (mapped instanceof SandboxNotFoundError) return 137;
-        throw mapped;
-      }
-      if (typeof exitCode === 'number') {
-        if (emit) {
-          const logs = await sandbox.process.getSessionCommandLogs(session, cmdId).catch(() => null);
-          if (logs?.output && logs.output.length > seen) emit(logs.output.slice(seen));
-        }
-        return exitCode;
-      }
-      await new Promise((r) => setTimeout(r, interval));
-    }
-  }
-
+  /** Reads the sandbox's listening ports; a stopped sandbox has none (preview traffic does not start it again). */
   async findPort(id: string, timeoutMs = 0): Promise<number | null> {
     const sandbox = await this.#sandbox(id);
+    if (sandbox.state !== 'started') return null;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const { result } = await this.#call(() => sandbox.process.executeCommand('cat /proc/net/tcp /proc/net/tcp6 2>/dev/null'));
-      const ports = parseListeningPorts(result ?? '').filter((p) => p >= 1024 && !DAEMON_PORTS.has(p));
+      let listing: string;
+      try {
+        listing = (await this.#call(() => sandbox.process.executeCommand('cat /proc/net/tcp /proc/net/tcp6 2>/dev/null'))).result ?? '';
+      } catch (error) {
+        if (error instanceof SandboxNotStartedError) return null;
+        throw error;
+      }
+      const ports = parseListeningPorts(listing).filter((p) => p >= 1024 && !DAEMON_PORTS.has(p));
       if (ports.length) return ports.includes(APP_PORT) ? APP_PORT : ports[0];
       if (Date.now() >= deadline) return null;
       await new Promise((r) => setTimeout(r, 1000));
@@ -236,9 +270,9 @@ export class DaytonaProvider implements SandboxProvider {
   }
 
   async readTree(id: string, { maxFileBytes = 256 * 1024, maxFiles = 2000 } = {}): Promise<TreeEntry[]> {
-    const sandbox = await this.#sandbox(id);
-    const listing = await this.#call(() =>
-      sandbox.process.executeCommand(`find ${PROJECT} -type f -not -path '*/node_modules/*' -not -path '*/.git/*' -not -path '*/.cache/*' -not -path '*/.npm/*' -printf '%s\\t%P\\n' | head -n ${maxFiles}`),
+    const sandbox = await this.#started(id);
+    const listing = await this.#toolbox(sandbox, (s) =>
+      s.process.executeCommand(`find ${PROJECT} -type f -not -path '*/node_modules/*' -not -path '*/.git/*' -not -path '*/.cache/*' -not -path '*/.npm/*' -printf '%s\\t%P\\n' | head -n ${maxFiles}`),
     );
     const entries = (listing.result ?? '')
       .split('\n')
@@ -250,7 +284,7 @@ export class DaytonaProvider implements SandboxProvider {
       .sort((a, b) => a.path.localeCompare(b.path));
     const wanted = entries.filter((e) => e.size <= maxFileBytes);
     if (wanted.length) {
-      const files = await this.#call(() => sandbox.fs.downloadFiles(wanted.map((e) => ({ source: `${PROJECT}/${e.path}` }))));
+      const files = await this.#toolbox(sandbox, (s) => s.fs.downloadFiles(wanted.map((e) => ({ source: `${PROJECT}/${e.path}` }))));
       const bySource = new Map(files.map((f) => [f.source, f.result]));
       for (const entry of wanted) {
         const bytes = bySource.get(`${PROJECT}/${entry.path}`);
@@ -260,28 +294,35 @@ export class DaytonaProvider implements SandboxProvider {
     return entries;
   }
 
+  /** Stops a running sandbox (one that is stopped, archived or on its way down already is left so). */
   async stop(id: string) {
     const sandbox = await this.#sandbox(id);
-    await this.#call(() => sandbox.stop());
+    if (appState(sandbox) === 'starting') await this.#call(() => sandbox.waitUntilStarted(this.#options.startTimeoutS ?? 60));
+    if (sandbox.state === 'started') await this.#call(() => sandbox.stop());
+    this.#forgetPreviews(id);
   }
 
   async delete(id: string) {
     const sandbox = await this.#sandbox(id);
     await this.#call(() => sandbox.delete());
-    for (const key of this.#previews.keys()) if (key.startsWith(`${id}:`)) this.#previews.delete(key);
+    this.#forgetPreviews(id);
   }
 
   async close() {
     await this.client[Symbol.asyncDispose]?.();
   }
+
+  #forgetPreviews(id: string) {
+    for (const key of this.#previews.keys()) if (key.startsWith(`${id}:`)) this.#previews.delete(key);
+  }
 }
 
 function infoOf(sandbox: Sandbox): SandboxInfo {
-  const state = sandbox.state as string | undefined;
   return {
     id: sandbox.id,
     labels: { ...(sandbox.labels ?? {}) },
-    state: state === 'started' || state === 'stopped' || state === 'starting' || state === 'error' ? state : 'unknown',
+    state: appState(sandbox),
     createdAt: sandbox.createdAt ? Date.parse(sandbox.createdAt) : Date.now(),
   };
 }
+
