@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { getDomain } from 'tldts';
 import { z } from 'zod';
+import { daytonaResourceVars, daytonaSizeProblem } from './sandbox/daytona/daytona-settings';
 
 /**
  * The whole server configuration, validated once. Nothing here is sent to the browser; routes
@@ -13,6 +14,7 @@ const int = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
 const schema = z.object({
+  ...daytonaResourceVars,
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: int(5173, 1, 65535),
   HOST: z.string().min(1).default('localhost'),
@@ -169,6 +171,8 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
   if (env.SERVER_HEADERS_TIMEOUT_S > env.SERVER_REQUEST_TIMEOUT_S) {
     throw new ConfigError(`Invalid configuration (see .env.example):\n  - SERVER_HEADERS_TIMEOUT_S: ${env.SERVER_HEADERS_TIMEOUT_S} is longer than SERVER_REQUEST_TIMEOUT_S (${env.SERVER_REQUEST_TIMEOUT_S}); the headers are part of the request.`);
   }
+  const sizeProblem = daytonaSizeProblem(env);
+  if (sizeProblem) throw new ConfigError(`Invalid configuration (see .env.example):\n  - ${sizeProblem}`);
   const sandboxProvider = env.SANDBOX_PROVIDER ?? (env.DAYTONA_API_KEY ? 'daytona' : 'local');
   if (sandboxProvider === 'daytona' && !env.DAYTONA_API_KEY) {
     throw new ConfigError('Invalid configuration (see .env.example):\n  - DAYTONA_API_KEY: required when SANDBOX_PROVIDER=daytona');

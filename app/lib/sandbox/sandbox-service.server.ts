@@ -82,6 +82,9 @@ export class SandboxService {
     this.#now = options.now ?? Date.now;
     this.#caps = new SandboxCaps(options, this.#now);
     this.#processes = new ServerProcesses(provider);
+    // A provider that starts a stopped sandbox on its own (Daytona: a new preview token) says so.
+    const restarts = provider as { onRestart?: (event: { sandboxId: string; phase: string }) => void };
+    if ('onRestart' in provider) restarts.onRestart = (event) => event.phase === 'started' && this.#targets.delete(event.sandboxId);
     this.#startedAt = this.#now();
   }
 

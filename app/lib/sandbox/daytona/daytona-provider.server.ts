@@ -31,8 +31,10 @@ export interface DaytonaProviderOptions {
   resources?: Resources;
   /** The image sized sandboxes are made from (default: defaultImage()). */
   image?: string | Image;
-  /** Minutes of inactivity before Daytona stops a sandbox (and, a while later, deletes it): the second safety net behind our reaper. */
+  /** Minutes of inactivity before Daytona stops a sandbox: the second safety net behind our reaper. */
   idleTtlMin: number;
+  /** Minutes a stopped sandbox is kept before Daytona deletes it (our reaper's SANDBOX_DELETE_AFTER_HOURS; default twice the idle time). */
+  deleteAfterMin?: number;
   /** Poll sandbox state instead of the SDK's event socket (tests; environments without WebSockets). */
   polling?: boolean;
   retry?: Partial<RetryOptions>;
@@ -64,6 +66,7 @@ export function daytonaProvider(env: ServerEnv & Partial<DaytonaResourceEnv>): D
     resources: { cpu: env.DAYTONA_CPU, memory: env.DAYTONA_MEMORY_GB, disk: env.DAYTONA_DISK_GB },
     image: env.DAYTONA_IMAGE,
     idleTtlMin: env.SANDBOX_IDLE_TTL_MIN,
+    deleteAfterMin: env.SANDBOX_DELETE_AFTER_HOURS * 60,
   });
 }
 
@@ -120,6 +123,11 @@ export class DaytonaProvider implements SandboxProvider {
     return sandbox;
   }
 
+  /** Starts the sandbox again if Daytona stopped or archived it (its chat is open again). */
+  async resume(id: string) {
+    await this.#started(id);
+  }
+
   /** A toolbox call; when the toolbox says the sandbox is not running (it stopped since we looked), it is started and the call made once more. */
   async #toolbox<T>(sandbox: Sandbox, work: (sandbox: Sandbox) => Promise<T>): Promise<T> {
     try {
@@ -133,9 +141,9 @@ export class DaytonaProvider implements SandboxProvider {
   }
 
   async create(labels: Record<string, string>): Promise<SandboxInfo> {
-    const { idleTtlMin } = this.#options;
+    const { idleTtlMin, deleteAfterMin = idleTtlMin * 2 } = this.#options;
     const creation = this.#creation;
-    const common = { language: 'typescript' as const, labels: { ...labels }, envVars: { PORT: String(APP_PORT), HOST: '0.0.0.0' }, public: false, autoStopInterval: idleTtlMin, autoDeleteInterval: idleTtlMin * 2 };
+    const common = { language: 'typescript' as const, labels: { ...labels }, envVars: { PORT: String(APP_PORT), HOST: '0.0.0.0' }, public: false, autoStopInterval: idleTtlMin, autoDeleteInterval: deleteAfterMin };
     // An image is built once (minutes) before its first sandbox starts.
     const timeout = this.#options.createTimeoutS ?? (creation.from === 'image' ? 600 : 120);
     const sandbox = await this.#call(() =>
