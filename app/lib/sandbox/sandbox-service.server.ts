@@ -1,6 +1,7 @@
 import { addressKey } from '../http/rate-limits.server';
 import { isRunning, SandboxCaps } from './sandbox-caps.server';
 import { ServerProcesses } from './server-processes.server';
+import { reapAction, STOPPED_LABEL, stoppedReason, type StopReason } from './sandbox-lifecycle.server';
 import {
   SandboxNotFoundError,
   SandboxQuotaError,
@@ -42,13 +43,6 @@ export type PreviewResolution =
   | { ok: false; status: 404 | 410; reason: string };
 
 const APP_LABEL = { app: 'appforge' };
-/** Why the service stopped a sandbox ('idle', or 'room': for another project of the same person), shown when its chat reopens. */
-const STOPPED_LABEL = 'stopped';
-export const STOPPED_REASONS: Record<string, string> = {
-  idle: 'it was stopped after a while without use',
-  room: 'it was stopped to make room for another of your projects',
-  user: 'you stopped it',
-};
 /** The label holding the sandbox's preview key (see previewToken): changed to revoke owner preview URLs. */
 const PREVIEW_KEY_LABEL = 'preview-key';
 /** How long a found preview target (or the lack of one) is reused. */
@@ -57,10 +51,10 @@ const MISS_CACHE_MS = 500;
 const LIST_CACHE_MS = 2000;
 
 /**
- * The provider-independent rules: who owns what (owner labels), preview and share tokens, the
- * lifecycle (stop when idle, start again when used, delete after days) and the work routed to a
- * provider. The caps are in sandbox-caps.server.ts, background processes and their logs in
- * server-processes.server.ts, share-label pruning in share-labels.server.ts.
+ * The provider-independent rules: who owns what (owner labels), preview and share tokens, and the
+ * work routed to a provider. The caps are in sandbox-caps.server.ts, the lifecycle's rules in
+ * sandbox-lifecycle.server.ts, background processes and their logs in server-processes.server.ts,
+ * share-label pruning in share-labels.server.ts.
  */
 
 export class SandboxService {
@@ -146,7 +140,7 @@ export class SandboxService {
     return await this.#view(await this.#resume(owner, id));
   }
 
-  async #stop(sandbox: SandboxInfo, reason: keyof typeof STOPPED_REASONS) {
+  async #stop(sandbox: SandboxInfo, reason: StopReason) {
     await this.provider.stop(sandbox.id);
     await this.#setLabels(sandbox.id, { [STOPPED_LABEL]: reason }).catch(() => {});
     this.#processes.stopped(sandbox.id);
@@ -308,28 +302,23 @@ export class SandboxService {
     this.#activity.set(id, this.#now());
   }
 
-  /**
-   * Stops running sandboxes idle for longer than the idle TTL (their files and data stay; they
-   * start again when their chat is opened), and deletes those idle for longer than deleteAfterMs.
-   * Activity is counted from server start for ones it has not seen.
-   */
+  /** Stops or deletes what has been idle long enough (sandbox-lifecycle.server.ts); activity counts from server start for sandboxes it has not seen. */
   async reap(): Promise<{ stopped: string[]; deleted: string[] }> {
     const stopped: string[] = [];
     const deleted: string[] = [];
-    const deleteAfter = this.#options.deleteAfterMs ?? 72 * 3600_000;
     for (const sandbox of await this.#all(true)) {
-      const idle = this.#now() - this.#lastUse(sandbox);
+      const action = reapAction(sandbox, this.#now() - this.#lastUse(sandbox), this.#options);
       try {
-        if (idle >= deleteAfter) {
+        if (action === 'delete') {
           await this.provider.delete(sandbox.id);
           this.#forget(sandbox.id);
           deleted.push(sandbox.id);
-        } else if (idle >= this.#options.idleTtlMs && isRunning(sandbox)) {
+        } else if (action === 'stop') {
           await this.#stop(sandbox, 'idle');
           stopped.push(sandbox.id);
         }
       } catch (error) {
-        console.warn(`reaper: could not ${idle >= deleteAfter ? 'delete' : 'stop'} ${sandbox.id}: ${errorMessage(error)}`);
+        console.warn(`reaper: could not ${action} ${sandbox.id}: ${errorMessage(error)}`);
       }
     }
     return { stopped, deleted };
@@ -420,7 +409,7 @@ export class SandboxService {
       id: info.id,
       project: info.labels.project ?? '',
       state: info.state,
-      ...(info.state !== 'started' && info.labels[STOPPED_LABEL] ? { stoppedReason: STOPPED_REASONS[info.labels[STOPPED_LABEL]] ?? info.labels[STOPPED_LABEL] } : {}),
+      ...(stoppedReason(info) ? { stoppedReason: stoppedReason(info) } : {}),
       provider: this.provider.name,
       previewUrl: this.#previewUrl(await this.#ownerToken(info, ownerTokenWindow(this.#now()))),
       createdAt: info.createdAt,
