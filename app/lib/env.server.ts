@@ -2,7 +2,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { getDomain } from 'tldts';
 import { z } from 'zod';
-import { daytonaResourceVars, daytonaSizeProblem } from './sandbox/daytona/daytona-settings';
+import { daytonaResourceVars, daytonaSizeProblem } from './sandbox/daytona/daytona-settings.server';
 
 /**
  * The whole server configuration, validated once. Nothing here is sent to the browser; routes

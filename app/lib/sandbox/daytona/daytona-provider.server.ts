@@ -16,7 +16,7 @@ import {
 import { followCommand } from './daytona-command-logs.server';
 import { SandboxNotStartedError, withRateLimitRetry, type RetryOptions } from './daytona-errors.server';
 import { daytonaCreation, type DaytonaCreation, type Resources } from './daytona-resources.server';
-import type { DaytonaResourceEnv } from './daytona-settings';
+import type { DaytonaResourceEnv } from './daytona-settings.server';
 import { appState, isGone, SandboxWaker, type SandboxRestart } from './daytona-restart.server';
 
 export type { SandboxRestart };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError } from '../../env.server';
 import { daytonaCreation } from './daytona-resources.server';
-import { daytonaResourceVars } from './daytona-settings';
+import { daytonaResourceVars } from './daytona-settings.server';
 
 const parse = (source: Record<string, string>) => z.object(daytonaResourceVars).parse(source);
 

@@ -1,6 +1,6 @@
 import { Image } from '@daytonaio/sdk';
 import { ConfigError } from '../../env.server';
-import { daytonaSizeProblem, type DaytonaResourceEnv } from './daytona-settings';
+import { daytonaSizeProblem, type DaytonaResourceEnv } from './daytona-settings.server';
 
 export interface Resources {
   cpu?: number;

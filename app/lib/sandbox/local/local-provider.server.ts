@@ -1,7 +1,7 @@
-import { execFile, execFileSync, spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFile, spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { chown, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { chown, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -15,12 +15,13 @@ import {
   type SandboxInfo,
   type SandboxProvider,
 } from '../sandbox-provider.server';
-import { bwrapArgs, bwrapAvailable, bwrapWorksAs, NPM_CACHE_DIR, PROJECT_DIR, sandboxHostUser, spawnBwrap, unreachableFor, type BwrapOptions } from './bwrap.server';
+import { bwrapArgs, bwrapAvailable, bwrapWorksAs, NPM_CACHE_DIR, PROJECT_DIR, sandboxHostUser, spawnBwrap, type BwrapOptions } from './bwrap.server';
 import { SandboxCgroups } from './cgroups.server';
 import { diskVolumesUnavailable, mountVolume, removeVolume, unmountVolume } from './disk-volumes.server';
 import { SANDBOX_RESOLV_CONF, sandboxNetworkUnavailable, startSandboxNetwork, type SandboxNetwork } from './sandbox-network.server';
 import { exitOf, killTree, listeningPorts, listeningPortsOf } from './process-tree.server';
 import { boundDisk, dropOrphanCaches } from './local-reconcile.server';
+import { LocalLayout, type Meta } from './local-layout.server';
 import { checkProjectPath } from '../../artifact/file-path';
 import { ConfigError } from '../../env.server';
 import { readProjectTree, removeProjectPaths, writeProjectFiles } from './project-files.server';
@@ -68,15 +69,6 @@ export interface LocalProviderOptions {
 
 const DEFAULT_HOST_UID = 200_000;
 
-interface Meta {
-  id: string;
-  labels: Record<string, string>;
-  createdAt: number;
-  port: number;
-  /** Its project is a size-limited volume (sandboxes made before volumes existed are not). */
-  volume?: boolean;
-}
-
 interface Live {
   meta: Meta;
   processes: Map<string, ChildProcess>;
@@ -95,6 +87,7 @@ export class LocalProvider implements SandboxProvider {
   /** Whether each sandbox's project and each session's npm cache are size-limited volumes. */
   readonly diskLimited: boolean;
   #options: LocalProviderOptions;
+  #layout: LocalLayout;
   /** Who sandbox processes run as on the host (null: as the server, which is then not root). */
   #user: { uid: number; gid: number } | null;
   #live = new Map<string, Live>();
@@ -110,6 +103,7 @@ export class LocalProvider implements SandboxProvider {
 
   constructor(options: LocalProviderOptions) {
     this.#options = options;
+    this.#layout = new LocalLayout(options.dataDir, options.npmCacheDir);
     this.isolated = options.useBwrap ?? bwrapAvailable();
     // Unisolated, a sandbox runs as the server's user: as root that is host root with every capability.
     if (!this.isolated && process.getuid?.() === 0) {
@@ -117,13 +111,13 @@ export class LocalProvider implements SandboxProvider {
     }
     this.#user = this.isolated ? sandboxHostUser(options.hostUid ?? DEFAULT_HOST_UID) : null;
     if (this.#user && !this.#cgroups.available) (options.log ?? console.warn)('sandboxes: cgroup v1 pids/memory not writable here: per-sandbox process and memory limits fall back to per-process rlimits.');
-    mkdirSync(this.#root(), { recursive: true });
-    mkdirSync(this.#npmCacheRoot(), { recursive: true });
+    mkdirSync(this.#layout.root, { recursive: true });
+    mkdirSync(this.#layout.npmCacheRoot, { recursive: true });
     if (this.#user) {
       if (!bwrapWorksAs(this.#user)) {
         throw new ConfigError(`bubblewrap cannot create a user namespace when started as the unprivileged user ${this.#user.uid} on this host (unprivileged user namespaces are disabled?). Local sandboxes would run with host privileges: enable them (sysctl kernel.unprivileged_userns_clone=1), or use Daytona (DAYTONA_API_KEY).`);
       }
-      this.#prepareForSandboxUser(this.#user);
+      this.#layout.prepareForSandboxUser(this.#user);
     }
     if (!this.isolated) {
       (options.log ?? console.warn)(
@@ -149,55 +143,14 @@ export class LocalProvider implements SandboxProvider {
     return join(this.#options.dataDir, 'resolv.conf');
   }
 
-  /**
-   * bwrap runs as the sandbox user: it must be able to pass through to the sandboxes (not list
-   * them), and the npm cache is written from inside sandboxes (handed over once, if made before).
-   */
-  #prepareForSandboxUser(user: { uid: number; gid: number }) {
-    chmodSync(this.#options.dataDir, 0o711);
-    chmodSync(this.#root(), 0o711);
-    // Each session's cache below it belongs to the sandbox user; the root itself stays the server's.
-    if (statSync(this.#npmCacheRoot()).uid !== 0) execFileSync('chown', ['0:0', this.#npmCacheRoot()]);
-    chmodSync(this.#npmCacheRoot(), 0o711);
-    for (const dir of [this.#root(), this.#npmCacheRoot()]) {
-      const blocked = unreachableFor(user.uid, dir);
-      if (blocked) {
-        throw new ConfigError(
-          `Sandboxes run as the unprivileged user ${user.uid}, which cannot reach ${dir} (${blocked} lets no one else through). Set SANDBOX_DATA_DIR (and SANDBOX_NPM_CACHE_DIR) to a directory outside it, such as /var/lib/appforge.`,
-        );
-      }
-    }
-  }
-
-  #root() {
-    return join(this.#options.dataDir, 'sandboxes');
-  }
-
-  #npmCacheRoot() {
-    return this.#options.npmCacheDir ?? join(this.#options.dataDir, 'npm-cache');
-  }
-
-  /**
-   * One npm cache per session (owner label): a session's sandboxes share it, so a second install
-   * is warm, but no sandbox can change what another session's installs read (cache poisoning).
-   */
-  #npmCache(meta: Meta) {
-    const owner = meta.labels.owner ?? '';
-    return join(this.#npmCacheRoot(), /^[0-9a-f]{32}$/.test(owner) ? owner : 'shared');
-  }
-
-  #projectDir(id: string) {
-    return join(this.#root(), id, 'project');
-  }
-
   async create(labels: Record<string, string>): Promise<SandboxInfo> {
     const id = `local-${randomBytes(8).toString('hex')}`;
     const meta: Meta = { id, labels: { ...labels }, createdAt: Date.now(), port: this.#allocatePort(), ...(this.diskLimited ? { volume: true } : {}) };
-    await mkdir(join(this.#root(), id), { recursive: true });
-    if (meta.volume) await this.#mount(this.#projectDir(id), false);
-    else await mkdir(this.#projectDir(id), { recursive: true });
-    if (this.#user) await chown(this.#projectDir(id), this.#user.uid, this.#user.gid);
-    await this.#saveMeta(meta);
+    await mkdir(join(this.#layout.root, id), { recursive: true });
+    if (meta.volume) await this.#mount(this.#layout.projectDir(id), false);
+    else await mkdir(this.#layout.projectDir(id), { recursive: true });
+    if (this.#user) await chown(this.#layout.projectDir(id), this.#user.uid, this.#user.gid);
+    await this.#layout.saveMeta(meta);
     this.#live.set(id, { meta, processes: new Map() });
     return this.#info(meta);
   }
@@ -208,7 +161,7 @@ export class LocalProvider implements SandboxProvider {
   }
 
   async list(labels: Record<string, string>): Promise<SandboxInfo[]> {
-    const ids = await readdir(this.#root()).catch(() => [] as string[]);
+    const ids = await readdir(this.#layout.root).catch(() => [] as string[]);
     const metas = await Promise.all(ids.map((id) => this.#meta(id).catch(() => null)));
     return metas
       .filter((m): m is Meta => m !== null && Object.entries(labels).every(([k, v]) => m.labels[k] === v))
@@ -221,7 +174,7 @@ export class LocalProvider implements SandboxProvider {
       if (value === '') delete meta.labels[key];
       else meta.labels[key] = value;
     }
-    await this.#saveMeta(meta);
+    await this.#layout.saveMeta(meta);
   }
 
   async writeFiles(id: string, files: FileToWrite[]) {
@@ -229,7 +182,7 @@ export class LocalProvider implements SandboxProvider {
     const checked = files.map((f) => ({ ...f, path: checkedPath(f.path) }));
     await this.#prepare(meta);
     if (this.isolated) await writeInSandbox(this.#files(meta), checked);
-    else await writeProjectFiles(this.#projectDir(id), checked);
+    else await writeProjectFiles(this.#layout.projectDir(id), checked);
   }
 
   async removePaths(id: string, paths: string[]) {
@@ -237,7 +190,7 @@ export class LocalProvider implements SandboxProvider {
     const checked = paths.map(checkedPath);
     await this.#prepare(meta);
     if (this.isolated) await removeInSandbox(this.#files(meta), checked);
-    else await removeProjectPaths(this.#projectDir(id), checked);
+    else await removeProjectPaths(this.#layout.projectDir(id), checked);
   }
 
   /** File access from inside the sandbox (see sandboxed-files.server.ts). */
@@ -351,7 +304,7 @@ export class LocalProvider implements SandboxProvider {
       const existing = await this.#networks.get(meta.id)?.catch(() => null);
       if (existing?.alive()) return existing;
       if (this.#networks.has(meta.id)) await this.#stopProcessesAndNetwork(meta.id);
-      const made = startSandboxNetwork(join(this.#root(), meta.id, `net-${randomBytes(4).toString('hex')}`), this.#user!, this.#options.networkAllow).catch((error: unknown) => {
+      const made = startSandboxNetwork(join(this.#layout.root, meta.id, `net-${randomBytes(4).toString('hex')}`), this.#user!, this.#options.networkAllow).catch((error: unknown) => {
         if (this.#networks.get(meta.id) === made) this.#networks.delete(meta.id);
         (this.#options.log ?? console.warn)(`sandboxes: ${errorMessage(error)}`);
         throw new SandboxError("The sandbox's network could not be set up. Try again; if it keeps failing, the server log says why.", 503);
@@ -376,7 +329,7 @@ export class LocalProvider implements SandboxProvider {
     const meta = await this.#metaOrThrow(id);
     await this.#prepare(meta);
     if (this.isolated) return readTreeInSandbox(this.#files(meta), options);
-    return readProjectTree(this.#projectDir(id), options);
+    return readProjectTree(this.#layout.projectDir(id), options);
   }
 
   /** Ready to run again after a stop (volumes mounted, cgroups made): what its first command would do, done now. */
@@ -389,7 +342,7 @@ export class LocalProvider implements SandboxProvider {
   async stop(id: string) {
     await this.#stopProcessesAndNetwork(id);
     // Its volume is mounted again when it is used (loop devices are few in some containers).
-    const dir = this.#projectDir(id);
+    const dir = this.#layout.projectDir(id);
     if (this.#mounted.has(dir)) {
       this.#owned.delete(id);
       this.#mounted.delete(dir);
@@ -428,8 +381,8 @@ export class LocalProvider implements SandboxProvider {
     }
     this.#owned.delete(id);
     try {
-      if (meta.volume) await this.#removeVolume(this.#projectDir(id));
-      await rm(join(this.#root(), id), { recursive: true, force: true });
+      if (meta.volume) await this.#removeVolume(this.#layout.projectDir(id));
+      await rm(join(this.#layout.root, id), { recursive: true, force: true });
     } finally {
       this.#deleting.delete(id);
     }
@@ -443,16 +396,16 @@ export class LocalProvider implements SandboxProvider {
     if (this.#reconciling) return; // one pass at a time
     this.#reconciling = true;
     try {
-      const ids = (await readdir(this.#root()).catch(() => [] as string[])).filter((id) => /^local-[0-9a-f]{16}$/.test(id));
+      const ids = (await readdir(this.#layout.root).catch(() => [] as string[])).filter((id) => /^local-[0-9a-f]{16}$/.test(id));
       await boundDisk({
         limitMb: this.#options.maxDiskMb ?? 0,
-        sandboxes: await Promise.all(ids.map(async (id) => ({ id, dir: join(this.#root(), id), createdAt: (await this.#meta(id).catch(() => null))?.createdAt ?? null }))),
+        sandboxes: await Promise.all(ids.map(async (id) => ({ id, dir: join(this.#layout.root, id), createdAt: (await this.#meta(id).catch(() => null))?.createdAt ?? null }))),
         running: (id) => this.#live.has(id),
         remove: (id) => this.delete(id),
         log: this.#options.log ?? console.warn,
       });
       await dropOrphanCaches({
-        cacheRoot: this.#npmCacheRoot(),
+        cacheRoot: this.#layout.npmCacheRoot,
         owners: new Set((await this.list({})).map((sandbox) => sandbox.labels.owner)),
         graceMs: this.#options.cacheGraceMs ?? 60_000,
         removeVolume: (dir) => this.#removeVolume(dir),
@@ -477,7 +430,7 @@ export class LocalProvider implements SandboxProvider {
   }
 
   #env(meta: Meta): Record<string, string> {
-    const projectDir = this.#projectDir(meta.id);
+    const projectDir = this.#layout.projectDir(meta.id);
     return {
       ...(this.#options.passEnv ?? {}),
       PATH: '/usr/local/bin:/usr/bin:/bin',
@@ -488,7 +441,7 @@ export class LocalProvider implements SandboxProvider {
       TERM: 'xterm-256color',
       LANG: 'C.UTF-8',
       FORCE_COLOR: '1',
-      npm_config_cache: this.isolated ? NPM_CACHE_DIR : this.#npmCache(meta),
+      npm_config_cache: this.isolated ? NPM_CACHE_DIR : this.#layout.npmCache(meta),
       // node-gyp builds native addons against the installed headers instead of downloading them.
       npm_config_nodedir: '/usr',
       npm_config_update_notifier: 'false',
@@ -502,7 +455,7 @@ export class LocalProvider implements SandboxProvider {
   #spawn(meta: Meta, command: string, network: SandboxNetwork | null): ChildProcess {
     const stdio: ['ignore', 'pipe', 'pipe'] = ['ignore', 'pipe', 'pipe'];
     const { memoryMb } = this.#options;
-    const projectDir = this.#projectDir(meta.id);
+    const projectDir = this.#layout.projectDir(meta.id);
     const env = this.#env(meta);
     // ulimit -d caps the memory each process can write to (heap and private mappings). Not -v:
     // V8 reserves gigabytes of address space for WebAssembly, so an address-space cap breaks Vite.
@@ -518,10 +471,10 @@ export class LocalProvider implements SandboxProvider {
   async #prepare(meta: Meta) {
     const user = this.#user;
     if (this.#owned.has(meta.id)) return;
-    const cache = this.#npmCache(meta);
+    const cache = this.#layout.npmCache(meta);
     // Made again after a reboot (mounts do not survive it); a cache from before volumes is replaced.
     if (this.diskLimited) await this.#mount(cache, true);
-    if (meta.volume) await this.#mount(this.#projectDir(meta.id), false);
+    if (meta.volume) await this.#mount(this.#layout.projectDir(meta.id), false);
     await mkdir(cache, { recursive: true });
     if (!user) {
       this.#owned.add(meta.id);
@@ -529,7 +482,7 @@ export class LocalProvider implements SandboxProvider {
     }
     if ((await stat(cache)).uid !== user.uid) await chown(cache, user.uid, user.gid);
     if (this.#cgroups.available) await this.#cgroups.ensure(meta.id, { maxPids: this.#options.maxPids ?? 512, memoryBytes: this.#options.memoryMb * 1024 * 1024, cpus: this.#options.cpus ?? Math.max(1, availableParallelism() - 1) });
-    const dir = this.#projectDir(meta.id);
+    const dir = this.#layout.projectDir(meta.id);
     if ((await stat(dir)).uid !== user.uid) {
       await new Promise<void>((resolve, reject) => execFile('chown', ['-R', '-P', `${user.uid}:${user.gid}`, dir], (error) => (error ? reject(error) : resolve())));
     }
@@ -561,7 +514,7 @@ export class LocalProvider implements SandboxProvider {
   }
 
   #bwrap(meta: Meta, network: BwrapOptions['network']) {
-    return bwrapArgs(this.#projectDir(meta.id), this.#npmCache(meta), this.#env(meta), { tmpBytes: (this.#options.tmpMb ?? 512) * 1024 * 1024, network });
+    return bwrapArgs(this.#layout.projectDir(meta.id), this.#layout.npmCache(meta), this.#env(meta), { tmpBytes: (this.#options.tmpMb ?? 512) * 1024 * 1024, network });
   }
 
   #track(meta: Meta, processId: string, child: ChildProcess) {
@@ -590,7 +543,7 @@ export class LocalProvider implements SandboxProvider {
     if (!/^local-[0-9a-f]{16}$/.test(id)) throw new SandboxNotFoundError();
     const live = this.#live.get(id);
     if (live) return live.meta;
-    const meta = JSON.parse(await readFile(join(this.#root(), id, 'meta.json'), 'utf8')) as Meta;
+    const meta = await this.#layout.readMeta(id);
     this.#usedPorts.add(meta.port);
     return meta;
   }
@@ -604,9 +557,6 @@ export class LocalProvider implements SandboxProvider {
     }
   }
 
-  async #saveMeta(meta: Meta) {
-    await writeFile(join(this.#root(), meta.id, 'meta.json'), JSON.stringify(meta));
-  }
 }
 
 function checkedPath(path: string) {
