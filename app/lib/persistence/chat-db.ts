@@ -1,6 +1,7 @@
 import type { UIMessage } from 'ai';
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { ActionStatus, RuntimeRecord } from '../runtime/records';
+import type { StoredArchive, StoredBlob, VersionRecord } from '../versions/version-types';
 
 /** Everything a reload needs, kept in the browser's IndexedDB. */
 export interface ChatMeta {
@@ -19,6 +20,8 @@ export interface ChatMeta {
   agent?: boolean;
   /** Where the project came from on GitHub: "Create pull request" bases its branch on this commit. */
   git?: GitOrigin;
+  /** Files the model may not change (the runner and the agent's tools refuse; restores leave them). */
+  locked?: string[];
 }
 
 export interface GitOrigin {
@@ -43,20 +46,33 @@ export interface ChatFiles {
   files: Record<string, string>;
 }
 
-interface ChatDbSchema extends DBSchema {
+export interface ChatDbSchema extends DBSchema {
   chats: { key: string; value: ChatMeta; indexes: { updatedAt: number } };
   messages: { key: string; value: ChatMessages };
   files: { key: string; value: ChatFiles };
+  /** Each chat's versions (see versions/version-types.ts), keyed `${chatId}:${seq}`. */
+  versions: { key: string; value: VersionRecord; indexes: { chatId: string } };
+  /** File contents by `${chatId}:${sha-256}`: a version lists hashes, so unchanged files cost nothing. */
+  blobs: { key: string; value: StoredBlob; indexes: { chatId: string } };
+  /** Sandbox state archives (gzip tar) by `${chatId}:${sha-256}`. */
+  archives: { key: string; value: StoredArchive; indexes: { chatId: string } };
 }
 
 let dbPromise: Promise<IDBPDatabase<ChatDbSchema>> | undefined;
 
-function db() {
-  dbPromise ??= openDB<ChatDbSchema>('appforge', 1, {
-    upgrade(database) {
-      database.createObjectStore('chats', { keyPath: 'id' }).createIndex('updatedAt', 'updatedAt');
-      database.createObjectStore('messages', { keyPath: 'chatId' });
-      database.createObjectStore('files', { keyPath: 'chatId' });
+export function db() {
+  dbPromise ??= openDB<ChatDbSchema>('appforge', 2, {
+    upgrade(database, oldVersion) {
+      if (oldVersion < 1) {
+        database.createObjectStore('chats', { keyPath: 'id' }).createIndex('updatedAt', 'updatedAt');
+        database.createObjectStore('messages', { keyPath: 'chatId' });
+        database.createObjectStore('files', { keyPath: 'chatId' });
+      }
+      if (oldVersion < 2) {
+        database.createObjectStore('versions', { keyPath: 'key' }).createIndex('chatId', 'chatId');
+        database.createObjectStore('blobs', { keyPath: 'key' }).createIndex('chatId', 'chatId');
+        database.createObjectStore('archives', { keyPath: 'key' }).createIndex('chatId', 'chatId');
+      }
     },
   });
   return dbPromise;
@@ -100,8 +116,15 @@ export async function saveFiles(record: ChatFiles) {
   await (await db()).put('files', record);
 }
 
+/** Deletes the chat with everything kept for it: messages, files, versions, their contents and archives. */
 export async function deleteChat(id: string) {
   const database = await db();
-  const tx = database.transaction(['chats', 'messages', 'files'], 'readwrite');
-  await Promise.all([tx.objectStore('chats').delete(id), tx.objectStore('messages').delete(id), tx.objectStore('files').delete(id), tx.done]);
+  const tx = database.transaction(['chats', 'messages', 'files', 'versions', 'blobs', 'archives'], 'readwrite');
+  const owned = (store: 'versions' | 'blobs' | 'archives') =>
+    tx
+      .objectStore(store)
+      .index('chatId')
+      .getAllKeys(id)
+      .then((keys) => Promise.all(keys.map((key) => tx.objectStore(store).delete(key))));
+  await Promise.all([tx.objectStore('chats').delete(id), tx.objectStore('messages').delete(id), tx.objectStore('files').delete(id), owned('versions'), owned('blobs'), owned('archives'), tx.done]);
 }
