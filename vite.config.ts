@@ -58,6 +58,7 @@ export default defineConfig(({ mode }) => {
         '@codemirror/lang-markdown',
         '@codemirror/lang-python',
         '@codemirror/theme-one-dark',
+        '@codemirror/merge',
         'zod/mini',
         'fflate',
         're2js',

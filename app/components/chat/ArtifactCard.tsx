@@ -23,7 +23,27 @@ export function ArtifactCard({ workbench, artifactKey }: { workbench: Workbench;
       <ul className="divide-y divide-gray-100 text-sm dark:divide-gray-800">
         {artifact.actionKeys.map((key) => actions[key] && <ActionRow key={key} action={actions[key]} />)}
       </ul>
+      {workbench.versions && <TurnVersion workbench={workbench} messageId={artifact.messageId} />}
     </section>
+  );
+}
+
+/** The version this answer made, with a link to what it changed (the Versions view's diff). */
+function TurnVersion({ workbench, messageId }: { workbench: Workbench; messageId: string }) {
+  const versions = useStore(workbench.versions!.versions);
+  const version = versions.findLast((v) => v.messageId === messageId);
+  if (!version) return null;
+  const added = version.changes.reduce((n, c) => n + c.added, 0);
+  const removed = version.changes.reduce((n, c) => n + c.removed, 0);
+  return (
+    <footer className="flex items-center gap-2 border-t border-gray-200 px-3 py-1.5 text-xs dark:border-gray-700">
+      <span className="muted">
+        v{version.seq} · {version.changes.length} file{version.changes.length === 1 ? '' : 's'} +{added} −{removed}
+      </span>
+      <button type="button" className="btn-ghost ml-auto px-2 py-0.5 text-xs" onClick={() => workbench.showChanges(version.seq)}>
+        Show changes
+      </button>
+    </footer>
   );
 }
 

@@ -13,6 +13,7 @@ import { compactHistory } from '~/lib/llm/project-context';
 import { Workbench as WorkbenchView } from '../workbench/Workbench';
 import { answerMetadata, formatUsage, totalUsage } from '~/lib/llm/models';
 import { AutoFix } from '~/lib/problems/auto-fix';
+import { VersionHistory } from '~/lib/versions/version-history';
 import { MessageList } from './MessageList';
 import { ProblemAlert } from './ProblemAlert';
 import { ModelPicker, useModels } from './ModelPicker';
@@ -33,12 +34,20 @@ export function ChatSession(props: ChatSessionProps) {
   // Created in an effect (not during render) so that it is disposed exactly when the chat closes.
   const [workbench, setWorkbench] = useState<Workbench | null>(null);
   useEffect(() => {
+    const versions = new VersionHistory(chat.id);
     const wb = new Workbench({
       project: chat.id,
       createBrowserRuntime: () => new WebContainerRuntime(),
       runtimeRecord: chat.runtime,
       saveRuntimeRecord: (runtime) => void updateChat(chat.id, { runtime }),
       lookupPackages: fetchPackageVerdicts,
+      versions,
+      locked: chat.locked,
+      saveLocked: (locked) => void updateChat(chat.id, { locked }),
+    });
+    // Loaded before anything can record; a chat saved before versions existed starts with its project as v1.
+    void versions.load().then((list) => {
+      if (list.length === 0 && Object.keys(initialFiles).length > 0) return versions.record({ kind: 'checkpoint', label: 'The project as it was saved', files: initialFiles });
     });
     wb.restore(initialMessages, initialFiles, actionStates);
     setWorkbench(wb);
@@ -107,6 +116,12 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
   const problems = useStore(workbench.problems.active);
   const pageDropped = useStore(workbench.problems.pageDropped);
   const settledTurns = useStore(workbench.settledTurns);
+  const versions = useStore(workbench.versions!.versions);
+  const lastWorking = workbench.versions!.lastWorking(versions.at(-1)?.seq);
+  const restoreLastWorking = (seq: number) => {
+    workbench.restoreVersion(seq).catch(() => {}); // the Versions view and the alert's note say what failed
+    workbench.panel.set('preview');
+  };
   const [autoFixOn, setAutoFixOn] = useState(chat.autoFix ?? false);
   const autoFix = useMemo(() => new AutoFix(), []);
   const [autoFixNote, setAutoFixNote] = useState<string | null>(null);
@@ -214,7 +229,16 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
       <div className={`flex min-w-0 flex-col ${showWorkbench ? 'w-[35%] min-w-80' : 'mx-auto w-full max-w-3xl'}`}>
         <div className="min-h-0 flex-1 overflow-y-auto p-4">
           <MessageList messages={messages} workbench={workbench} agent={agent} streaming={streaming} priceOf={priceOf} />
-          <ProblemAlert problems={problems} pageDropped={pageDropped} busy={busy} onFix={fix} onDismiss={() => problems.forEach((p) => workbench.problems.dismiss(p.signature))} />
+          <ProblemAlert
+            problems={problems}
+            pageDropped={pageDropped}
+            busy={busy}
+            onFix={fix}
+            onDismiss={() => problems.forEach((p) => workbench.problems.dismiss(p.signature))}
+            lastWorking={lastWorking}
+            onRestore={restoreLastWorking}
+          />
+          <RestoreNote workbench={workbench} />
           {agentNote && (
             <p role="status" aria-label="Agent" className="mt-3 rounded-lg border border-gray-300 p-3 text-sm dark:border-gray-700">
               {agentNote}
@@ -292,6 +316,18 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
         </div>
       )}
     </div>
+  );
+}
+
+/** A restore under way, or why the last one failed, under the chat (the Versions view shows the same). */
+function RestoreNote({ workbench }: { workbench: Workbench }) {
+  const restoring = useStore(workbench.checkpoints!.restoring);
+  const note = useStore(workbench.checkpoints!.note);
+  if (!restoring && !note) return null;
+  return (
+    <p role="status" aria-label="Restore" className="mt-3 rounded-lg border border-gray-300 p-3 text-sm dark:border-gray-700">
+      {restoring ? `Restoring v${restoring.seq}: ${restoring.step}…` : note}
+    </p>
   );
 }
 

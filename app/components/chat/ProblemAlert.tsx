@@ -19,10 +19,13 @@ interface ProblemAlertProps {
   onDismiss: () => void;
   /** Fix it waits while an answer streams. */
   busy: boolean;
+  /** The newest version that ran without problems (other than the current one), to go back to in one click. */
+  lastWorking?: { seq: number; label: string };
+  onRestore?: (seq: number) => void;
 }
 
 /** "The app failed: …" with the details one click away, Fix it and Dismiss. */
-export function ProblemAlert({ problems, pageDropped, onFix, onDismiss, busy }: ProblemAlertProps) {
+export function ProblemAlert({ problems, pageDropped, onFix, onDismiss, busy, lastWorking, onRestore }: ProblemAlertProps) {
   if (problems.length === 0) return null;
   // The cause first: a build error explains the script that then failed to load.
   const sorted = [...problems].sort((a, b) => CAUSE_FIRST.indexOf(a.kind) - CAUSE_FIRST.indexOf(b.kind));
@@ -56,6 +59,11 @@ export function ProblemAlert({ problems, pageDropped, onFix, onDismiss, busy }: 
         <button type="button" className="btn-primary" disabled={busy} onClick={onFix}>
           Fix it
         </button>
+        {lastWorking && onRestore && (
+          <button type="button" className="btn-ghost" disabled={busy} title={`Back to v${lastWorking.seq} (${lastWorking.label}), the last version that ran without problems; this can be undone`} onClick={() => onRestore(lastWorking.seq)}>
+            Restore last working version (v{lastWorking.seq})
+          </button>
+        )}
         <button type="button" className="btn-ghost" onClick={onDismiss}>
           Dismiss
         </button>

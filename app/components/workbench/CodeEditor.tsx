@@ -1,26 +1,12 @@
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { bracketMatching, defaultHighlightStyle, foldGutter, indentOnInput, syntaxHighlighting } from '@codemirror/language';
-import { Compartment, EditorState, type Extension } from '@codemirror/state';
+import { Compartment, EditorState } from '@codemirror/state';
 import { oneDark } from '@codemirror/theme-one-dark';
 import { EditorView, drawSelection, highlightActiveLine, keymap, lineNumbers } from '@codemirror/view';
 import { useStore } from '@nanostores/react';
 import { useEffect, useRef } from 'react';
 import type { Workbench } from '~/lib/stores/workbench';
-
-/** The language support for a file, loaded on first use: most sessions need one or two of them. */
-async function languageFor(path: string): Promise<Extension> {
-  const ext = path.split('.').pop()?.toLowerCase() ?? '';
-  if (['js', 'mjs', 'cjs', 'jsx', 'ts', 'mts', 'cts', 'tsx'].includes(ext)) {
-    const { javascript } = await import('@codemirror/lang-javascript');
-    return javascript({ jsx: ext.endsWith('x'), typescript: ext.includes('t') && ext !== 'mjs' && ext !== 'cjs' });
-  }
-  if (['html', 'htm', 'svelte', 'vue'].includes(ext)) return (await import('@codemirror/lang-html')).html();
-  if (['css', 'scss', 'less'].includes(ext)) return (await import('@codemirror/lang-css')).css();
-  if (ext === 'json') return (await import('@codemirror/lang-json')).json();
-  if (['md', 'mdx'].includes(ext)) return (await import('@codemirror/lang-markdown')).markdown();
-  if (ext === 'py') return (await import('@codemirror/lang-python')).python();
-  return [];
-}
+import { languageFor } from './languages';
 
 /**
  * CodeMirror 6 on the selected file. While the model writes that file, new text is appended to

@@ -31,10 +31,31 @@ function buildTree(paths: string[]): Node[] {
   return sort(root.children!);
 }
 
+/** Locks a file against the model's changes (shown while locked, or on hover). */
+function LockToggle({ path, on, onChange }: { path: string; on: boolean; onChange: (on: boolean) => void }) {
+  return (
+    <button
+      type="button"
+      aria-label={`${on ? 'Unlock' : 'Lock'} ${path}`}
+      aria-pressed={on}
+      title={on ? 'Locked: the model cannot change this file. Click to unlock.' : 'Lock this file so the model cannot change it'}
+      className={`ml-1 shrink-0 rounded px-1 text-xs ${on ? '' : 'opacity-0 focus:opacity-100 group-hover:opacity-60'}`}
+      onKeyDown={(event) => event.stopPropagation()}
+      onClick={(event) => {
+        event.stopPropagation();
+        onChange(!on);
+      }}
+    >
+      {on ? '🔒' : '🔓'}
+    </button>
+  );
+}
+
 /** The project's files as an accessible tree ("Files"); folders open and close, a click opens a file. */
 export function FileTree({ workbench }: { workbench: Workbench }) {
   const files = useStore(workbench.files.files);
   const selected = useStore(workbench.selectedFile);
+  const locked = useStore(workbench.locked);
   const paths = useMemo(() => Object.keys(files), [files]);
   const tree = useMemo(() => buildTree(paths), [paths]);
   const [closed, setClosed] = useState<Set<string>>(new Set());
@@ -78,12 +99,13 @@ export function FileTree({ workbench }: { workbench: Workbench }) {
         >
           <div
             style={{ paddingLeft: 8 + depth * 12 }}
-            className={`truncate py-0.5 pr-2 text-sm ${node.path === selected ? 'bg-blue-100 dark:bg-blue-900/50' : 'hover:bg-gray-100 dark:hover:bg-gray-800'}`}
+            className={`group flex items-center py-0.5 pr-1 text-sm ${node.path === selected ? 'bg-blue-100 dark:bg-blue-900/50' : 'hover:bg-gray-100 dark:hover:bg-gray-800'}`}
           >
-            <span aria-hidden className="muted mr-1 inline-block w-3">
+            <span aria-hidden className="muted mr-1 inline-block w-3 shrink-0">
               {node.children ? (open ? '▾' : '▸') : ''}
             </span>
-            {node.name}
+            <span className="min-w-0 flex-1 truncate">{node.name}</span>
+            {!node.children && <LockToggle path={node.path} on={locked.includes(node.path)} onChange={(on) => workbench.setLocked(node.path, on)} />}
           </div>
           {node.children && open && <ul role="group">{render(node.children, depth + 1)}</ul>}
         </li>

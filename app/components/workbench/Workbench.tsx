@@ -14,18 +14,22 @@ import { SharePanel } from './SharePanel';
 // The editor and the terminal are heavy: they load only when the workbench opens.
 const CodeEditor = lazy(() => import('./CodeEditor'));
 const TerminalView = lazy(() => import('./TerminalView'));
+const VersionsPanel = lazy(() => import('./VersionsPanel'));
+
+const TABS = { code: 'Code', preview: 'Preview', versions: 'Versions' } as const;
 
 const loading = <div className="muted p-3 text-xs">Loading…</div>;
 
 export function Workbench({ workbench }: { workbench: WorkbenchModel }) {
-  const [tab, setTab] = useState<'code' | 'preview'>('code');
+  const tab = useStore(workbench.panel);
+  const setTab = (name: keyof typeof TABS) => workbench.panel.set(name);
   const [sharing, setSharing] = useState(false);
   const previews = useStore(workbench.runtime.previews);
   const hasPreview = previews.length > 0;
   // The preview comes to the front when the app comes up.
   useEffect(() => {
-    if (hasPreview) setTab('preview');
-  }, [hasPreview]);
+    if (hasPreview) workbench.panel.set('preview');
+  }, [hasPreview, workbench]);
   // A zip or a folder dropped here opens as a new chat (this one stays as it is).
   const navigate = useNavigate();
   const drop = useProjectImport(async (name, project) => {
@@ -60,9 +64,9 @@ export function Workbench({ workbench }: { workbench: WorkbenchModel }) {
       )}
       <header className="flex items-center gap-3 border-b border-gray-200 px-3 py-2 dark:border-gray-800">
         <div role="tablist" aria-label="Workbench view" className="flex gap-1">
-          {(['code', 'preview'] as const).map((name) => (
+          {(Object.keys(TABS) as Array<keyof typeof TABS>).filter((name) => name !== 'versions' || workbench.versions).map((name) => (
             <button key={name} role="tab" type="button" aria-selected={tab === name} className={`btn px-2 py-0.5 ${tab === name ? 'bg-gray-200 dark:bg-gray-800' : ''}`} onClick={() => setTab(name)}>
-              {name === 'code' ? 'Code' : 'Preview'}
+              {TABS[name]}
             </button>
           ))}
         </div>
@@ -94,6 +98,11 @@ export function Workbench({ workbench }: { workbench: WorkbenchModel }) {
           <div className={tab === 'preview' ? 'h-full' : 'hidden'}>
             <PreviewPane workbench={workbench} />
           </div>
+          {tab === 'versions' && (
+            <Suspense fallback={loading}>
+              <VersionsPanel workbench={workbench} />
+            </Suspense>
+          )}
         </Panel>
         <Separator className="h-1 bg-gray-200 hover:bg-blue-400 dark:bg-gray-800" />
         <Panel defaultSize="28" minSize="8" collapsible>

@@ -19,6 +19,8 @@ export interface AgentToolDeps {
   onWrite?: (path: string, content: string) => void;
   /** How search_files searches (default: the files store, in this process; the runs API: in the sandbox). */
   search?: ProjectSearch;
+  /** Files the user locked: writes and edits to them are refused. */
+  isLocked?: (path: string) => boolean;
 }
 
 /** A tool call that cannot be done; its message goes back to the model as the call's error. */
@@ -128,6 +130,7 @@ export class AgentTools {
   }
 
   #write(path: string, content: string) {
+    if (this.deps.isLocked?.(path)) throw new ToolError(lockedMessage(path));
     this.deps.files.set(path, content);
     this.deps.onWrite?.(path, content);
   }
@@ -149,4 +152,9 @@ export class AgentTools {
     if (content === undefined) throw new ToolError(`There is no file ${path} in the project.`);
     return content;
   }
+}
+
+/** What the model is told when it tries to change a file the user locked. */
+export function lockedMessage(path: string) {
+  return `${path} is locked by the user: it was not changed. Leave it as it is, or ask the user to unlock it.`;
 }

@@ -75,6 +75,8 @@ const projectContext = z.object({
   files: z.array(z.object({ path, size: z.number().int().min(0) })).max(CONTEXT_LIMITS.files),
   contents: z.record(path, z.string()).refine((contents) => Object.values(contents).reduce((sum, c) => sum + c.length, 0) <= CONTEXT_LIMITS.contentChars, `the relevant files may hold at most ${CONTEXT_LIMITS.contentChars} characters`),
   edited: z.array(path).max(CONTEXT_LIMITS.files),
+  locked: z.array(path).max(CONTEXT_LIMITS.files).optional(),
+  notes: z.array(z.string().max(CONTEXT_LIMITS.noteChars)).max(CONTEXT_LIMITS.notes).optional(),
 });
 
 export const chatRequestSchema = z.object({

@@ -13,9 +13,13 @@ export interface ProjectContext {
   contents: Record<string, string>;
   /** Files the user changed in the editor since the last answer. */
   edited: string[];
+  /** Files the user locked: the model may not write them. */
+  locked?: string[];
+  /** What happened to the project since the last answer that the model would not know (a restore, refused writes). */
+  notes?: string[];
 }
 
-export const CONTEXT_LIMITS = { contentChars: 48_000, files: 5000, pathChars: 500 } as const;
+export const CONTEXT_LIMITS = { contentChars: 48_000, files: 5000, pathChars: 500, notes: 10, noteChars: 2000 } as const;
 
 /** Words too common to say which file a request is about. */
 const STOP_WORDS = new Set('about after again also there their them then they this that these those with from into when what where which while will would could should make made have please want like just some more less only very your yours than each other does done change update file files page app'.split(' '));
@@ -23,7 +27,7 @@ const STOP_WORDS = new Set('about after again also there their them then they th
 /** Files that say what a project is, worth showing when nothing else points elsewhere. */
 const KEY_FILE = /^(package\.json|index\.html|(src\/)?(main|index|app|App|server)\.[cm]?[jt]sx?|app\.py|main\.py|requirements\.txt|vite\.config\.[jt]s)$/;
 
-export function buildProjectContext(input: { files: Record<string, string>; request: string; edited: string[]; budget?: number }): ProjectContext {
+export function buildProjectContext(input: { files: Record<string, string>; request: string; edited: string[]; locked?: string[]; notes?: string[]; budget?: number }): ProjectContext {
   const { files, request, edited } = input;
   const budget = input.budget ?? CONTEXT_LIMITS.contentChars;
   const text = request.toLowerCase();
@@ -59,6 +63,8 @@ export function buildProjectContext(input: { files: Record<string, string>; requ
       .slice(0, CONTEXT_LIMITS.files),
     contents,
     edited: edited.filter((path) => path in files),
+    ...(input.locked?.length ? { locked: input.locked.filter((path) => path in files).slice(0, CONTEXT_LIMITS.files) } : {}),
+    ...(input.notes?.length ? { notes: input.notes.slice(-CONTEXT_LIMITS.notes).map((note) => note.slice(0, CONTEXT_LIMITS.noteChars)) } : {}),
   };
 }
 
@@ -97,7 +103,9 @@ function compactPart(part: UIMessage['parts'][number]): UIMessage['parts'][numbe
 export function contextPrompt(context: ProjectContext): string {
   if (context.files.length === 0) return '';
   const parts = [`The project now has these files (path: characters):\n${context.files.map((f) => `${f.path}: ${f.size}`).join('\n')}`];
+  for (const note of context.notes ?? []) parts.push(note);
   if (context.edited.length) parts.push(`The user edited these files in the editor since your last answer: ${context.edited.join(', ')}. Keep their changes.`);
+  if (context.locked?.length) parts.push(`The user locked these files: never write or edit them (such writes are refused). Work around them: ${context.locked.join(', ')}.`);
   const shown = Object.entries(context.contents);
   if (shown.length) parts.push(`Current contents of the files relevant to this request:\n\n${shown.map(([path, content]) => `${path}:\n\`\`\`\n${content}\n\`\`\``).join('\n\n')}`);
   parts.push('Files not shown are as you last wrote them. Earlier answers show their files as a placeholder; never write a placeholder yourself: every file you write is complete.');

@@ -56,6 +56,9 @@ export interface RunnerDeps {
   afterCommand?: () => void;
   /** A command failed, or the app's server stopped with an error. */
   onProblem?: (problem: ProblemReport) => void;
+  /** Files the user locked: a file action for one is refused (the card says so) and reported here. */
+  isLocked?: (path: string) => boolean;
+  onLockedWrite?: (path: string) => void;
 }
 
 /**
@@ -99,15 +102,19 @@ export class ActionRunner {
         const artifactKey = this.#openArtifact.get(messageId);
         const artifact = artifactKey ? this.artifacts.get()[artifactKey] : undefined;
         if (artifact) this.artifacts.setKey(artifact.key, { ...artifact, actionKeys: [...artifact.actionKeys, key] });
+        const locked = !replay && !event.error && event.actionType === 'file' && !!event.filePath && this.#deps.isLocked?.(event.filePath);
         const status: ActionStatus = replay
           ? (replay.saved[key] ?? { state: 'complete' })
           : event.error
             ? { state: 'failed', error: event.error }
-            : event.actionType === 'file'
-              ? { state: 'running' }
-              : { state: 'pending' };
+            : locked
+              ? { state: 'failed', error: `${event.filePath} is locked: the model's version was not written (unlock the file to let the model change it).` }
+              : event.actionType === 'file'
+                ? { state: 'running' }
+                : { state: 'pending' };
         this.#set({ key, artifactId: event.artifactId, type: event.actionType, filePath: event.filePath, status, startedAt: Date.now() });
-        if (!replay && !event.error && event.actionType === 'file' && event.filePath) this.#deps.files.open(event.filePath);
+        if (locked) this.#deps.onLockedWrite?.(event.filePath!);
+        else if (!replay && !event.error && event.actionType === 'file' && event.filePath) this.#deps.files.open(event.filePath);
         return;
       }
       case 'file-delta': {

@@ -26,9 +26,13 @@ export class ProjectSync {
   #scheduled = false;
   #listeners = new Set<(paths: string[]) => void>();
 
-  constructor(files: FilesStore, terminal: TerminalSink) {
+  /** Paths whose store copy always wins: a command's change to one is not read back but overwritten. */
+  #protected: (path: string) => boolean;
+
+  constructor(files: FilesStore, terminal: TerminalSink, options: { protect?: (path: string) => boolean } = {}) {
     this.#files = files;
     this.#terminal = terminal;
+    this.#protected = options.protect ?? (() => false);
     files.onChange((path) => {
       if (this.#runtime && !files.isHeld(path)) this.#schedule();
     });
@@ -93,6 +97,12 @@ export class ProjectSync {
       if (!known && this.#synced.has(path)) continue;
       if (known && (this.#synced.get(path) ?? -1) < this.#files.versionOf(path)) continue;
       if (local[path] === content) continue;
+      if (known && this.#protected(path)) {
+        // A locked file a command changed: the runtime gets the store's copy back.
+        this.#synced.delete(path);
+        this.#schedule();
+        continue;
+      }
       this.#files.set(path, content);
       this.#synced.set(path, this.#files.versionOf(path));
     }

@@ -204,6 +204,12 @@ export class RuntimeController {
     }
   }
 
+  /** After a restore: the app started again on the runtime in use, with the installs replayed when `install` (package.json changed). */
+  async restartApp(install: boolean) {
+    const runtime = await this.awaitRuntime();
+    await this.#replay(runtime, install);
+  }
+
   #fallback(reason: string, replay: boolean): boolean {
     if (this.#disposed || this.#record.fallbackUsed || this.#record.choice === 'browser') return false;
     this.#record = { ...this.#record, fallbackUsed: true, fallbackReason: reason };

@@ -68,6 +68,15 @@ export interface RuntimeCapabilities {
   readonly restarted?: ReadableAtom<string | null>;
   /** The running app can be shared with a link. */
   readonly share?: ReadableAtom<ShareTarget | null>;
+  /**
+   * The sandbox's own state (files the app wrote, outside dependencies and build output, and
+   * outside `keep`: the project's files) as a gzip tar, and putting such an archive back (the
+   * app's server is stopped first; the caller starts it again).
+   */
+  readonly state?: {
+    capture(keep: string[]): Promise<{ archive: Uint8Array; files: number }>;
+    restore(archive: Uint8Array, keep: string[]): Promise<void>;
+  };
   /** Reports what goes wrong in the preview page itself (where the workbench cannot see it otherwise). */
   onProblem?(listener: (problem: ProblemReport) => void): () => void;
 }

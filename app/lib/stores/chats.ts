@@ -4,6 +4,7 @@ import type { UIMessage } from 'ai';
 import * as chatDb from '../persistence/chat-db';
 import { templateAnswer, type Template } from '../templates/templates';
 import type { ImportedProject } from '../projects/archive';
+import { VersionHistory } from '../versions/version-history';
 
 /** The chat history sidebar's list, newest first. */
 export const chatList = atom<chatDb.ChatMeta[]>([]);
@@ -40,6 +41,7 @@ export async function createChatFromTemplate(template: Template, model: string) 
   await chatDb.putChat(chat);
   await chatDb.saveMessages({ chatId: chat.id, messages, actionStates: {} });
   await chatDb.saveFiles({ chatId: chat.id, files: template.files });
+  await new VersionHistory(chat.id).record({ kind: 'template', label: `${template.title} template`, messageId: `${chat.id}-a`, files: template.files });
   await refreshChatList();
   return chat;
 }
@@ -64,6 +66,53 @@ export async function createChatFromImport(name: string, project: ImportedProjec
   await chatDb.putChat(chat);
   await chatDb.saveMessages({ chatId: chat.id, messages, actionStates: {} });
   await chatDb.saveFiles({ chatId: chat.id, files: project.files });
+  await new VersionHistory(chat.id).record({ kind: 'import', label: `Imported ${name}`, messageId: `${chat.id}-a`, files: project.files });
+  await refreshChatList();
+  return chat;
+}
+
+/**
+ * A new chat that starts at version `seq` of another: the conversation up to the answer that made
+ * that version, its files, and the app data archive kept with it (as the fork's first version:
+ * restoring it brings the data into the new chat's sandbox). The original chat is left as it is.
+ */
+export async function forkChat(sourceId: string, seq: number) {
+  const source = await chatDb.getChat(sourceId);
+  if (!source) throw new Error('That chat no longer exists.');
+  const history = new VersionHistory(sourceId);
+  const versions = await history.load();
+  const version = versions.find((v) => v.seq === seq);
+  if (!version) throw new Error(`There is no version ${seq} in this chat.`);
+  const files = await history.filesOf(seq);
+  const archive = await history.archiveOf(seq);
+  // The conversation up to the answer behind this version (a restore's: the newest turn before it).
+  const turn = versions.findLast((v) => v.seq <= seq && v.messageId && source.messages.some((m) => m.id === v.messageId));
+  const end = turn ? source.messages.findIndex((m) => m.id === turn.messageId) + 1 : 0;
+  const now = Date.now();
+  const chat: chatDb.ChatMeta = {
+    id: newChatId(),
+    title: titleFromPrompt(`${source.chat.title} (from v${seq})`),
+    model: source.chat.model,
+    createdAt: now,
+    updatedAt: now,
+    ...(source.chat.agent ? { agent: true } : {}),
+    ...(source.chat.locked ? { locked: source.chat.locked.filter((path) => path in files) } : {}),
+    ...(source.chat.git ? { git: source.chat.git } : {}),
+  };
+  // Message ids are kept: action states are keyed by them.
+  const messages = source.messages.slice(0, end);
+  const kept = new Set(messages.map((m) => m.id));
+  const actionStates = Object.fromEntries(Object.entries(source.actionStates).filter(([key]) => kept.has(key.split(':')[0])));
+  await chatDb.putChat(chat);
+  await chatDb.saveMessages({ chatId: chat.id, messages, actionStates });
+  await chatDb.saveFiles({ chatId: chat.id, files });
+  await new VersionHistory(chat.id).record({
+    kind: 'fork',
+    label: `From v${seq} of “${source.chat.title}”`,
+    from: seq,
+    files,
+    ...(archive && version.state?.kind === 'archive' ? { state: { archive, files: version.state.files } } : {}),
+  });
   await refreshChatList();
   return chat;
 }

@@ -12,8 +12,11 @@ import { RuntimeController, type RuntimeControllerDeps, type RuntimeRecord } fro
 import { TerminalStore } from './terminal';
 import { ProblemsStore } from '../problems/problems-store';
 import { fixRequest } from '../problems/fix-request';
+import { errorMessage } from '../error-message';
 import type { Problem } from '../problems/problem';
 import { buildProjectContext, type ProjectContext } from '../llm/project-context';
+import { Checkpoints, WORKING_AFTER_MS } from '../versions/checkpoints';
+import type { VersionHistory } from '../versions/version-history';
 
 /** What an assistant message shows: its prose, with each artifact's card and each agent tool call's card in its place. */
 export type MessageBlock = { type: 'text'; text: string } | { type: 'artifact'; artifactKey: string } | { type: 'tool'; toolCallId: string };
@@ -36,6 +39,11 @@ export interface WorkbenchOptions {
   saveRuntimeRecord?: (record: RuntimeRecord) => void;
   /** Registry facts for routing (the app asks its server); without it the router's lists decide. */
   lookupPackages?: RuntimeControllerDeps['lookupPackages'];
+  /** The chat's versions: without it no versions are made (tests of other parts). */
+  versions?: VersionHistory;
+  /** Files the user locked, and where to save the list when it changes. */
+  locked?: string[];
+  saveLocked?: (paths: string[]) => void;
 }
 
 
@@ -50,7 +58,15 @@ export class Workbench {
   readonly terminal = new TerminalStore();
   readonly runner: ActionRunner;
   readonly runtime: RuntimeController;
-  readonly sync = new ProjectSync(this.files, this.terminal);
+  /** Files the model may not change (the runner and the tools refuse; restores and command read-backs leave them). */
+  readonly locked = atom<string[]>([]);
+  readonly sync = new ProjectSync(this.files, this.terminal, { protect: (path) => this.isLocked(path) });
+  /** Versions: made when a turn settles, restored on request (absent without a version history). */
+  readonly checkpoints?: Checkpoints;
+  readonly versions?: VersionHistory;
+  /** What the workbench shows, and the two versions the Versions view compares (older, newer). */
+  readonly panel = atom<'code' | 'preview' | 'versions'>('code');
+  readonly compare = atom<{ from: number; to: number } | null>(null);
   /** Agent mode's tools, acting on the active runtime and the files store. */
   readonly tools: AgentTools;
   /** What failed: commands, the app's server, the preview page. */
@@ -72,12 +88,20 @@ export class Workbench {
   #edited = new Set<string>();
   /** What the model last wrote to each file (from its answers, live or restored). */
   #modelWrote = new Map<string, string>();
+  /** What the next request tells the model that it cannot see in the files (a restore, refused writes). */
+  #notes: string[] = [];
+  #lockedRefused = new Set<string>();
+  /** Each answer's request (the user message before it): its version's label. */
+  #requests = new Map<string, string>();
+  #saveLocked: (paths: string[]) => void;
   #unsubscribe: Array<() => void> = [];
   /** The chat id (the downloaded zip is named after it). */
   readonly project: string;
 
   constructor(options: WorkbenchOptions) {
     this.project = options.project;
+    this.locked.set(options.locked ?? []);
+    this.#saveLocked = options.saveLocked ?? (() => {});
     this.runtime = new RuntimeController(
       {
         project: options.project,
@@ -106,6 +130,8 @@ export class Workbench {
       onCommandFailed: (output) => this.runtime.commandFailed(output),
       afterCommand: () => void this.sync.readBack(),
       onProblem: (problem) => this.problems.report(problem),
+      isLocked: (path) => this.isLocked(path),
+      onLockedWrite: (path) => this.#lockedRefused.add(path),
     });
     this.tools = new AgentTools({
       files: this.files,
@@ -113,6 +139,7 @@ export class Workbench {
       afterCommand: () => this.sync.readBack(),
       problems: () => this.problems.active.get(),
       terminal: this.terminal,
+      isLocked: (path) => this.isLocked(path),
       onWrite: (path, content) => {
         this.selectedFile.set(path);
         this.#modelWrote.set(path, content);
@@ -129,6 +156,52 @@ export class Workbench {
       () => stopWatching?.(),
       this.problems.onReport(() => clearTimeout(this.#goodTimer)),
     );
+    this.versions = options.versions;
+    if (options.versions) {
+      this.checkpoints = new Checkpoints({
+        history: options.versions,
+        files: this.files,
+        sync: this.sync,
+        runtime: this.runtime,
+        problems: this.problems,
+        terminal: this.terminal,
+        locked: () => new Set(this.locked.get()),
+      });
+    }
+  }
+
+  /** Opens the Versions view on what version `seq` changed (against the one before it). */
+  showChanges(seq: number, from = seq - 1) {
+    this.compare.set({ from, to: seq });
+    this.panel.set('versions');
+  }
+
+  isLocked(path: string): boolean {
+    return this.locked.get().includes(path);
+  }
+
+  /** Locks or unlocks a file (saved with the chat). */
+  setLocked(path: string, on: boolean) {
+    const paths = new Set(this.locked.get());
+    if (on) paths.add(path);
+    else paths.delete(path);
+    this.locked.set([...paths].sort());
+    this.#saveLocked(this.locked.get());
+  }
+
+  /**
+   * Restores version `seq` (see Checkpoints.restore); the next request tells the model, and the
+   * restored files no longer count as the user's edits.
+   */
+  async restoreVersion(seq: number, options: { includeLocked?: boolean } = {}) {
+    if (!this.checkpoints) throw new Error('This chat keeps no versions.');
+    const version = this.checkpoints.restore(seq, options);
+    const restored = await version;
+    const source = options.includeLocked ? undefined : this.locked.get();
+    for (const path of Object.keys(this.files.files.get())) if (!source?.includes(path)) this.#edited.delete(path);
+    this.#notes.push(`The user restored the project to version ${seq} (${restored.label.replace(/^Restored /, '')}): the files are as they were then${source?.length ? ', except the locked files' : ''}. Files you wrote after it are gone unless listed.`);
+    this.#lastGood = null;
+    return restored;
   }
 
   /**
@@ -149,6 +222,7 @@ export class Workbench {
     for (const message of messages) {
       if (message.role === 'user') this.#prompt ||= messageText(message);
       if (message.role !== 'assistant') continue;
+      this.#requests.set(message.id, requestBefore(messages, message));
       const parse = this.#newParse(message.id);
       this.#feed(message, parse, { saved });
       parse.ended = true;
@@ -177,6 +251,7 @@ export class Workbench {
     }
     messages.forEach((message, index) => {
       if (message.role !== 'assistant') return;
+      if (!this.#requests.has(message.id)) this.#requests.set(message.id, requestBefore(messages, message));
       const parse = this.#parses.get(message.id) ?? this.#newParse(message.id);
       if (parse.ended) {
         // An ended answer that goes on (an agent's step retried after an error): a new parse of what follows.
@@ -234,10 +309,11 @@ export class Workbench {
     }
   }
 
-  /** An answer has ended: once its actions have run, the turn is settled. */
-  #afterAnswer() {
+  /** An answer has ended: once its actions have run, the turn is settled (and becomes a version). */
+  #afterAnswer(messageId: string) {
     void this.runner.idle().then(() => {
       this.settledTurns.set(this.settledTurns.get() + 1);
+      void this.checkpoints?.turnSettled({ messageId, label: this.#requests.get(messageId) || 'Answer' }).catch((error: unknown) => this.terminal.error(`Could not keep this version: ${errorMessage(error)}`));
       if (this.#fixPending) {
         this.#fixPending = false;
         this.previewReloads.set(this.previewReloads.get() + 1);
@@ -269,8 +345,11 @@ export class Workbench {
    * `request`, the user's edits since the last request); the edits are then counted as told.
    */
   takeRequestContext(request: string): ProjectContext {
-    const context = buildProjectContext({ files: this.files.files.get(), request, edited: [...this.#edited] });
+    if (this.#lockedRefused.size) this.#notes.push(`Your last answer wrote files the user locked; they were not changed: ${[...this.#lockedRefused].join(', ')}.`);
+    const context = buildProjectContext({ files: this.files.files.get(), request, edited: [...this.#edited], locked: this.locked.get(), notes: this.#notes });
     this.#edited.clear();
+    this.#lockedRefused.clear();
+    this.#notes = [];
     return context;
   }
 
@@ -278,7 +357,7 @@ export class Workbench {
     parse.ended = true;
     this.#apply(messageId, parse.parser.end());
     this.files.streamingPath = null;
-    this.#afterAnswer();
+    this.#afterAnswer(messageId);
   }
 
   #apply(messageId: string, events: ParserEvent[], replay?: { saved: Record<string, ActionStatus> }) {
@@ -296,7 +375,7 @@ export class Workbench {
         if (artifact) blocks.push({ type: 'artifact', artifactKey: artifact.key });
       } else if (event.type === 'action-open' || event.type === 'action-close') {
         actionsChanged = true;
-        if (event.type === 'action-close' && event.complete && event.action?.type === 'file') {
+        if (event.type === 'action-close' && event.complete && event.action?.type === 'file' && this.runner.actions.get()[`${messageId}:${event.actionId}`]?.status.state !== 'failed') {
           this.#modelWrote.set(event.action.filePath, event.action.content);
           // The model's new version replaces an edit of the user's.
           if (!replay) this.#edited.delete(event.action.filePath);
@@ -317,6 +396,7 @@ export class Workbench {
 
   dispose() {
     clearTimeout(this.#goodTimer);
+    this.checkpoints?.dispose();
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
     this.runner.abort();
     this.runtime.dispose();
@@ -324,8 +404,13 @@ export class Workbench {
 }
 
 
-/** How long the app must run without a problem after an answer to count as working. */
-const WORKING_AFTER_MS = 5000;
+/** The request an answer answers (the user message before it), one line: its version's label. */
+function requestBefore(messages: UIMessage[], answer: UIMessage): string {
+  const index = messages.indexOf(answer);
+  const request = messages.slice(0, index).findLast((m) => m.role === 'user');
+  const line = request ? messageText(request).trim().split('\n')[0].replace(/\s+/g, ' ') : '';
+  return line.length > 80 ? `${line.slice(0, 77)}…` : line;
+}
 
 export function messageText(message: UIMessage): string {
   let text = '';

@@ -152,7 +152,7 @@ export class VersionHistory {
       ...(input.messageId ? { messageId: input.messageId } : {}),
       ...(input.from !== undefined ? { from: input.from } : {}),
       files,
-      changes: fileChanges(changedBefore, changedAfter),
+      changes: await fileChanges(changedBefore, changedAfter),
       health: input.health ?? { state: 'unknown' },
       ...(state ? { state } : {}),
     };
