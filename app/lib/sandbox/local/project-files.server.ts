@@ -38,6 +38,29 @@ export async function writeProjectFiles(root: string, files: FileToWrite[]) {
   }
 }
 
+/** A file's bytes, never through a symbolic link; over `maxBytes`: SandboxError 413 (at most maxBytes + 1 bytes are read). */
+export async function readProjectFile(root: string, path: string, maxBytes = Number.MAX_SAFE_INTEGER): Promise<Buffer> {
+  const target = await safePath(root, path, false);
+  const handle = await open(target, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((error: NodeJS.ErrnoException) => {
+    throw new SandboxError(error.code === 'ENOENT' ? `${path} does not exist in the sandbox.` : `Could not read ${path}: ${error.code ?? error.message}`, error.code === 'ENOENT' ? 404 : 500);
+  });
+  try {
+    if (!(await handle.stat()).isFile()) throw new SandboxError(`${path} is not a regular file.`, 400);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for (;;) {
+      const { bytesRead, buffer } = await handle.read(Buffer.alloc(1 << 20), 0, 1 << 20, null);
+      if (bytesRead === 0) break;
+      size += bytesRead;
+      if (size > maxBytes) throw new SandboxError(`${path} is larger than ${maxBytes} bytes.`, 413);
+      chunks.push(buffer.subarray(0, bytesRead));
+    }
+    return Buffer.concat(chunks);
+  } finally {
+    await handle.close();
+  }
+}
+
 export async function removeProjectPaths(root: string, paths: string[]) {
   for (const path of paths) await rm(await safePath(root, path, false), { recursive: true, force: true });
 }
