@@ -68,6 +68,16 @@ export interface RuntimeCapabilities {
   readonly restarted?: ReadableAtom<string | null>;
   /** The running app can be shared with a link. */
   readonly share?: ReadableAtom<ShareTarget | null>;
+  /**
+   * The place's own state (what the app wrote: databases, uploads), for versions: everything in the
+   * project outside the `keep` paths (the text files the browser versions itself) and dependencies
+   * and build output, as an archive. `capture` rejects with the server's sentence when the state is
+   * over its cap; `restore` stops the app's server and replaces that state (start the app again after).
+   */
+  readonly state?: {
+    capture(keep: string[]): Promise<{ archive: Uint8Array; files: number }>;
+    restore(archive: Uint8Array, keep: string[]): Promise<void>;
+  };
   /** Reports what goes wrong in the preview page itself (where the workbench cannot see it otherwise). */
   onProblem?(listener: (problem: ProblemReport) => void): () => void;
 }
