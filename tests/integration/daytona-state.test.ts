@@ -4,7 +4,8 @@
 // command made coming back whole, the cap, and a sandbox Daytona stopped being started again.
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DaytonaError, FileSystem } from '@daytonaio/sdk';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DaytonaProvider } from '~/lib/sandbox/daytona/daytona-provider.server';
 import { SandboxService } from '~/lib/sandbox/sandbox-service.server';
 import { defaultScript, FakeDaytona, type FakeSandbox } from '../fakes/fake-daytona';
@@ -137,6 +138,21 @@ describe('sandbox state on Daytona (the fake, through the real SDK)', () => {
     scriptState(archive);
     expect((await service.captureState(OWNER, id, [])).archive.equals(archive)).toBe(true);
     expect(fake.sandboxes.get(id)!.state).toBe('started');
+  });
+
+  it('reads the archive whole where the SDK cannot stream (Cloudflare Pages), with the same cap', async () => {
+    const { id } = await service.create(OWNER, 'p');
+    const refuse = vi.spyOn(FileSystem.prototype, 'downloadFileStream').mockRejectedValue(new DaytonaError('downloadFileStream is not supported in browser or serverless environments. Use downloadFile instead.'));
+    try {
+      const archive = gzipSync(randomBytes(10_000));
+      scriptState(archive);
+      expect((await service.captureState(OWNER, id, [])).archive.equals(archive)).toBe(true);
+      scriptState(randomBytes(1_500_000), 1000);
+      await expect(service.captureState(OWNER, id, [])).rejects.toMatchObject({ status: 413 });
+      expect(refuse).toHaveBeenCalledTimes(2);
+    } finally {
+      refuse.mockRestore();
+    }
   });
 
   it("hides another session's sandbox (404)", async () => {
