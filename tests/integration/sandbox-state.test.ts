@@ -135,7 +135,9 @@ describe('a sandbox state, captured and restored (Local provider, bubblewrap)', 
     expect(captured.files).toBe(0);
     expect(captured.archive.length).toBeLessThan(200);
     expect(members(captured.archive)).toEqual([]);
-    await provider.writeFiles(id, [{ path: 'db.json', content: '{}' }]);
+    // A tree read while a capture runs never lists its temporary files (ProjectSync would take them for project files).
+    await provider.writeFiles(id, [{ path: 'db.json', content: '{}' }, { path: '.appforge-state-0123456789abcdef.list', content: '' }]);
+    expect((await provider.readTree(id)).map((entry) => entry.path)).toEqual(['db.json', 'index.js']);
     await client.restoreState(id, captured.archive, ['index.js']);
     expect(await sh(id, 'find . -type f | sort')).toBe('./index.js\n./node_modules/a/b.js\n');
   }, 30_000);

@@ -15,6 +15,9 @@ import { randomHex } from './tokens.server';
 /** Dependencies, version control, build output and caches: made again by installs and builds, large, and never the app's own data. */
 export const STATE_EXCLUDED_DIRS = ['node_modules', '.git', 'dist', 'build', '.next', '.nuxt', '.svelte-kit', '.cache', '.vite', '.turbo', '.parcel-cache', '__pycache__', '.venv', 'venv', 'coverage', '.npm'] as const;
 
+/** How the temporary files of a capture or restore begin: no tree read (readTree) lists them, so none reaches the browser's files. */
+export const STATE_TEMP_PREFIX = '.appforge-state-';
+
 export interface StateOptions {
   /** The largest archive kept or taken back, in bytes (SANDBOX_STATE_MAX_MB). */
   maxBytes: number;
@@ -30,7 +33,7 @@ const PRUNE = `-type d \\( ${STATE_EXCLUDED_DIRS.map((name) => `-name '${name}'`
 
 /** Hidden temporary files in the project directory, one set per capture or restore. */
 function tempNames() {
-  const base = `.appforge-state-${randomHex(8)}`;
+  const base = `${STATE_TEMP_PREFIX}${randomHex(8)}`;
   return { keep: `${base}.keep`, archive: `${base}.tgz`, all: `${base}.all`, list: `${base}.list` };
 }
 type Temp = ReturnType<typeof tempNames>;

@@ -1,5 +1,6 @@
 import { Daytona, type Image, type Sandbox } from '@daytonaio/sdk';
 import { parseListeningPorts } from '../listening-ports';
+import { STATE_TEMP_PREFIX } from '../sandbox-state.server';
 import { randomHex } from '../tokens.server';
 import type { ServerEnv } from '../../env.server';
 import {
@@ -318,7 +319,7 @@ export class DaytonaProvider implements SandboxProvider {
   async readTree(id: string, { maxFileBytes = 256 * 1024, maxFiles = 2000 } = {}): Promise<TreeEntry[]> {
     const sandbox = await this.#started(id);
     const listing = await this.#toolbox(sandbox, (s) =>
-      s.process.executeCommand(`find ${PROJECT} -type f -not -path '*/node_modules/*' -not -path '*/.git/*' -not -path '*/.cache/*' -not -path '*/.npm/*' -printf '%s\\t%P\\n' | head -n ${maxFiles}`),
+      s.process.executeCommand(`find ${PROJECT} -type f -not -path '*/node_modules/*' -not -path '*/.git/*' -not -path '*/.cache/*' -not -path '*/.npm/*' -not -name '${STATE_TEMP_PREFIX}*' -printf '%s\\t%P\\n' | head -n ${maxFiles}`),
     );
     const entries = (listing.result ?? '')
       .split('\n')

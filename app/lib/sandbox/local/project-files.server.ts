@@ -3,6 +3,7 @@ import { constants } from 'node:fs';
 import { join } from 'node:path';
 import { checkProjectPath } from '../../artifact/file-path';
 import { SandboxError, type FileToWrite, type TreeEntry } from '../sandbox-provider.server';
+import { STATE_TEMP_PREFIX } from '../sandbox-state.server';
 
 /**
  * File access inside a sandbox directory from the server's side. Commands in the sandbox can
@@ -75,7 +76,7 @@ export async function readProjectTree(root: string, { maxFileBytes = 256 * 1024,
     entries.sort((a, b) => a.name.localeCompare(b.name));
     for (const entry of entries) {
       if (out.length >= maxFiles) return;
-      if (SKIP.has(entry.name) || entry.isSymbolicLink()) continue;
+      if (SKIP.has(entry.name) || entry.isSymbolicLink() || entry.name.startsWith(STATE_TEMP_PREFIX)) continue;
       const path = prefix ? `${prefix}/${entry.name}` : entry.name;
       const full = join(dir, entry.name);
       if (entry.isDirectory()) await walk(full, path);

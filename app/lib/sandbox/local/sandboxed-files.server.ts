@@ -1,5 +1,6 @@
 import type { ChildProcessWithoutNullStreams, SpawnOptions } from 'node:child_process';
 import { SandboxError, type FileToWrite, type TreeEntry } from '../sandbox-provider.server';
+import { STATE_TEMP_PREFIX } from '../sandbox-state.server';
 
 /**
  * File access to a sandbox's project done *inside* the sandbox, by node under the same bwrap as
@@ -49,7 +50,7 @@ const out = []; let total = 0;
   entries.sort((a, b) => a.name.localeCompare(b.name));
   for (const e of entries) {
     if (out.length >= maxFiles) return;
-    if (skip.has(e.name) || e.isSymbolicLink()) continue;
+    if (skip.has(e.name) || e.isSymbolicLink() || e.name.startsWith('${STATE_TEMP_PREFIX}')) continue;
     const rel = prefix ? prefix + '/' + e.name : e.name;
     const full = path.join(dir, e.name);
     if (e.isDirectory()) walk(full, rel);
