@@ -40,21 +40,20 @@ type Temp = ReturnType<typeof tempNames>;
 
 /** The command's variables and the sorted keep list (the temporary files are kept too: never captured, never deleted). */
 function prelude(temp: Temp) {
-  return [
-    'export LC_ALL=C',
-    `k=${temp.keep} a=${temp.archive} all=${temp.all} l=${temp.list}`,
-    'sort -z -u -o "$k" "$k"',
-  ].join('\n');
+  return ['export LC_ALL=C', `k=${temp.keep} a=${temp.archive} all=${temp.all} l=${temp.list}`, 'sort -z -u -o "$k" "$k"'].join(' && ');
 }
+
+/** Sent as one line, so that no wrapper around the command (a Daytona session's) can split it. */
+const oneLine = (script: string) => script.replace(/\n/g, ' ');
 
 /** Lists the state (regular files, symbolic links as links, empty folders), leaves out what is kept, and archives it. */
 function captureScript(temp: Temp) {
-  return `${prelude(temp)} &&
+  return oneLine(`${prelude(temp)} &&
 find . -mindepth 1 ${PRUNE} \\( -type f -o -type l -o -type d -empty \\) -printf '%P\\0' > "$all" &&
 sort -z -u -o "$all" "$all" &&
 comm -z -23 "$all" "$k" > "$l" &&
 tar --null --verbatim-files-from --no-recursion -T "$l" -czf "$a" &&
-echo "appforge-state $(tr -cd '\\000' < "$l" | wc -c) $(wc -c < "$a")"`;
+echo "appforge-state $(tr -cd '\\000' < "$l" | wc -c) $(wc -c < "$a")"`);
 }
 
 /**
@@ -63,14 +62,14 @@ echo "appforge-state $(tr -cd '\\000' < "$l" | wc -c) $(wc -c < "$a")"`;
  * the temporary files). GNU tar skips members with `..` and strips a leading `/`.
  */
 function restoreScript(temp: Temp) {
-  return `${prelude(temp)} &&
+  return oneLine(`${prelude(temp)} &&
 tar -tzf "$a" > "$l" && n=$(wc -l < "$l") &&
 find . -mindepth 1 ${PRUNE} ! -type d -printf '%P\\0' > "$all" &&
 sort -z -u -o "$all" "$all" &&
 comm -z -23 "$all" "$k" | xargs -0r rm -f -- &&
 find . -mindepth 1 ${PRUNE} -type d -printf '%P\\0' | sort -zr | xargs -0r rmdir --ignore-fail-on-non-empty -- &&
 tar -xzf "$a" --no-same-owner --skip-old-files &&
-echo "appforge-state $n"`;
+echo "appforge-state $n"`);
 }
 
 const mb = (bytes: number, digits = 1) => `${Number((bytes / 1_048_576).toFixed(digits))} MB`;
