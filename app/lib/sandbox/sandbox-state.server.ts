@@ -139,7 +139,9 @@ export class SandboxState {
     if (result.exitCode !== 0 || !found) {
       // tar's own last word ("Exiting with failure status") says less than the line before it.
       const last = output.trim().split('\n').filter((line) => !RESULT.test(line) && !/Exiting with failure status/.test(line)).slice(-1)[0] ?? '';
-      throw new SandboxError(`${what} the sandbox's state failed${last ? `: ${last.slice(0, 300)}` : ` (exit code ${result.exitCode})`}.`, what === 'Restoring' && /^tar: /.test(last) ? 400 : 500);
+      // tar refusing a member while restoring is the archive's fault (400); anything else the sandbox's (500).
+      const archiveFault = what === 'Restoring' && /^tar: /.test(last);
+      throw new SandboxError(`${what} the sandbox's state failed${last ? `: ${last.slice(0, 300)}` : ` (exit code ${result.exitCode})`}.`, archiveFault ? 400 : 500);
     }
     return [Number(found[1]), Number(found[2] ?? 0)];
   }
