@@ -97,6 +97,8 @@ const schema = z.object({
   SANDBOX_MAX_PIDS: int(512, 16, 1_000_000),
   /** Size of each Local sandbox's /tmp (kept in memory). */
   SANDBOX_TMP_MB: int(512, 16, 65_536),
+  /** The largest compressed archive of a cloud sandbox's own state (databases, uploads) a version keeps, and a restore takes back. */
+  SANDBOX_STATE_MAX_MB: int(20, 1, 500),
   SANDBOX_MAX_PER_SESSION: int(3, 1, 1000),
   SANDBOX_MAX_TOTAL: int(20, 1, 100_000),
   /** Running sandboxes one client address may have, whatever its sessions (so one client cannot fill the total). */

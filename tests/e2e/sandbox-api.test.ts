@@ -112,6 +112,8 @@ describe('sandbox API with the Local provider', () => {
       ['POST', `/api/sandboxes/${sandboxId}/exec`, { command: 'true' }],
       ['POST', `/api/sandboxes/${sandboxId}/start`, { command: 'true' }],
       ['POST', `/api/sandboxes/${sandboxId}/shares`, {}],
+      ['POST', `/api/sandboxes/${sandboxId}/state`, { keep: [] }],
+      ['PUT', `/api/sandboxes/${sandboxId}/state`, { archive: '', keep: [] }],
       ['DELETE', `/api/sandboxes/${sandboxId}`],
     ];
     for (const [method, path, body] of paths) expect((await bob.json(method, path, body)).status, `${method} ${path}`).toBe(404);
@@ -186,6 +188,20 @@ describe('sandbox API with the Local provider', () => {
     expect(resumed.body.sandbox.state).toBe('started');
     expect(resumed.body.sandbox.stoppedReason).toBeUndefined();
     for (const id of [e1, e2, third.body.sandbox.id]) await erin.json('DELETE', `/api/sandboxes/${id}`);
+  });
+
+  it("keeps and restores the app's own state over HTTP, leaving the project's files and dependencies alone", async () => {
+    const run = (command: string) => a.lines('POST', `/api/sandboxes/${sandboxId}/exec`, { command });
+    await run('mkdir -p data && echo 1 > data/db.json');
+    const keep = ['package.json', 'server.js', 'package-lock.json', 'dir/ok.txt'];
+    const captured = await a.json<{ archive: string; bytes: number; files: number }>('POST', `/api/sandboxes/${sandboxId}/state`, { keep });
+    expect(captured.status).toBe(200);
+    expect(captured.body).toMatchObject({ files: 1, bytes: Buffer.from(captured.body.archive, 'base64').length });
+    await run('echo 2 > data/db.json && echo x > data/extra');
+    const restored = await a.json('PUT', `/api/sandboxes/${sandboxId}/state`, { archive: captured.body.archive, keep });
+    expect(restored).toEqual({ status: 200, body: { restored: true, files: 1 } });
+    const { events } = await run('cat data/db.json; ls data; test -d node_modules/express && cat dir/ok.txt');
+    expect(events.filter((e) => e.type === 'output').map((e) => e.data).join('')).toBe('1\ndb.json\nfine');
   });
 
   it('deletes sandboxes with their files and processes, leaving nothing behind', async () => {

@@ -11,6 +11,9 @@ export class FakeSandboxApi {
   previewUrl = 'http://tok.localhost:5173/';
   gone = false;
   installDelayMs = 0;
+  /** The sandbox's state archive (base64), as the state routes keep and answer it; a refusal's sentence instead, when set. */
+  state = '';
+  stateRefusal?: string;
   putDelayMs = 0;
 
   fetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
@@ -40,6 +43,12 @@ export class FakeSandboxApi {
     }
     if (method === 'GET' && path === '/api/sandboxes/sb1/logs/p1') return lines([{ type: 'output', data: 'listening\n' }]);
     if (method === 'DELETE' && path === '/api/sandboxes/sb1/processes/p1') return json({ killed: 'p1' });
+    if (path === '/api/sandboxes/sb1/state') {
+      if (this.stateRefusal) return json({ error: this.stateRefusal }, 413);
+      if (method === 'PUT') this.state = body.archive;
+      if (method === 'PUT') return json({ restored: true, files: 1 });
+      if (method === 'POST') return json({ archive: this.state, bytes: Buffer.from(this.state, 'base64').length, files: 1 });
+    }
     if (method === 'GET' && path === '/api/sandboxes/sb1/tree') return json({ entries: [...this.files].map(([p, content]) => ({ path: p, size: content.length, content })) });
     return json({ error: `no route ${method} ${path}` }, 404);
   };

@@ -33,6 +33,14 @@ export class MemoryProvider implements SandboxProvider {
   async removePaths(id: string) {
     this.#must(id);
   }
+  /** Files a test puts in a sandbox, for readFile. */
+  readonly files = new Map<string, Buffer>();
+  async readFile(id: string, path: string) {
+    this.#must(id);
+    const bytes = this.files.get(`${id}/${path}`);
+    if (!bytes) throw new SandboxNotFoundError(`No such file: ${path}`);
+    return bytes;
+  }
   async exec(id: string) {
     this.#must(id);
     return { exitCode: 0 };

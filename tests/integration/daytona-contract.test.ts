@@ -209,6 +209,10 @@ describe('the fake Daytona keeps to the published API and toolbox descriptions',
     await sandbox.setLabels({ contract: 'yes', more: '1' });
     await sandbox.fs.uploadFiles([{ source: Buffer.from('hello'), destination: 'project/a.txt' }]);
     await sandbox.fs.downloadFiles([{ source: 'project/a.txt' }, { source: 'project/missing.txt' }]);
+    // The provider's readFile (a sandbox's state archive): the same operation, streamed.
+    const chunks: Buffer[] = [];
+    for await (const chunk of await sandbox.fs.downloadFileStream('project/a.txt')) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe('hello');
     await sandbox.fs.deleteFile('project/a.txt', true);
     await sandbox.process.executeCommand('echo hi');
     await sandbox.process.createSession('s1');

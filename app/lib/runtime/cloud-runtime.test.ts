@@ -85,6 +85,23 @@ describe('CloudRuntime', () => {
     expect(gone.steps.get().creating).toMatchObject({ state: 'failed', error: expect.stringMatching(/no longer exists/) });
   });
 
+  it("captures and restores the sandbox's state as bytes, after the pending files; over the cap, with the server's sentence", async () => {
+    const runtime = new CloudRuntime({ project: 'chat1', debounceMs: 10_000 });
+    void runtime.writeFiles({ 'src/index.js': 'x' });
+    const bytes = Uint8Array.from({ length: 70_000 }, (_, i) => (i * 7) % 256);
+    await runtime.capabilities.state!.restore(bytes, ['src/index.js']);
+    expect(api.files.get('src/index.js')).toBe('x');
+    expect(api.requests.at(-1)).toEqual({ method: 'PUT', path: '/api/sandboxes/sb1/state', body: { archive: Buffer.from(bytes).toString('base64'), keep: ['src/index.js'] } });
+    const captured = await runtime.capabilities.state!.capture(['src/index.js']);
+    expect(captured.files).toBe(1);
+    expect(captured.archive).toEqual(bytes);
+    expect(api.requests.at(-1)).toMatchObject({ method: 'POST', body: { keep: ['src/index.js'] } });
+    api.stateRefusal = "The sandbox's state is 27.3 MB compressed, over the 20 MB a version may keep (SANDBOX_STATE_MAX_MB).";
+    const refused = await runtime.capabilities.state!.capture([]).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(Error);
+    expect(refused).toMatchObject({ message: api.stateRefusal, status: 413 });
+  });
+
   it('reads the tree back as text files', async () => {
     const runtime = new CloudRuntime({ project: 'chat1' });
     api.files.set('package-lock.json', '{}');

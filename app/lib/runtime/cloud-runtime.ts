@@ -55,6 +55,18 @@ export class CloudRuntime implements Runtime {
     reattach: () => this.announceRunningPreview(),
     restarted: this.restarting,
     share: this.sandbox,
+    state: {
+      capture: async (keep) => {
+        await this.ready();
+        await this.flush();
+        return this.#api.captureState(await this.#id(), keep);
+      },
+      restore: async (archive, keep) => {
+        await this.ready();
+        await this.flush();
+        await this.#api.restoreState(await this.#id(), archive, keep);
+      },
+    },
   };
   #options: CloudRuntimeOptions;
   #api: SandboxClient;

@@ -69,9 +69,10 @@ export interface RuntimeCapabilities {
   /** The running app can be shared with a link. */
   readonly share?: ReadableAtom<ShareTarget | null>;
   /**
-   * The sandbox's own state (files the app wrote, outside dependencies and build output, and
-   * outside `keep`: the project's files) as a gzip tar, and putting such an archive back (the
-   * app's server is stopped first; the caller starts it again).
+   * The place's own state (what the app wrote: databases, uploads), for versions: everything in the
+   * project outside the `keep` paths (the text files the browser versions itself) and dependencies
+   * and build output, as an archive. `capture` rejects with the server's sentence when the state is
+   * over its cap; `restore` stops the app's server and replaces that state (start the app again after).
    */
   readonly state?: {
     capture(keep: string[]): Promise<{ archive: Uint8Array; files: number }>;

@@ -13,6 +13,9 @@ export const SANDBOX_LIMITS = {
   batchBytes: 25_000_000,
   batchFiles: 5000,
   commandChars: 4000,
+  /** Paths a state request may name as kept (the project's text files), and the bytes of its JSON body without the archive. */
+  keepPaths: 5000,
+  keepBodyBytes: 2_000_000,
 } as const;
 
 // --- requests -----------------------------------------------------------------------------------
@@ -56,6 +59,17 @@ export const writeFilesRequest = z.strictObject({
 export const execRequest = z.strictObject({ command, timeoutS: z.optional(z.int().check(z.minimum(1), z.maximum(86_400))) });
 
 export const startRequest = z.strictObject({ command });
+
+/** The project's text files (which the browser versions itself): never part of a sandbox's state, never touched by a restore. */
+const keepList = z.array(projectPath).check(z.maxLength(SANDBOX_LIMITS.keepPaths, `at most ${SANDBOX_LIMITS.keepPaths} kept paths`));
+
+export const captureStateRequest = z.strictObject({ keep: keepList });
+
+export const restoreStateRequest = z.strictObject({
+  /** The gzip tar a capture answered, base64 (its size is capped by the server's SANDBOX_STATE_MAX_MB). */
+  archive: z.string().check(z.regex(/^[A-Za-z0-9+/]*={0,2}$/, 'the archive must be base64')),
+  keep: keepList,
+});
 
 export const shareRequest = z.strictObject({ ttlHours: z.optional(z.number().check(z.minimum(1 / 3600), z.maximum(720))) });
 
@@ -102,6 +116,9 @@ export const responses = {
   /** A new share link: its URL is shown only in this answer. */
   shareCreated: z.object({ id: z.string(), url: z.string(), expiresAt: z.number() }),
   revoked: z.object({ revoked: z.string() }),
+  /** A sandbox's state: a gzip tar (base64), its size in bytes, and the entries it holds (files, links, empty folders). */
+  stateCaptured: z.object({ archive: z.string(), bytes: z.number(), files: z.number() }),
+  stateRestored: z.object({ restored: z.literal(true), files: z.number() }),
   error: z.object({ error: z.string() }),
 };
 /** Each answer's type, for the routes to `satisfies` and the client to return. */
@@ -144,6 +161,7 @@ export const sandboxPaths = {
   logs: (id: string, processId: string) => `/api/sandboxes/${encodeURIComponent(id)}/logs/${encodeURIComponent(processId)}`,
   process: (id: string, processId: string) => `/api/sandboxes/${encodeURIComponent(id)}/processes/${encodeURIComponent(processId)}`,
   tree: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/tree`,
+  state: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/state`,
   preview: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/preview`,
   shares: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/shares`,
   share: (id: string, shareId: string) => `/api/sandboxes/${encodeURIComponent(id)}/shares/${encodeURIComponent(shareId)}`,

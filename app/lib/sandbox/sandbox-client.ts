@@ -97,6 +97,21 @@ export class SandboxClient {
     return (await this.#json(responses.tree, 'GET', paths.tree(id))).entries;
   }
 
+  /**
+   * The sandbox's own state (what the app wrote: databases, uploads) outside the `keep` paths and
+   * dependencies, as a gzip tar. Over the server's cap it fails with the server's sentence (413).
+   */
+  async captureState(id: string, keep: string[]): Promise<{ archive: Uint8Array; files: number }> {
+    const { archive, files } = await this.#json(responses.stateCaptured, 'POST', paths.state(id), { keep });
+    return { archive: fromBase64(archive), files };
+  }
+
+  /** Puts a captured state back: the app's server is stopped, everything outside `keep` and dependencies replaced; start the app again after. */
+  async restoreState(id: string, archive: Uint8Array, keep: string[]): Promise<{ files: number }> {
+    const { files } = await this.#json(responses.stateRestored, 'PUT', paths.state(id), { archive: toBase64(archive), keep });
+    return { files };
+  }
+
   /** Revokes every owner preview URL issued so far and answers the sandbox with a new one. */
   async renewPreview(id: string): Promise<SandboxView> {
     return (await this.#json(responses.renewed, 'POST', paths.preview(id))).sandbox;
@@ -179,6 +194,20 @@ function checked<S extends z.ZodMiniType>(schema: S, json: unknown, what: string
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   throw new SandboxApiError(`The server's answer to ${what} was not what this app expects (${issue?.path.join('.') || 'body'}: ${issue?.message ?? errorMessage(parsed.error)}).`, 502);
+}
+
+/** Bytes as base64, in slices (a spread of megabytes would overflow the call stack). */
+export function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+export function fromBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
 }
 
 /** Reads a response body line by line as it arrives. */

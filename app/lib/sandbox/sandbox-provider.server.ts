@@ -65,6 +65,12 @@ export interface SandboxProvider {
   setLabels(id: string, labels: Record<string, string>): Promise<void>;
   writeFiles(id: string, files: FileToWrite[]): Promise<void>;
   removePaths(id: string, paths: string[]): Promise<void>;
+  /**
+   * One file's bytes (a project-relative path, already validated), read so that nothing the
+   * sandbox does (a symbolic link swapped in) reaches a file outside it. Over `maxBytes`:
+   * SandboxError 413, without reading the rest.
+   */
+  readFile(id: string, path: string, options?: { maxBytes?: number }): Promise<Buffer>;
   exec(id: string, command: string, options?: ExecOptions): Promise<ExecResult>;
   start(id: string, command: string, options?: ExecOptions): Promise<BackgroundProcess>;
   /** Ends a background process started by `start` (and everything it started). */

@@ -1,6 +1,7 @@
 import { addressKey } from '../http/rate-limits.server';
 import { isRunning, SandboxCaps } from './sandbox-caps.server';
 import { ServerProcesses } from './server-processes.server';
+import { SandboxState } from './sandbox-state.server';
 import { reapAction, STOPPED_LABEL, stoppedReason, type StopReason } from './sandbox-lifecycle.server';
 import {
   SandboxNotFoundError,
@@ -33,6 +34,8 @@ export interface SandboxServiceOptions {
   defaultShareTtlHours: number;
   /** The longest a command may run, whatever a caller asks for. */
   maxCommandMs?: number;
+  /** The largest state archive a version keeps or a restore takes (SANDBOX_STATE_MAX_MB). Default: 20 MB. */
+  stateMaxBytes?: number;
   now?: () => number;
 }
 
@@ -49,6 +52,8 @@ const PREVIEW_KEY_LABEL = 'preview-key';
 const TARGET_CACHE_MS = 5_000;
 const MISS_CACHE_MS = 500;
 const LIST_CACHE_MS = 2000;
+/** The longest capturing or restoring a sandbox's state may take. */
+const STATE_TIMEOUT_MS = 120_000;
 
 /**
  * The provider-independent rules: who owns what (owner labels), preview and share tokens, and the
@@ -67,6 +72,7 @@ export class SandboxService {
   #targets = new Map<string, { at: number; target: PreviewTarget | null }>();
   #listCache?: { at: number; sandboxes: Promise<SandboxInfo[]> };
   #processes: ServerProcesses;
+  #state: SandboxState;
   #reaper?: ReturnType<typeof setInterval>;
   #startedAt: number;
 
@@ -76,6 +82,11 @@ export class SandboxService {
     this.#now = options.now ?? Date.now;
     this.#caps = new SandboxCaps(options, this.#now);
     this.#processes = new ServerProcesses(provider);
+    this.#state = new SandboxState(provider, {
+      maxBytes: options.stateMaxBytes ?? 20 * 1_048_576,
+      timeoutMs: Math.min(STATE_TIMEOUT_MS, options.maxCommandMs ?? STATE_TIMEOUT_MS),
+      stopServer: (id) => this.#processes.stopServer(id),
+    });
     // A provider that starts a stopped sandbox on its own (Daytona: a new preview token) says so.
     const restarts = provider as { onRestart?: (event: { sandboxId: string; phase: string }) => void };
     if ('onRestart' in provider) restarts.onRestart = (event) => event.phase === 'started' && this.#targets.delete(event.sandboxId);
@@ -214,6 +225,20 @@ export class SandboxService {
     await this.#resume(owner, id);
     this.touch(id);
     return this.provider.readTree(id, options);
+  }
+
+  /** The sandbox's own state (databases, uploads) outside the `keep` paths and dependencies: sandbox-state.server.ts. */
+  async captureState(owner: string, id: string, keep: string[]) {
+    await this.#resume(owner, id);
+    this.touch(id);
+    return this.#state.capture(id, keep);
+  }
+
+  /** Puts a captured state back (the app's server stopped first; the client starts it again). */
+  async restoreState(owner: string, id: string, archive: Buffer, keep: string[]) {
+    await this.#resume(owner, id);
+    this.touch(id);
+    return this.#state.restore(id, archive, keep);
   }
 
   // --- sharing -------------------------------------------------------------------------------
@@ -431,6 +456,7 @@ export function serviceAround(provider: SandboxProvider, env: ServerEnv, secret:
     deleteAfterMs: env.SANDBOX_DELETE_AFTER_HOURS * 3600_000,
     defaultShareTtlHours: env.SHARE_DEFAULT_TTL_HOURS,
     maxCommandMs: env.SANDBOX_COMMAND_TIMEOUT_S * 1000,
+    stateMaxBytes: env.SANDBOX_STATE_MAX_MB * 1_048_576,
   });
   return { service, previewHost };
 }

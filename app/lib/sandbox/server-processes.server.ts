@@ -23,7 +23,7 @@ export class ServerProcesses {
   constructor(private readonly provider: SandboxProvider) {}
 
   async start(id: string, command: string): Promise<BackgroundProcess> {
-    await this.#stopServer(id);
+    await this.stopServer(id);
     const log: ProcessLog = { text: '', listeners: new Set() };
     const process = await this.provider.start(id, command, {
       onOutput: (chunk) => {
@@ -43,7 +43,8 @@ export class ServerProcesses {
     return process;
   }
 
-  async #stopServer(id: string) {
+  /** Stops the sandbox's app server, if this server started one, and gives its port time to close. */
+  async stopServer(id: string) {
     const server = this.#servers.get(id);
     if (!server) return;
     this.#servers.delete(id);

@@ -1,8 +1,10 @@
 import { Daytona, type Image, type Sandbox } from '@daytonaio/sdk';
 import { parseListeningPorts } from '../listening-ports';
+import { STATE_TEMP_PREFIX } from '../sandbox-state.server';
 import { randomHex } from '../tokens.server';
 import type { ServerEnv } from '../../env.server';
 import {
+  SandboxError,
   SandboxNotFoundError,
   type BackgroundProcess,
   type ExecOptions,
@@ -53,6 +55,10 @@ export interface DaytonaProviderOptions {
 const PROJECT = 'project';
 /** The port apps are told to listen on (PORT); any other listening port is found too. */
 const APP_PORT = 3000;
+/** The longest one file's download may take. */
+const FILE_READ_TIMEOUT_S = 300;
+/** The SDK's refusal to stream a download outside Node (downloadFileStream). */
+const STREAMING_UNSUPPORTED = /not supported in browser or serverless/;
 /** Ports of Daytona's own daemons, never the app's. */
 const DAEMON_PORTS = new Set([2280, 22220, 22222, 33333]);
 
@@ -195,6 +201,39 @@ export class DaytonaProvider implements SandboxProvider {
     for (const path of paths) await this.#toolbox(sandbox, (s) => s.fs.deleteFile(`${PROJECT}/${path}`, true));
   }
 
+  /**
+   * One file through the toolbox's download (bulk-download with one path), streamed so that a
+   * file past `maxBytes` is cut off rather than held; where the SDK cannot stream (a serverless
+   * runtime: Cloudflare Pages) it is downloaded whole and then checked.
+   */
+  async readFile(id: string, path: string, { maxBytes = Number.MAX_SAFE_INTEGER }: { maxBytes?: number } = {}): Promise<Buffer> {
+    const sandbox = await this.#started(id);
+    const tooLarge = () => new SandboxError(`${path} is larger than ${maxBytes} bytes.`, 413);
+    return this.#toolbox(sandbox, async (s) => {
+      const controller = new AbortController();
+      let stream: AsyncIterable<Buffer>;
+      try {
+        stream = await s.fs.downloadFileStream(`${PROJECT}/${path}`, { signal: controller.signal, timeout: FILE_READ_TIMEOUT_S });
+      } catch (error) {
+        if (!(error instanceof Error && STREAMING_UNSUPPORTED.test(error.message))) throw error;
+        const whole = await s.fs.downloadFile(`${PROJECT}/${path}`, FILE_READ_TIMEOUT_S);
+        if (whole.length > maxBytes) throw tooLarge();
+        return whole;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of stream) {
+        size += chunk.length;
+        if (size > maxBytes) {
+          controller.abort();
+          throw tooLarge();
+        }
+        chunks.push(chunk);
+      }
+      return Buffer.concat(chunks);
+    });
+  }
+
   async exec(id: string, command: string, options: ExecOptions = {}): Promise<ExecResult> {
     const sandbox = await this.#started(id);
     const session = `exec-${randomHex(6)}`;
@@ -280,7 +319,7 @@ export class DaytonaProvider implements SandboxProvider {
   async readTree(id: string, { maxFileBytes = 256 * 1024, maxFiles = 2000 } = {}): Promise<TreeEntry[]> {
     const sandbox = await this.#started(id);
     const listing = await this.#toolbox(sandbox, (s) =>
-      s.process.executeCommand(`find ${PROJECT} -type f -not -path '*/node_modules/*' -not -path '*/.git/*' -not -path '*/.cache/*' -not -path '*/.npm/*' -printf '%s\\t%P\\n' | head -n ${maxFiles}`),
+      s.process.executeCommand(`find ${PROJECT} -type f -not -path '*/node_modules/*' -not -path '*/.git/*' -not -path '*/.cache/*' -not -path '*/.npm/*' -not -name '${STATE_TEMP_PREFIX}*' -printf '%s\\t%P\\n' | head -n ${maxFiles}`),
     );
     const entries = (listing.result ?? '')
       .split('\n')

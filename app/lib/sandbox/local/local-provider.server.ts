@@ -24,8 +24,8 @@ import { boundDisk, dropOrphanCaches } from './local-reconcile.server';
 import { LocalLayout, type Meta } from './local-layout.server';
 import { checkProjectPath } from '../../artifact/file-path';
 import { ConfigError } from '../../env.server';
-import { readProjectTree, removeProjectPaths, writeProjectFiles } from './project-files.server';
-import { nodeInSandbox, readTreeInSandbox, removeInSandbox, writeInSandbox } from './sandboxed-files.server';
+import { readProjectFile, readProjectTree, removeProjectPaths, writeProjectFiles } from './project-files.server';
+import { nodeInSandbox, readFileInSandbox, readTreeInSandbox, removeInSandbox, writeInSandbox } from './sandboxed-files.server';
 import { errorMessage } from '../../error-message';
 
 export interface LocalProviderOptions {
@@ -191,6 +191,15 @@ export class LocalProvider implements SandboxProvider {
     await this.#prepare(meta);
     if (this.isolated) await removeInSandbox(this.#files(meta), checked);
     else await removeProjectPaths(this.#layout.projectDir(id), checked);
+  }
+
+  /** Read inside the sandbox (a symbolic link there can only lead to what the sandbox itself sees, and is not followed anyway). */
+  async readFile(id: string, path: string, options: { maxBytes?: number } = {}): Promise<Buffer> {
+    const meta = await this.#metaOrThrow(id);
+    const checked = checkedPath(path);
+    await this.#prepare(meta);
+    if (this.isolated) return readFileInSandbox(this.#files(meta), checked, options.maxBytes);
+    return readProjectFile(this.#layout.projectDir(id), checked, options.maxBytes);
   }
 
   /** File access from inside the sandbox (see sandboxed-files.server.ts). */

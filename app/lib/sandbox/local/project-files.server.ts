@@ -3,6 +3,7 @@ import { constants } from 'node:fs';
 import { join } from 'node:path';
 import { checkProjectPath } from '../../artifact/file-path';
 import { SandboxError, type FileToWrite, type TreeEntry } from '../sandbox-provider.server';
+import { STATE_TEMP_PREFIX } from '../sandbox-state.server';
 
 /**
  * File access inside a sandbox directory from the server's side. Commands in the sandbox can
@@ -38,6 +39,29 @@ export async function writeProjectFiles(root: string, files: FileToWrite[]) {
   }
 }
 
+/** A file's bytes, never through a symbolic link; over `maxBytes`: SandboxError 413 (at most maxBytes + 1 bytes are read). */
+export async function readProjectFile(root: string, path: string, maxBytes = Number.MAX_SAFE_INTEGER): Promise<Buffer> {
+  const target = await safePath(root, path, false);
+  const handle = await open(target, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((error: NodeJS.ErrnoException) => {
+    throw new SandboxError(error.code === 'ENOENT' ? `${path} does not exist in the sandbox.` : `Could not read ${path}: ${error.code ?? error.message}`, error.code === 'ENOENT' ? 404 : 500);
+  });
+  try {
+    if (!(await handle.stat()).isFile()) throw new SandboxError(`${path} is not a regular file.`, 400);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for (;;) {
+      const { bytesRead, buffer } = await handle.read(Buffer.alloc(1 << 20), 0, 1 << 20, null);
+      if (bytesRead === 0) break;
+      size += bytesRead;
+      if (size > maxBytes) throw new SandboxError(`${path} is larger than ${maxBytes} bytes.`, 413);
+      chunks.push(buffer.subarray(0, bytesRead));
+    }
+    return Buffer.concat(chunks);
+  } finally {
+    await handle.close();
+  }
+}
+
 export async function removeProjectPaths(root: string, paths: string[]) {
   for (const path of paths) await rm(await safePath(root, path, false), { recursive: true, force: true });
 }
@@ -52,7 +76,7 @@ export async function readProjectTree(root: string, { maxFileBytes = 256 * 1024,
     entries.sort((a, b) => a.name.localeCompare(b.name));
     for (const entry of entries) {
       if (out.length >= maxFiles) return;
-      if (SKIP.has(entry.name) || entry.isSymbolicLink()) continue;
+      if (SKIP.has(entry.name) || entry.isSymbolicLink() || entry.name.startsWith(STATE_TEMP_PREFIX)) continue;
       const path = prefix ? `${prefix}/${entry.name}` : entry.name;
       const full = join(dir, entry.name);
       if (entry.isDirectory()) await walk(full, path);

@@ -1,5 +1,6 @@
 import type { ChildProcessWithoutNullStreams, SpawnOptions } from 'node:child_process';
 import { SandboxError, type FileToWrite, type TreeEntry } from '../sandbox-provider.server';
+import { STATE_TEMP_PREFIX } from '../sandbox-state.server';
 
 /**
  * File access to a sandbox's project done *inside* the sandbox, by node under the same bwrap as
@@ -20,6 +21,24 @@ const REMOVE = `
 const fs = require('fs');
 for (const p of JSON.parse(fs.readFileSync(0, 'utf8'))) fs.rmSync(p, { recursive: true, force: true });`;
 
+// O_NOFOLLOW: the last component is never followed (a symlink swapped in fails with ELOOP);
+// O_NONBLOCK: a FIFO swapped in does not hold the open. Read to at most maxBytes + 1.
+const READ_FILE = `
+const fs = require('fs');
+const { path, maxBytes } = JSON.parse(fs.readFileSync(0, 'utf8'));
+const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+if (!fs.fstatSync(fd).isFile()) { process.stderr.write(path + ' is not a regular file'); process.exit(2); }
+const chunks = []; let size = 0;
+for (;;) {
+  const chunk = Buffer.alloc(1 << 20);
+  const n = fs.readSync(fd, chunk, 0, chunk.length, null);
+  if (n === 0) break;
+  size += n;
+  if (size > maxBytes) { process.stderr.write(path + ' is larger than ' + maxBytes + ' bytes'); process.exit(3); }
+  chunks.push(chunk.subarray(0, n));
+}
+process.stdout.write(Buffer.concat(chunks).toString('base64'));`;
+
 const READ = `
 const fs = require('fs'), path = require('path');
 const { maxFileBytes, maxFiles, maxTotal } = JSON.parse(fs.readFileSync(0, 'utf8'));
@@ -31,7 +50,7 @@ const out = []; let total = 0;
   entries.sort((a, b) => a.name.localeCompare(b.name));
   for (const e of entries) {
     if (out.length >= maxFiles) return;
-    if (skip.has(e.name) || e.isSymbolicLink()) continue;
+    if (skip.has(e.name) || e.isSymbolicLink() || e.name.startsWith('${STATE_TEMP_PREFIX}')) continue;
     const rel = prefix ? prefix + '/' + e.name : e.name;
     const full = path.join(dir, e.name);
     if (e.isDirectory()) walk(full, rel);
@@ -85,6 +104,14 @@ export async function writeInSandbox(runner: SandboxRunner, files: FileToWrite[]
 
 export async function removeInSandbox(runner: SandboxRunner, paths: string[]) {
   await run(runner, REMOVE, paths, 'remove files');
+}
+
+/** A file's bytes, read inside the sandbox without following a symbolic link; over `maxBytes`: SandboxError 413. */
+export async function readFileInSandbox(runner: SandboxRunner, path: string, maxBytes = Number.MAX_SAFE_INTEGER): Promise<Buffer> {
+  const { code, stdout, stderr } = await runner(['-e', READ_FILE], JSON.stringify({ path, maxBytes }));
+  if (code === 3) throw new SandboxError(`${path} is larger than ${maxBytes} bytes.`, 413);
+  if (code !== 0) throw new SandboxError(`Could not read ${path} in the sandbox: ${stderr.trim().split('\n').slice(-1)[0] || `exit code ${code}`}`, 500);
+  return Buffer.from(stdout, 'base64');
 }
 
 export async function readTreeInSandbox(runner: SandboxRunner, { maxFileBytes = 256 * 1024, maxFiles = 2000, maxTotal = 20 * 1024 * 1024 } = {}): Promise<TreeEntry[]> {
