@@ -47,11 +47,18 @@ async function heading(p: Page, text: string, timeout = 90_000) {
   await expect.poll(() => preview(p).getByRole('heading', { name: text, exact: true }).count(), { timeout, interval: 500 }).toBe(1);
 }
 
-/** Sends a follow-up and waits for its version to appear in the timeline. */
+/** Sends a follow-up and waits for its version to appear in the timeline (the preview coming up takes the front: the Versions tab is opened again). */
 async function turn(p: Page, prompt: string, seq: number) {
   await sendPrompt(p, prompt);
-  await openVersions(p);
-  await expect.poll(() => version(p, seq).count(), { timeout: 60_000 }).toBe(1);
+  await expect
+    .poll(
+      async () => {
+        await openVersions(p);
+        return version(p, seq).count();
+      },
+      { timeout: 60_000 },
+    )
+    .toBe(1);
 }
 
 async function openVersions(p: Page) {
@@ -105,7 +112,6 @@ describe('versions of a chat', () => {
     await openVersions(page);
     await page.getByRole('combobox', { name: 'Compare from' }).selectOption('1');
     await page.getByRole('combobox', { name: 'Compare to' }).selectOption('3');
-    await page.getByRole('button', { name: 'Show diff' }).click();
     const diff = page.getByRole('region', { name: 'Changes from v1 to v3' });
     await expect.poll(() => diff.getByRole('button', { name: /server\.py/ }).innerText()).toMatch(/\+1\s*−1/);
     await expect.poll(() => diff.locator('.cm-deletedChunk').innerText()).toContain('Shop one');
@@ -128,11 +134,15 @@ describe('versions of a chat', () => {
     await expect.poll(() => version(page, 2).innerText(), { timeout: 20_000 }).toMatch(/✕ failed: .*exited with code 1/);
 
     await alert.getByRole('button', { name: 'Restore last working version (v1)' }).click();
+    await openVersions(page);
+    await expect.poll(() => version(page, 3).count(), { timeout: 30_000 }).toBe(1);
+    expect(await version(page, 3).innerText()).toContain('Restored v1');
+    expect(await alert.count()).toBe(0);
     await page.getByRole('tab', { name: 'Preview' }).click();
     await heading(page, 'Blog works', 30_000);
-    expect(await alert.count()).toBe(0);
     await openVersions(page);
-    expect(await version(page, 3).innerText()).toContain('Restored v1');
+    await expect.poll(() => version(page, 3).innerText(), { timeout: 20_000 }).toContain('✓ working');
+    expect(await alert.count()).toBe(0);
   }, 200_000);
 
   it('a locked file survives an answer that rewrites it, and the next request tells the model', async () => {
@@ -152,7 +162,7 @@ describe('versions of a chat', () => {
     expect(await refused.innerText()).toContain("NOTES.md is locked: the model's version was not written");
     await page.getByRole('tab', { name: 'Code' }).click();
     await page.getByRole('treeitem', { name: 'NOTES.md' }).click();
-    await expect.poll(() => page.locator('.cm-content').innerText()).toBe('# my notes');
+    await expect.poll(async () => (await page.locator('.cm-content').innerText()).trim()).toBe('# my notes');
 
     stack.fake.script({ match: 'anything', reply: 'Done.' });
     await sendPrompt(page, 'Change anything else');
