@@ -71,6 +71,73 @@ async function restore(p: Page, seq: number) {
   await p.getByRole('group', { name: `Restore v${seq}?` }).getByRole('button', { name: `Restore v${seq}` }).click();
 }
 
+/** An Express guestbook that keeps its rows in SQLite (sql.js: SQLite compiled to WebAssembly, no native build) in data/guestbook.sqlite. */
+function guestbook(title: string) {
+  const pkg = JSON.stringify({ name: 'guestbook', private: true, scripts: { start: 'node server.js' }, dependencies: { express: '^4.21.2', 'sql.js': '^1.12.0' } }, null, 2);
+  const server = `const express = require('express');
+const initSqlJs = require('sql.js');
+const fs = require('fs');
+const FILE = 'data/guestbook.sqlite';
+
+initSqlJs().then((SQL) => {
+  const db = fs.existsSync(FILE) ? new SQL.Database(fs.readFileSync(FILE)) : new SQL.Database();
+  db.run('CREATE TABLE IF NOT EXISTS entries (name TEXT)');
+  const app = express();
+  app.use(express.urlencoded({ extended: false }));
+  app.get('/', (req, res) => {
+    const rows = db.exec('SELECT name FROM entries ORDER BY rowid')[0]?.values ?? [];
+    const items = rows.map(([name]) => '<li>' + String(name).replace(/[<&]/g, '') + '</li>').join('');
+    res.send('<h1>${title}</h1><ul aria-label="Entries">' + items + '</ul><form method="post" action="/add"><input name="name" aria-label="Name"><button>Add</button></form>');
+  });
+  app.post('/add', (req, res) => {
+    db.run('INSERT INTO entries VALUES (?)', [req.body.name]);
+    fs.mkdirSync('data', { recursive: true });
+    fs.writeFileSync(FILE, Buffer.from(db.export()));
+    res.redirect('/');
+  });
+  app.listen(process.env.PORT || 3000, '0.0.0.0');
+});
+`;
+  return `Here is ${title}.\n\n<boltArtifact id="guestbook" title="Guestbook"><boltAction type="file" filePath="package.json">${pkg}</boltAction><boltAction type="file" filePath="server.js">${server}</boltAction><boltAction type="shell">npm install</boltAction><boltAction type="start">node server.js</boltAction></boltArtifact>`;
+}
+
+describe('versions of a cloud app with a database', () => {
+  it('rows added after turn 1 are gone after restoring turn 1, and back after undoing the restore', async () => {
+    stack.fake.script({ match: 'two', reply: guestbook('Guestbook two') }, { match: 'guestbook', reply: guestbook('Guestbook one') });
+    await page.goto(stack.app.url);
+    await sendPrompt(page, 'Build me a guestbook with Express and SQLite');
+    await page.waitForURL(/\/chat\/\w+/);
+    await page.getByRole('tab', { name: 'Preview' }).click();
+    await heading(page, 'Guestbook one', 180_000);
+    const entries = () => preview(page).getByRole('list', { name: 'Entries' }).getByRole('listitem').allInnerTexts();
+    for (const name of ['alpha', 'beta']) {
+      await preview(page).getByRole('textbox', { name: 'Name' }).fill(name);
+      await preview(page).getByRole('button', { name: 'Add' }).click();
+      await expect.poll(entries, { timeout: 15_000 }).toContain(name);
+    }
+
+    await turn(page, 'Call it guestbook two', 2);
+    // v1 was kept before any row existed; v2 keeps the database with both rows.
+    await expect.poll(() => version(page, 2).innerText(), { timeout: 30_000 }).toMatch(/app data \d/);
+    await page.getByRole('tab', { name: 'Preview' }).click();
+    await heading(page, 'Guestbook two', 60_000);
+    await expect.poll(entries, { timeout: 15_000 }).toEqual(['alpha', 'beta']);
+
+    await restore(page, 1);
+    await expect.poll(() => timeline(page).getByRole('listitem').first().innerText(), { timeout: 60_000 }).toContain('Restored v1');
+    await page.getByRole('tab', { name: 'Preview' }).click();
+    await heading(page, 'Guestbook one', 60_000);
+    await expect.poll(entries, { timeout: 15_000 }).toEqual([]);
+
+    await openVersions(page);
+    await page.getByRole('button', { name: 'Undo restore' }).click();
+    await expect.poll(() => timeline(page).getByRole('listitem').first().innerText(), { timeout: 60_000 }).toMatch(/Restored v[23]/);
+    await page.getByRole('tab', { name: 'Preview' }).click();
+    await heading(page, 'Guestbook two', 60_000);
+    await expect.poll(entries, { timeout: 15_000 }).toEqual(['alpha', 'beta']);
+  }, 400_000);
+});
+
 describe('versions of a chat', () => {
   it('three turns; restoring turn 1 brings its app back in the preview, and undoing the restore brings turn 3 back', async () => {
     stack.fake.script({ match: 'third', reply: site('Shop three') }, { match: 'second', reply: site('Shop two') }, { match: 'shop', reply: site('Shop one') });
