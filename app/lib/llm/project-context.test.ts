@@ -62,4 +62,14 @@ describe('the project context of a follow-up', () => {
     expect(text).toMatch(/never write a placeholder yourself/);
     expect(contextPrompt(buildProjectContext({ files: {}, request: 'anything', edited: [] }))).toBe('');
   });
+
+  it('tells the model which files are locked and what happened since its last answer (a restore, refused writes)', () => {
+    const notes = ['The user restored the project to version 2 (Add a header): the files are as they were then.', 'Your last answer wrote files the user locked; they were not changed: package.json.'];
+    const context = buildProjectContext({ files: project, request: 'x', edited: [], locked: ['package.json', 'gone.txt'], notes });
+    expect(context.locked).toEqual(['package.json']);
+    const text = contextPrompt(context);
+    for (const note of notes) expect(text).toContain(note);
+    expect(text).toContain('The user locked these files: never write or edit them (such writes are refused). Work around them: package.json.');
+    expect(buildProjectContext({ files: project, request: 'x', edited: [] })).not.toHaveProperty('notes');
+  });
 });

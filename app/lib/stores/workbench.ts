@@ -41,6 +41,8 @@ export interface WorkbenchOptions {
   lookupPackages?: RuntimeControllerDeps['lookupPackages'];
   /** The chat's versions: without it no versions are made (tests of other parts). */
   versions?: VersionHistory;
+  /** How long the app must run without a problem after a version to count as working (tests shorten it). */
+  workingAfterMs?: number;
   /** Files the user locked, and where to save the list when it changes. */
   locked?: string[];
   saveLocked?: (paths: string[]) => void;
@@ -166,6 +168,7 @@ export class Workbench {
         problems: this.problems,
         terminal: this.terminal,
         locked: () => new Set(this.locked.get()),
+        workingAfterMs: options.workingAfterMs,
       });
     }
   }

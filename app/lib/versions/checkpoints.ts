@@ -19,6 +19,8 @@ export interface CheckpointDeps {
   terminal: TerminalSink;
   /** Paths the model may not change; a restore leaves them too unless asked. */
   locked: () => ReadonlySet<string>;
+  /** How long the app must run without a problem to count as working (default WORKING_AFTER_MS). */
+  workingAfterMs?: number;
 }
 
 /** What a restore is doing, for the timeline (null: nothing). */
@@ -134,9 +136,15 @@ export class Checkpoints {
     const runtime = this.#deps.runtime;
     const state = runtime.current.get()?.capabilities.state;
     if (!state) return undefined;
-    if (runtime.state.get().state !== 'ready') return { notKept: 'the sandbox was not running' };
+    const now = runtime.state.get().state;
+    if (now !== 'ready' && now !== 'booting') return { notKept: 'the sandbox was not running' };
     try {
-      return await withTimeout(state.capture(keep), CAPTURE_TIMEOUT_MS, 'making the archive took too long');
+      // A sandbox still starting is waited for (within the same bound).
+      return await withTimeout(
+        runtime.awaitRuntime().then(() => state.capture(keep)),
+        CAPTURE_TIMEOUT_MS,
+        'making the archive took too long',
+      );
     } catch (error) {
       return { notKept: errorMessage(error) };
     }
@@ -177,7 +185,7 @@ class HealthWatch {
     const timer = setTimeout(() => {
       const problem = deps.problems.active.get()[0];
       this.#decide(problem ? failed(problem) : deps.runtime.state.get().state === 'ready' ? { state: 'ok' } : { state: 'unknown' });
-    }, WORKING_AFTER_MS);
+    }, deps.workingAfterMs ?? WORKING_AFTER_MS);
     this.#stops.push(() => clearTimeout(timer));
   }
 
