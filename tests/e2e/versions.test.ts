@@ -161,6 +161,9 @@ describe('versions of a chat', () => {
     await restore(page, 1);
     await expect.poll(() => version(page, 4).count(), { timeout: 30_000 }).toBe(1);
     expect(await version(page, 4).innerText()).toMatch(/Restored v1[\s\S]*restore/);
+    // The server stopped for the restore is no failure: the restored app runs and counts as working.
+    await expect.poll(() => version(page, 4).innerText(), { timeout: 20_000 }).toContain('✓ working');
+    expect(await page.getByRole('alert', { name: 'The app failed' }).count()).toBe(0);
     await page.getByRole('tab', { name: 'Preview' }).click();
     await heading(page, 'Shop one', 30_000);
     await page.getByRole('tab', { name: 'Code' }).click();
@@ -183,6 +186,8 @@ describe('versions of a chat', () => {
     await expect.poll(() => diff.getByRole('button', { name: /server\.py/ }).innerText()).toMatch(/\+1\s*−1/);
     await expect.poll(() => diff.locator('.cm-deletedChunk').innerText()).toContain('Shop one');
     expect(await diff.locator('.cm-changedLine').innerText()).toContain('Shop three');
+    // E2E_SCREENSHOT_DIR=docs/images: the README's picture of the timeline and a diff.
+    if (process.env.E2E_SCREENSHOT_DIR) await page.screenshot({ path: `${process.env.E2E_SCREENSHOT_DIR}/versions.png` });
   }, 300_000);
 
   it('a failing turn’s alert restores the last working version in one click', async () => {

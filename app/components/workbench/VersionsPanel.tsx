@@ -181,7 +181,8 @@ function Changes({ version }: { version: VersionRecord }) {
 function State({ version }: { version: VersionRecord }) {
   const { state } = version;
   if (!state) return null;
-  if (state.kind === 'archive') return <span title="The files the app wrote in its sandbox (databases, uploads), restored with this version">app data {formatBytes(state.bytes)}</span>;
+  if (state.kind === 'archive' && state.files === 0) return <span title="The app had written no files of its own in its sandbox">no app data</span>;
+  if (state.kind === 'archive') return <span title="The files the app wrote in its sandbox (databases, uploads), restored with this version">app data {formatBytes(state.bytes)} ({state.files} file{state.files === 1 ? '' : 's'})</span>;
   if (state.kind === 'pruned') return <span title="Dropped to keep this chat's app data under its cap; the files are kept">app data pruned</span>;
   return <span title={state.reason}>app data not kept: {state.reason}</span>;
 }

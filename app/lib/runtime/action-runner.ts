@@ -180,6 +180,11 @@ export class ActionRunner {
     return { installs, start, startQueued };
   }
 
+  /** The app's server is about to be stopped on purpose (a restore puts back its data): its exit is not a failure. */
+  expectServerStop() {
+    if (this.#serverKey) this.#replaced.add(this.#serverKey);
+  }
+
   statuses(): Record<string, ActionStatus> {
     return Object.fromEntries(Object.values(this.actions.get()).map((a) => [a.key, a.status]));
   }

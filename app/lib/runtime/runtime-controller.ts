@@ -61,6 +61,8 @@ export class RuntimeController {
   #speculativeInstall?: Promise<unknown>;
   /** Install and start being replayed into a new runtime: the runner's commands wait for it. */
   #replaying?: Promise<void>;
+  /** The server a replay started, and whether it is being stopped on purpose (its exit is then no problem). */
+  #replayed?: { stopping: boolean };
   /** Dependencies already asked about; their verdicts join the route input as they arrive. */
   #lookedUp = new Set<string>();
   /** The chat closed: late answers (a failed boot, a registry fact) start nothing for it. */
@@ -204,6 +206,11 @@ export class RuntimeController {
     }
   }
 
+  /** The app's server is about to be stopped on purpose (a restore): its exit is not reported as a problem. */
+  expectServerStop() {
+    if (this.#replayed) this.#replayed.stopping = true;
+  }
+
   /** After a restore: the app started again on the runtime in use, with the installs replayed when `install` (package.json changed). */
   async restartApp(install: boolean) {
     const runtime = await this.awaitRuntime();
@@ -310,8 +317,10 @@ export class RuntimeController {
       this.#deps.terminal.command(start, 'running in the background');
       const output = this.#tail();
       const server = await runtime.start(start, { onOutput: output.add });
+      const replayed = { stopping: false };
+      this.#replayed = replayed;
       void server.exit.catch(() => 137).then((code) => {
-        if (code === 0 || STOPPED_ON_PURPOSE.has(code) || runtime !== this.#runtime) return;
+        if (code === 0 || STOPPED_ON_PURPOSE.has(code) || runtime !== this.#runtime || replayed.stopping) return;
         this.#deps.terminal.error(`${start} exited with code ${code}`);
         this.#deps.onProblem?.(exitProblem('start', start, code, output.text));
       });

@@ -168,6 +168,10 @@ export class Workbench {
         problems: this.problems,
         terminal: this.terminal,
         locked: () => new Set(this.locked.get()),
+        expectServerStop: () => {
+          this.runner.expectServerStop();
+          this.runtime.expectServerStop();
+        },
         workingAfterMs: options.workingAfterMs,
       });
     }

@@ -27,6 +27,9 @@ function withState(runtime: FakeRuntime) {
         return { archive: new TextEncoder().encode(JSON.stringify(kept)), files: Object.keys(kept).length };
       },
       restore: async (archive) => {
+        // As the server does: the app's server is killed before its data is replaced.
+        const running = runtime.servers.at(-1);
+        if (running && !running.ended) running.finish(137);
         for (const path of Object.keys(data)) delete data[path];
         Object.assign(data, JSON.parse(new TextDecoder().decode(archive)));
         restored.push(JSON.stringify(data));
@@ -150,9 +153,24 @@ describe('restoring a version', () => {
     // Nothing changed since v2 (files and data): no checkpoint before the restore.
     expect(history.versions.get().map((v) => v.kind)).toEqual(['turn', 'turn', 'restore']);
     expect(history.get(3)?.state).toEqual(history.get(1)?.state);
+    // The server killed for the restore is no failure: the restore's version works.
+    await until(() => history.get(3)?.health.state === 'ok');
+    expect(wb.problems.active.get()).toEqual([]);
+    expect(Object.values(wb.runner.actions.get()).map((a) => a.status.state)).not.toContain('failed');
     await wb.checkpoints!.undoRestore();
     expect(sandbox.data).toEqual({ 'data/app.sqlite': 'rows: alpha, beta' });
     expect(runtime.files['server.js']).toBe('v2\n');
+  });
+
+  it('with no app data now and none with the version, the restore leaves the sandbox’s state alone', async () => {
+    const { wb, history, runtime, turn } = setup({ kind: 'cloud' });
+    const sandbox = withState(runtime);
+    await turn('Build it', answer({ 'server.js': 'v1\n' }, '<boltAction type="start">node server.js</boltAction>'));
+    await turn('Rename it', answer({ 'server.js': 'v2\n' }));
+    await wb.restoreVersion(1);
+    expect(sandbox.restored).toEqual([]);
+    expect(runtime.files['server.js']).toBe('v1\n');
+    expect(history.latest()?.state).toEqual(history.get(1)?.state);
   });
 
   it('a capture that fails keeps the version and says why it has no app data', async () => {

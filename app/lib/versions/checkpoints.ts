@@ -17,6 +17,8 @@ export interface CheckpointDeps {
   runtime: RuntimeController;
   problems: ProblemsStore;
   terminal: TerminalSink;
+  /** The app's server is about to be stopped on purpose (before its data is put back): its exit is no failure. */
+  expectServerStop: () => void;
   /** Paths the model may not change; a restore leaves them too unless asked. */
   locked: () => ReadonlySet<string>;
   /** How long the app must run without a problem to count as working (default WORKING_AFTER_MS). */
@@ -90,10 +92,15 @@ export class Checkpoints {
       const restoresState = runtime.current.get()?.capabilities.state;
       const notes: string[] = [];
       let restoredState: NewVersion['state'];
-      if (restoresState && version.state?.kind === 'archive') {
+      // No app data now and none with the version: nothing to put back (the app is not stopped for it).
+      const nothingToRestore = version.state?.kind === 'archive' && version.state.files === 0 && !!state && 'archive' in state && state.files === 0;
+      if (restoresState && version.state?.kind === 'archive' && nothingToRestore) {
+        restoredState = { same: version.state };
+      } else if (restoresState && version.state?.kind === 'archive') {
         step('restoring the app’s data');
         const archive = await history.archiveOf(seq);
         if (!archive) throw new Error(`The app data kept with v${seq} is missing from this browser's storage.`);
+        this.#deps.expectServerStop();
         await restoresState.restore(archive, Object.keys(target));
         restoredState = { same: version.state };
       } else if (restoresState) {
