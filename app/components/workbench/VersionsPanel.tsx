@@ -96,7 +96,7 @@ export default function VersionsPanel({ workbench }: { workbench: Workbench }) {
               <button type="button" className="btn-ghost px-2 py-0.5 text-xs" onClick={() => workbench.showChanges(version.seq)}>
                 Changes
               </button>
-              <button type="button" className="btn-ghost px-2 py-0.5 text-xs" disabled={!!restoring || version === latest} onClick={() => setConfirming(version.seq)}>
+              <button type="button" className="btn-ghost px-2 py-0.5 text-xs" disabled={!!restoring} onClick={() => setConfirming(version.seq)}>
                 Restore
               </button>
               <button type="button" className="btn-ghost px-2 py-0.5 text-xs" onClick={() => fork(version.seq)} title="A new chat from this version (this chat stays as it is)">
