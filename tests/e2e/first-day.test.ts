@@ -6,6 +6,7 @@
 import type { FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sendPrompt, startStack } from './harness';
+import { pythonPageServer } from '../support/python-page';
 
 let stack: Awaited<ReturnType<typeof startStack>>;
 let page: Page;
@@ -24,19 +25,7 @@ const preview = (p: Page): FrameLocator => p.frameLocator('iframe[title="Preview
 
 /** A guestbook server (standard library only) whose page says which version runs. */
 function guestbook(version: string) {
-  const server = `import os
-from http.server import BaseHTTPRequestHandler, HTTPServer
-
-class Page(BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = b"<h1>Guestbook ${version}</h1>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.end_headers()
-        self.wfile.write(body)
-
-HTTPServer(("0.0.0.0", int(os.environ.get("PORT", "3000"))), Page).serve_forever()
-`;
+  const server = pythonPageServer(`Guestbook ${version}`);
   return `Here is the guestbook, ${version}.\n\n<boltArtifact id="guestbook" title="Guestbook"><boltAction type="file" filePath="server.py">${server}</boltAction><boltAction type="start">python3 server.py</boltAction></boltArtifact>`;
 }
 

@@ -5,6 +5,7 @@
 import type { FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sendPrompt, startStack } from './harness';
+import { pythonPageServer } from '../support/python-page';
 
 let stack: Awaited<ReturnType<typeof startStack>>;
 let page: Page;
@@ -26,19 +27,7 @@ const version = (p: Page, seq: number) => timeline(p).getByRole('listitem', { na
 
 /** A page server (standard library only) whose heading says which version runs; `broken` fails at start. */
 function site(heading: string, options: { broken?: boolean; notes?: string } = {}) {
-  const server = `import os
-from http.server import BaseHTTPRequestHandler, HTTPServer
-${options.broken ? 'raise SystemExit("config.ini is missing: cannot start")\n' : ''}
-class Page(BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = b"<h1>${heading}</h1>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.end_headers()
-        self.wfile.write(body)
-
-HTTPServer(("0.0.0.0", int(os.environ.get("PORT", "3000"))), Page).serve_forever()
-`;
+  const server = pythonPageServer(heading, options.broken ? { failAtStart: 'config.ini is missing: cannot start' } : {});
   const notes = options.notes === undefined ? '' : `<boltAction type="file" filePath="NOTES.md">${options.notes}</boltAction>`;
   return `Here it is: ${heading}.\n\n<boltArtifact id="site" title="Site">${notes}<boltAction type="file" filePath="server.py">${server}</boltAction><boltAction type="start">python3 server.py</boltAction></boltArtifact>`;
 }
@@ -155,7 +144,7 @@ describe('versions of a chat', () => {
     await openVersions(page);
     expect(await timeline(page).getByRole('listitem').evaluateAll((items) => items.map((i) => i.getAttribute('aria-label')))).toEqual(['Version 3', 'Version 2', 'Version 1']);
     expect(await version(page, 3).innerText()).toMatch(/Make it the third shop[\s\S]*1 file \+1 −1/);
-    expect(await version(page, 1).innerText()).toMatch(/Build me a shop page[\s\S]*1 file \+12 −0/);
+    expect(await version(page, 1).innerText()).toMatch(/Build me a shop page[\s\S]*1 file \+11 −0/);
     await expect.poll(() => version(page, 3).innerText(), { timeout: 20_000 }).toContain('✓ working');
 
     await restore(page, 1);

@@ -21,8 +21,12 @@ export class FakeRuntime implements Runtime {
   #previewListeners = new Set<(p: PreviewInfo) => void>();
   #ready: Promise<void>;
 
-  constructor(options: { failBoot?: string; kind?: Runtime['kind'] } = {}) {
+  /** The exit code of a server a later start replaces (a Local sandbox kills it: 137). */
+  readonly replacedExitCode: number;
+
+  constructor(options: { failBoot?: string; kind?: Runtime['kind']; replacedExitCode?: number } = {}) {
     this.kind = options.kind ?? 'browser';
+    this.replacedExitCode = options.replacedExitCode ?? 143;
     this.#ready = options.failBoot ? Promise.reject(new RuntimeUnavailableError(options.failBoot)) : Promise.resolve();
     this.#ready.catch(() => {});
   }
@@ -68,7 +72,7 @@ export class FakeRuntime implements Runtime {
     const running = this.servers.at(-1);
     if (running && !running.ended) {
       running.killed = true;
-      running.finish(143);
+      running.finish(this.replacedExitCode);
       this.log.push(`stop ${running.command}`);
     }
     this.log.push(`start ${command}`);

@@ -201,13 +201,14 @@ export class Workbench {
    * restored files no longer count as the user's edits.
    */
   async restoreVersion(seq: number, options: { includeLocked?: boolean } = {}) {
-    if (!this.checkpoints) throw new Error('This chat keeps no versions.');
-    const version = this.checkpoints.restore(seq, options);
-    const restored = await version;
-    const source = options.includeLocked ? undefined : this.locked.get();
-    for (const path of Object.keys(this.files.files.get())) if (!source?.includes(path)) this.#edited.delete(path);
-    this.#notes.push(`The user restored the project to version ${seq} (${restored.label.replace(/^Restored /, '')}): the files are as they were then${source?.length ? ', except the locked files' : ''}. Files you wrote after it are gone unless listed.`);
-    this.#lastGood = null;
+    if (!this.checkpoints || !this.versions) throw new Error('This chat keeps no versions.');
+    if ([...this.#parses.values()].some((parse) => !parse.ended)) throw new Error('An answer is still coming in: stop it or let it finish before restoring a version.');
+    const label = this.versions.get(seq)?.label;
+    const restored = await this.checkpoints.restore(seq, options);
+    const kept = options.includeLocked ? [] : this.locked.get();
+    // The files are the version's now, not edits of the user's.
+    for (const path of Object.keys(this.files.files.get())) if (!kept.includes(path)) this.#edited.delete(path);
+    this.#notes.push(`The user restored the project to version ${seq}${label ? ` ("${label}")` : ''}: every file is as it was then${kept.length ? ', except the locked files' : ''}, so changes made after that version are undone.`);
     return restored;
   }
 

@@ -77,8 +77,10 @@ export class Checkpoints {
       step('keeping the project as it is now');
       const state = await this.#capture(Object.keys(current));
       const latest = history.latest();
-      if (!(await history.sameAsLatest(current)) || (state && !(await sameState(state, latest)))) {
-        await history.record({ kind: 'checkpoint', label: `Before restoring v${seq}`, files: current, state, health: latest?.health });
+      const sameFiles = await history.sameAsLatest(current);
+      if (!sameFiles || (state && !(await sameState(state, latest)))) {
+        // Only the app's data changed: the files ran as they did in the newest version.
+        await history.record({ kind: 'checkpoint', label: `Before restoring v${seq}`, files: current, state, health: sameFiles ? latest?.health : undefined });
       }
       // Locked files stay as they are (unless asked): kept where they exist, never deleted.
       const locked = options.includeLocked ? new Set<string>() : this.#deps.locked();
@@ -105,10 +107,13 @@ export class Checkpoints {
         restoredState = { same: version.state };
       } else if (restoresState) {
         notes.push(version.state?.kind === 'pruned' ? `v${seq}'s app data was pruned to save space: the app keeps its current data.` : `v${seq} has no app data kept with it: the app keeps its current data.`);
+        restoredState = state;
       }
       problems.clear();
       step('restarting the app');
       const watch = this.#startWatch();
+      // The restart replaces the running server: its exit (SIGKILL in a sandbox) is ours, not the app's.
+      this.#deps.expectServerStop();
       await runtime.restartApp(current['package.json'] !== target['package.json']);
       const record = await this.#record({ kind: 'restore', label: `Restored v${seq}`, from: seq, files: target, state: restoredState }, watch);
       if (notes.length) this.note.set(notes.join(' '));
