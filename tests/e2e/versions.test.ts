@@ -144,7 +144,7 @@ describe('versions of a chat', () => {
     await openVersions(page);
     expect(await timeline(page).getByRole('listitem').evaluateAll((items) => items.map((i) => i.getAttribute('aria-label')))).toEqual(['Version 3', 'Version 2', 'Version 1']);
     expect(await version(page, 3).innerText()).toMatch(/Make it the third shop[\s\S]*1 file \+1 −1/);
-    expect(await version(page, 1).innerText()).toMatch(/Build me a shop page[\s\S]*1 file \+11 −0/);
+    expect(await version(page, 1).innerText()).toMatch(/Build me a shop page[\s\S]*1 file \+12 −0/);
     await expect.poll(() => version(page, 3).innerText(), { timeout: 20_000 }).toContain('✓ working');
 
     await restore(page, 1);
