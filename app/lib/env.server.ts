@@ -140,6 +140,20 @@ const schema = z.object({
     .optional(),
   /** The most a repository fetch may download (the server holds it in memory while a flow runs). */
   GITHUB_FETCH_MAX_MB: int(100, 1, 2000),
+  /**
+   * Publish: the operator's Netlify and Vercel tokens. Set, every visitor of this server may publish
+   * to that account (leave them unset on a public server: people then paste their own). They stay
+   * on the server and go only to the API's origin.
+   */
+  NETLIFY_TOKEN: z.string().trim().min(1).optional(),
+  NETLIFY_API_URL: z.url().default('https://api.netlify.com').transform((url) => url.replace(/\/+$/, '')),
+  VERCEL_TOKEN: z.string().trim().min(1).optional(),
+  VERCEL_API_URL: z.url().default('https://api.vercel.com').transform((url) => url.replace(/\/+$/, '')),
+  /** Apps with a server may be published as a Local sandbox that keeps running on this machine (Daytona sandboxes always may). */
+  PUBLISH_LOCAL_SANDBOXES: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
   /** Turns on POST /api/runs (repository → pull request); callers send it as a bearer token. */
   RUNS_API_TOKEN: z.string().min(24, 'must be at least 24 characters (try: openssl rand -hex 24)').optional(),
   /** Runs at once (each has a sandbox), and runs started per hour. */

@@ -41,7 +41,7 @@ describe('GitHub token pastes', () => {
     const victimSource = await source(victim, '203.0.113.20');
     console.log(`10,000 cookie-less pastes: ${JSON.stringify(Object.fromEntries(statuses))}; refusal: ${JSON.stringify(refusal)}; the victim's token: ${victimSource}`);
     expect(statuses.get(200) ?? 0).toBeLessThanOrEqual(10);
-    expect(refusal?.error).toMatch(/^Too many GitHub tokens pasted (from your network )?in the last hour\. Wait \d+ min and try again\.$/);
+    expect(refusal?.error).toMatch(/^Too many tokens \(GitHub, Netlify, Vercel\) pasted (from your network )?in the last hour\. Wait \d+ min and try again\.$/);
     expect(Number(refusal?.retryAfter)).toBeGreaterThan(60);
     expect(victimSource).toBe('session');
   }, 120_000);

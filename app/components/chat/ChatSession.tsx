@@ -14,6 +14,7 @@ import { Workbench as WorkbenchView } from '../workbench/Workbench';
 import { answerMetadata, formatUsage, totalUsage } from '~/lib/llm/models';
 import { AutoFix } from '~/lib/problems/auto-fix';
 import { VersionHistory } from '~/lib/versions/version-history';
+import { Publisher } from '~/lib/publish/publisher';
 import { MessageList } from './MessageList';
 import { ProblemAlert } from './ProblemAlert';
 import { ModelPicker, useModels } from './ModelPicker';
@@ -128,6 +129,7 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
   /** Auto-fix is waiting for a click on what the page reported (shown while those problems are there). */
   const [autoFixHeld, setAutoFixHeld] = useState<string | null>(null);
   const [pullRequestOpen, setPullRequestOpen] = useState(false);
+  const publisher = useMemo(() => new Publisher(workbench, { record: chat.publish, save: (publish) => void updateChat(chat.id, { publish }) }), [workbench, chat.id]);
   const git = chat.git;
 
   // Feed the answer to the parser as it streams; close everything when the stream ends or fails.
@@ -312,7 +314,7 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
       </div>
       {showWorkbench && (
         <div className="min-w-0 flex-1">
-          <WorkbenchView workbench={workbench} />
+          <WorkbenchView workbench={workbench} publisher={publisher} title={chat.title} />
         </div>
       )}
     </div>

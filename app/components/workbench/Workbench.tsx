@@ -10,6 +10,8 @@ import { FileTree } from './FileTree';
 import { PreviewPane } from './PreviewPane';
 import { RuntimeActions, RuntimeStatus } from './RuntimeStatus';
 import { SharePanel } from './SharePanel';
+import { PublishDialog } from './PublishDialog';
+import type { Publisher } from '~/lib/publish/publisher';
 
 // The editor and the terminal are heavy: they load only when the workbench opens.
 const CodeEditor = lazy(() => import('./CodeEditor'));
@@ -20,7 +22,8 @@ const TABS = { code: 'Code', preview: 'Preview', versions: 'Versions' } as const
 
 const loading = <div className="muted p-3 text-xs">Loading…</div>;
 
-export function Workbench({ workbench }: { workbench: WorkbenchModel }) {
+export function Workbench({ workbench, publisher, title }: { workbench: WorkbenchModel; publisher?: Publisher; title?: string }) {
+  const [publishing, setPublishing] = useState(false);
   const tab = useStore(workbench.panel);
   const setTab = (name: keyof typeof TABS) => workbench.panel.set(name);
   const [sharing, setSharing] = useState(false);
@@ -78,8 +81,14 @@ export function Workbench({ workbench }: { workbench: WorkbenchModel }) {
         <button type="button" className="btn-ghost px-2 py-0.5" aria-expanded={sharing} onClick={() => setSharing((s) => !s)}>
           Share
         </button>
+        {publisher && (
+          <button type="button" className="btn-ghost px-2 py-0.5" aria-expanded={publishing} onClick={() => setPublishing((s) => !s)}>
+            Publish
+          </button>
+        )}
       </header>
       {sharing && <SharePanel workbench={workbench} onClose={() => setSharing(false)} />}
+      {publishing && publisher && <PublishDialog publisher={publisher} title={title ?? workbench.project} onClose={() => setPublishing(false)} />}
       <Group orientation="vertical" className="min-h-0 flex-1">
         <Panel defaultSize="72" minSize="20">
           <div className={tab === 'code' ? 'h-full' : 'hidden'}>

@@ -1,44 +1,10 @@
 import { HttpError } from '../http/json-body.server';
+import { SessionTokens } from '../http/session-tokens.server';
 import type { ServerEnv } from '../env.server';
 import type { RepoRef } from './repo-url';
 
-/**
- * GitHub tokens users paste, kept in this server's memory for their session only: never written
- * anywhere, never sent back to the browser, gone after a few hours or when the server restarts
- * (a second instance does not have them: the user pastes again there). Keyed by the session's
- * owner hash, not its cookie value.
- *
- * A session that pasted a token is remembered as having done so for as long as its cookie lives,
- * even once the token itself expired: it then gets "paste it again", never the operator's token.
- * When the table is full, new pastes are refused rather than anyone's token evicted.
- */
-const TOKEN_TTL_MS = 8 * 60 * 60 * 1000;
-const PASTED_TTL_MS = 30 * 24 * 60 * 60 * 1000;
-const MAX_SESSIONS = 10_000;
-const sessions = new Map<string, { token?: string; tokenExpires: number; pastedUntil: number }>();
-
-function sweep(now: number) {
-  for (const [owner, entry] of sessions) {
-    if (entry.tokenExpires < now) entry.token = undefined;
-    if (entry.pastedUntil < now) sessions.delete(owner);
-  }
-}
-
-export const sessionGitHubTokens = {
-  set(owner: string, token: string, now = Date.now()) {
-    if (!sessions.has(owner) && sessions.size >= MAX_SESSIONS) sweep(now);
-    if (!sessions.has(owner) && sessions.size >= MAX_SESSIONS) throw new HttpError(503, 'This server holds as many pasted GitHub tokens as it keeps; try again later.', { 'Retry-After': '600' });
-    sessions.set(owner, { token, tokenExpires: now + TOKEN_TTL_MS, pastedUntil: now + PASTED_TTL_MS });
-  },
-  get(owner: string, now = Date.now()): { token?: string; pasted: boolean } {
-    const entry = sessions.get(owner);
-    if (!entry || entry.pastedUntil < now) return { pasted: false };
-    return { token: entry.tokenExpires >= now ? entry.token : undefined, pasted: true };
-  },
-  delete(owner: string) {
-    sessions.delete(owner);
-  },
-};
+/** GitHub tokens people paste, in this server's memory for their session (see SessionTokens). */
+export const sessionGitHubTokens = new SessionTokens('GitHub');
 
 /** Whether GITHUB_TOKEN_LEND names this repository (owner/repo or owner/*). */
 export function lendsServerToken(env: ServerEnv, ref: RepoRef): boolean {

@@ -43,13 +43,13 @@ export function requireMethod(request: Request, ...methods: string[]) {
   if (!methods.includes(request.method)) throw new HttpError(405, `Use ${methods.join(' or ')}.`);
 }
 
-/** A streamed response of JSON lines (the contract's stream events); `run` writes events and ends it. Errors become a last {type:"error"} line. */
-export function ndjson(signal: AbortSignal, run: (send: (event: StreamEvent) => void) => Promise<void>): Response {
+/** A streamed response of JSON lines (the sandbox contract's stream events, or another contract's); `run` writes events and ends it. Errors become a last {type:"error", status, message} line. */
+export function ndjson<E extends { type: string } = StreamEvent>(signal: AbortSignal, run: (send: (event: E) => void) => Promise<void>): Response {
   const encoder = new TextEncoder();
   const stream = new ReadableStream<Uint8Array>({
     async start(controller) {
       let open = true;
-      const send = (event: StreamEvent) => {
+      const send = (event: E | Extract<StreamEvent, { type: 'error' }>) => {
         if (open && !signal.aborted) controller.enqueue(encoder.encode(`${JSON.stringify(event)}\n`));
       };
       try {

@@ -46,7 +46,7 @@ describe('RateLimits', () => {
   it('counts token pastes per hour and says so in minutes', async () => {
     const l = new RateLimits({ chatPerSession: 2, chatPerIp: 3, createsPerSession: 1, createsPerIp: 5 });
     for (let i = 0; i < 10; i++) await l.take('githubToken', 's1', 'ip1');
-    await expect(l.take('githubToken', 's1', 'ip1')).rejects.toMatchObject({ status: 429, message: 'Too many GitHub tokens pasted in the last hour. Wait 60 min and try again.', headers: { 'Retry-After': expect.stringMatching(/^3[56]\d\d$/) } });
+    await expect(l.take('githubToken', 's1', 'ip1')).rejects.toMatchObject({ status: 429, message: 'Too many tokens (GitHub, Netlify, Vercel) pasted in the last hour. Wait 60 min and try again.', headers: { 'Retry-After': expect.stringMatching(/^3[56]\d\d$/) } });
     await expect(l.take('share', 's1', 'ip1')).resolves.toBeUndefined();
   });
 

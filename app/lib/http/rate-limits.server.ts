@@ -51,8 +51,8 @@ const MESSAGES: Record<Kind, Record<Scope, string>> = {
     ip: 'Too many share links created or revoked from your network in the last minute',
   },
   githubToken: {
-    session: 'Too many GitHub tokens pasted in the last hour',
-    ip: 'Too many GitHub tokens pasted from your network in the last hour',
+    session: 'Too many tokens (GitHub, Netlify, Vercel) pasted in the last hour',
+    ip: 'Too many tokens (GitHub, Netlify, Vercel) pasted from your network in the last hour',
   },
 };
 

@@ -22,6 +22,18 @@ export interface ChatMeta {
   git?: GitOrigin;
   /** Files the model may not change (the runner and the agent's tools refuse; restores leave them). */
   locked?: string[];
+  /** Where the app was last published: the next Publish updates the same site. */
+  publish?: PublishRecord;
+}
+
+export interface PublishRecord {
+  target: 'netlify' | 'vercel' | 'sandbox';
+  siteName?: string;
+  /** The host's site or project id, or the published sandbox's id. */
+  siteId: string;
+  /** The live URL (a published sandbox's link is shown once: kept here). */
+  url?: string;
+  at: number;
 }
 
 export interface GitOrigin {

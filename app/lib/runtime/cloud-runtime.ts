@@ -67,6 +67,11 @@ export class CloudRuntime implements Runtime {
         await this.#api.restoreState(await this.#id(), archive, keep);
       },
     },
+    readOutput: async (dirs) => {
+      await this.ready();
+      await this.flush();
+      return this.#api.readOutput(await this.#id(), dirs);
+    },
   };
   #options: CloudRuntimeOptions;
   #api: SandboxClient;

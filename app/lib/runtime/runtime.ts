@@ -78,8 +78,19 @@ export interface RuntimeCapabilities {
     capture(keep: string[]): Promise<{ archive: Uint8Array; files: number }>;
     restore(archive: Uint8Array, keep: string[]): Promise<void>;
   };
+  /** A build's output for publishing: the first of `dirs` that has an index.html, with its files' bytes as base64 (null: none has one). */
+  readOutput?(dirs: OutputDir[]): Promise<BuildOutput | null>;
   /** Reports what goes wrong in the preview page itself (where the workbench cannot see it otherwise). */
   onProblem?(listener: (problem: ProblemReport) => void): () => void;
+}
+
+/** Where builds put their output (`.`: the project itself, a plain page). */
+export type OutputDir = 'dist' | 'build' | 'out' | '.';
+
+export interface BuildOutput {
+  dir: string;
+  /** Paths relative to `dir`; contents base64. */
+  files: Array<{ path: string; content: string }>;
 }
 
 export interface Runtime {

@@ -1,6 +1,7 @@
 import type { FileSystemTree, WebContainer } from '@webcontainer/api';
-import { RuntimeUnavailableError, type CommandOptions, type PreviewInfo, type Runtime, type RuntimeCapabilities, type RunningProcess } from './runtime';
+import { RuntimeUnavailableError, type BuildOutput, type CommandOptions, type PreviewInfo, type Runtime, type RuntimeCapabilities, type RunningProcess } from './runtime';
 import { errorMessage } from '../error-message';
+import { toBase64 } from '../sandbox/sandbox-client';
 import { outputTail, whereFrom, type ProblemReport } from '../problems/problem';
 import { claimTabContainer, forgetTabContainerForTests, releaseTabContainer, STOP_WAIT_MS, type TabContainer } from './webcontainer-tab';
 
@@ -41,6 +42,17 @@ export class WebContainerRuntime implements Runtime {
   /** Commands create files (scaffolders, lockfiles) that come back as in the cloud; the preview's errors are forwarded. */
   readonly capabilities: RuntimeCapabilities = {
     readBack: true,
+    readOutput: async (dirs) => {
+      const container = await this.#container();
+      for (const dir of dirs) {
+        const found = await container.fs.readFile(`${dir}/index.html`).then(() => true, () => false);
+        if (!found) continue;
+        const files: BuildOutput['files'] = [];
+        collectBytes(await container.export(dir, { format: 'json' }), '', files);
+        return { dir, files };
+      }
+      return null;
+    },
     onProblem: (listener) => {
       this.#problemListeners.add(listener);
       return () => this.#problemListeners.delete(listener);
@@ -205,6 +217,18 @@ export class WebContainerRuntime implements Runtime {
   #emit(preview: PreviewInfo) {
     if (this.#disposed) return;
     for (const listener of this.#listeners) listener(preview);
+  }
+}
+
+/** Every file of an exported tree, its bytes as base64 (text is encoded as UTF-8). */
+function collectBytes(tree: FileSystemTree, prefix: string, out: BuildOutput['files']) {
+  for (const [name, node] of Object.entries(tree)) {
+    const path = prefix ? `${prefix}/${name}` : name;
+    if ('directory' in node) collectBytes(node.directory, path, out);
+    else if ('file' in node && 'contents' in node.file) {
+      const { contents } = node.file;
+      out.push({ path, content: toBase64(typeof contents === 'string' ? new TextEncoder().encode(contents) : contents) });
+    }
   }
 }
 

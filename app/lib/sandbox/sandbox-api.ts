@@ -71,6 +71,9 @@ export const restoreStateRequest = z.strictObject({
   keep: keepList,
 });
 
+/** The folders a build may write its output to, in the order they are tried. */
+export const outputRequest = z.strictObject({ dirs: z.array(z.enum(['dist', 'build', 'out', '.'])).check(z.minLength(1), z.maxLength(4)) });
+
 export const shareRequest = z.strictObject({ ttlHours: z.optional(z.number().check(z.minimum(1 / 3600), z.maximum(720))) });
 
 export type WriteFilesRequest = z.input<typeof writeFilesRequest>;
@@ -84,6 +87,8 @@ export const sandboxView = z.object({
   /** Why the server stopped it, when it did (shown when its chat reopens). */
   stoppedReason: z.optional(z.string()),
   provider: z.enum(['local', 'daytona']),
+  /** A published app's sandbox: it runs until unpublished. */
+  published: z.optional(z.boolean()),
   /** The owner's preview URL (on the app's preview host); it changes every 12 hours. */
   previewUrl: z.string(),
   createdAt: z.number(),
@@ -119,6 +124,8 @@ export const responses = {
   /** A sandbox's state: a gzip tar (base64), its size in bytes, and the entries it holds (files, links, empty folders). */
   stateCaptured: z.object({ archive: z.string(), bytes: z.number(), files: z.number() }),
   stateRestored: z.object({ restored: z.literal(true), files: z.number() }),
+  /** A build's output for publishing: the folder found (null: none has an index.html) and its files, base64. */
+  output: z.object({ dir: z.nullable(z.string()), files: z.array(z.object({ path: z.string(), content: z.string() })) }),
   error: z.object({ error: z.string() }),
 };
 /** Each answer's type, for the routes to `satisfies` and the client to return. */
@@ -162,6 +169,7 @@ export const sandboxPaths = {
   process: (id: string, processId: string) => `/api/sandboxes/${encodeURIComponent(id)}/processes/${encodeURIComponent(processId)}`,
   tree: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/tree`,
   state: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/state`,
+  output: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/output`,
   preview: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/preview`,
   shares: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/shares`,
   share: (id: string, shareId: string) => `/api/sandboxes/${encodeURIComponent(id)}/shares/${encodeURIComponent(shareId)}`,

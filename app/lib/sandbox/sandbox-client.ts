@@ -1,5 +1,6 @@
 import type * as z from 'zod/mini';
 import { errorMessage } from '../error-message';
+import type { BuildOutput, OutputDir } from '../runtime/runtime';
 import { responses, sandboxPaths as paths, streamEvent, type SandboxStatus, type SandboxView, type ShareCreated, type ShareView, type TreeEntry, type WriteFilesRequest } from './sandbox-api';
 
 /** A failed call of the sandbox API, with the server's sentence and the HTTP status (0: unreachable). */
@@ -110,6 +111,12 @@ export class SandboxClient {
   async restoreState(id: string, archive: Uint8Array, keep: string[]): Promise<{ files: number }> {
     const { files } = await this.#json(responses.stateRestored, 'PUT', paths.state(id), { archive: toBase64(archive), keep });
     return { files };
+  }
+
+  /** A build's output for publishing: the first of `dirs` with an index.html (null: none), its files as base64. */
+  async readOutput(id: string, dirs: OutputDir[]): Promise<BuildOutput | null> {
+    const { dir, files } = await this.#json(responses.output, 'POST', paths.output(id), { dirs });
+    return dir === null ? null : { dir, files };
   }
 
   /** Revokes every owner preview URL issued so far and answers the sandbox with a new one. */

@@ -9,6 +9,9 @@ import type { SandboxInfo } from './sandbox-provider.server';
  * when the chat reopens.
  */
 export const STOPPED_LABEL = 'stopped';
+/** A published app (issue 23): it runs until unpublished, so the reaper and the make-room rule leave it alone. */
+export const PUBLISHED_LABEL = 'published';
+export const isPublished = (sandbox: SandboxInfo) => sandbox.labels[PUBLISHED_LABEL] === '1';
 
 export const STOPPED_REASONS = {
   idle: 'it was stopped after a while without use',
@@ -22,6 +25,7 @@ export const DEFAULT_DELETE_AFTER_MS = 72 * 3600_000;
 
 /** What the reaper does with a sandbox now: nothing, stop it, or delete it. */
 export function reapAction(sandbox: SandboxInfo, idleMs: number, { idleTtlMs, deleteAfterMs = DEFAULT_DELETE_AFTER_MS }: { idleTtlMs: number; deleteAfterMs?: number }): 'keep' | 'stop' | 'delete' {
+  if (isPublished(sandbox)) return 'keep';
   if (idleMs >= deleteAfterMs) return 'delete';
   if (idleMs >= idleTtlMs && isRunning(sandbox)) return 'stop';
   return 'keep';

@@ -2,7 +2,8 @@ import { addressKey } from '../http/rate-limits.server';
 import { isRunning, SandboxCaps } from './sandbox-caps.server';
 import { ServerProcesses } from './server-processes.server';
 import { SandboxState } from './sandbox-state.server';
-import { reapAction, STOPPED_LABEL, stoppedReason, type StopReason } from './sandbox-lifecycle.server';
+import { readBuildOutput } from './sandbox-output.server';
+import { isPublished, PUBLISHED_LABEL, reapAction, STOPPED_LABEL, stoppedReason, type StopReason } from './sandbox-lifecycle.server';
 import {
   SandboxNotFoundError,
   SandboxQuotaError,
@@ -96,7 +97,7 @@ export class SandboxService {
   // --- ownership -----------------------------------------------------------------------------
 
   /** `admit` runs after the count caps pass (a rate limit), so a refused attempt is not also counted there. */
-  async create(owner: string, project: string, admit?: () => Promise<void>, clientIp?: string): Promise<SandboxView> {
+  async create(owner: string, project: string, admit?: () => Promise<void>, clientIp?: string, options: { published?: boolean } = {}): Promise<SandboxView> {
     // Sandboxes are labelled with a hash of the client's address, so one client cannot fill the
     // server's total with throwaway sessions.
     const ip = clientIp ? (await sha256Hex(`ip:${addressKey(clientIp)}`)).slice(0, 16) : undefined;
@@ -106,7 +107,7 @@ export class SandboxService {
       await admit?.();
       // Stopped only now: a creation the rate limit refuses stops nothing.
       for (const victim of victims) await this.#stop(victim, 'room');
-      const info = await this.provider.create({ ...APP_LABEL, owner, project, ...(ip ? { ip } : {}) });
+      const info = await this.provider.create({ ...APP_LABEL, owner, project, ...(ip ? { ip } : {}), ...(options.published ? { [PUBLISHED_LABEL]: '1' } : {}) });
       id = info.id;
       this.#listCache = undefined;
       this.touch(info.id);
@@ -118,7 +119,8 @@ export class SandboxService {
 
   /** The caps for one more running sandbox of `owner` (sandbox-caps.server.ts): the sandboxes of theirs to stop to make room. */
   async #room(owner: string, ip: string | undefined, reserve: boolean, keep?: string): Promise<SandboxInfo[]> {
-    const [mine, all] = await Promise.all([this.provider.list({ ...APP_LABEL, owner }), this.#all(true)]);
+    // Published apps run until unpublished: they neither count against the caps nor make room.
+    const [mine, all] = (await Promise.all([this.provider.list({ ...APP_LABEL, owner }), this.#all(true)])).map((list) => list.filter((s) => !isPublished(s)));
     return this.#caps.check({ owner, ip, mine, all, keep, reserve, lastUse: (sandbox) => this.#lastUse(sandbox) });
   }
 
@@ -219,6 +221,13 @@ export class SandboxService {
     const info = await this.#owned(owner, id);
     if (!isRunning(info)) return null;
     return this.provider.findPort(id, timeoutMs);
+  }
+
+  /** The build output (dist/, build/, out/ …) with its bytes, for publishing (sandbox-output.server.ts). */
+  async readOutput(owner: string, id: string, dirs: string[]) {
+    await this.#resume(owner, id);
+    this.touch(id);
+    return readBuildOutput(this.provider, id, dirs);
   }
 
   async readTree(owner: string, id: string, options?: { maxFileBytes?: number; maxFiles?: number }) {
@@ -435,6 +444,7 @@ export class SandboxService {
       project: info.labels.project ?? '',
       state: info.state,
       ...(stoppedReason(info) ? { stoppedReason: stoppedReason(info) } : {}),
+      ...(isPublished(info) ? { published: true } : {}),
       provider: this.provider.name,
       previewUrl: this.#previewUrl(await this.#ownerToken(info, ownerTokenWindow(this.#now()))),
       createdAt: info.createdAt,

@@ -1,6 +1,7 @@
 import { Daytona, type Image, type Sandbox } from '@daytonaio/sdk';
 import { parseListeningPorts } from '../listening-ports';
 import { STATE_TEMP_PREFIX } from '../sandbox-state.server';
+import { PUBLISHED_LABEL } from '../sandbox-lifecycle.server';
 import { randomHex } from '../tokens.server';
 import type { ServerEnv } from '../../env.server';
 import {
@@ -149,7 +150,9 @@ export class DaytonaProvider implements SandboxProvider {
   async create(labels: Record<string, string>): Promise<SandboxInfo> {
     const { idleTtlMin, deleteAfterMin = idleTtlMin * 2 } = this.#options;
     const creation = this.#creation;
-    const common = { language: 'typescript' as const, labels: { ...labels }, envVars: { PORT: String(APP_PORT), HOST: '0.0.0.0' }, public: false, autoStopInterval: idleTtlMin, autoDeleteInterval: deleteAfterMin };
+    // A published app runs until it is unpublished: Daytona's auto-stop and auto-delete are off for it.
+    const published = labels[PUBLISHED_LABEL] === '1';
+    const common = { language: 'typescript' as const, labels: { ...labels }, envVars: { PORT: String(APP_PORT), HOST: '0.0.0.0' }, public: false, autoStopInterval: published ? 0 : idleTtlMin, autoDeleteInterval: published ? -1 : deleteAfterMin };
     // An image is built once (minutes) before its first sandbox starts.
     const timeout = this.#options.createTimeoutS ?? (creation.from === 'image' ? 600 : 120);
     const sandbox = await this.#call(() =>
