@@ -239,6 +239,18 @@ describe('NetlifyHost publishes by file digests', () => {
     }
   });
 
+  it('follows no redirect: the token goes to the API origin and nowhere else', async () => {
+    const calls: { url: string; redirect?: RequestRedirect }[] = [];
+    const redirecting: typeof fetch = async (input, init) => {
+      calls.push({ url: String(input), redirect: init?.redirect });
+      return new Response(null, { status: 302, headers: { location: 'http://127.0.0.1:9/steal' } });
+    };
+    const error = await failure(host({ fetch: redirecting }).publish(request()));
+    expect(error.kind).toBe('host');
+    expect(error.message).toContain('redirect (HTTP 302); it is not followed');
+    expect(calls).toEqual([{ url: `${fake.url}/api/v1/sites`, redirect: 'manual' }]);
+  });
+
   it('stops when the person cancels', async () => {
     const controller = new AbortController();
     fake.faults.uploadDelayMs = 200;
