@@ -18,7 +18,7 @@ import { PublishError, type HostName, type PublishHost, type PublishProgress, ty
  *    `POST /v2/files` (`x-vercel-digest`), a few at once, and the deployment is created again.
  * 3. `GET /v13/deployments/{id}` until READY with its aliases assigned (ERROR, CANCELED or an alias
  *    error fail). The URL is the first alias of the production deployment, as Vercel's CLI prints it;
- *    the deployment's own URL only when it has none (that one is behind Vercel's login by default).
+ *    the deployment's own URL only when it has none (that one may be behind Vercel's Deployment Protection).
  *
  * The token goes only in the Authorization header of requests to `apiUrl`; no message carries it.
  */
