@@ -7,7 +7,7 @@ import { Daytona, type CreateSandboxFromSnapshotParams } from '@daytonaio/sdk';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultScript, FakeDaytona } from '../fakes/fake-daytona';
-import { departures, recordAnswers, type Answer, type Schema } from '../helpers/contract';
+import { departures, recordAnswers, type Answer, type ObjectSchema } from '../support/contract';
 
 interface Operation {
   method: string;
@@ -21,7 +21,7 @@ interface Operation {
 interface Document {
   mount: string;
   operations: Operation[];
-  schemas: Record<string, Schema>;
+  schemas: Record<string, ObjectSchema>;
   errorSchema?: string;
 }
 const contract = JSON.parse(readFileSync(new URL('../fixtures/daytona/contract.json', import.meta.url), 'utf8')) as { api: Document; toolbox: Document };
@@ -47,7 +47,7 @@ const SERVER_STATUSES: Record<'api' | 'toolbox', Record<number, string>> = {
   },
 };
 /** The API's error body (apps/api/src/filters/all-exceptions.filter.ts): the same five fields for every status. */
-const API_ERROR: Schema = {
+const API_ERROR: ObjectSchema = {
   required: ['path', 'timestamp', 'statusCode', 'error', 'message'],
   properties: { path: { type: 'string' }, timestamp: { type: 'string' }, statusCode: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' } },
 };

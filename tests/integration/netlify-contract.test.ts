@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NetlifyHost } from '~/lib/publish/netlify.server';
 import type { PublishFile } from '~/lib/publish/publish-host.server';
 import { FakeNetlify } from '../fakes/fake-netlify';
-import { departures, recordAnswers, type Answer, type Schema } from '../helpers/contract';
+import { departures, recordAnswers, type Answer, type ObjectSchema } from '../support/contract';
 
 interface Operation {
   method: string;
@@ -35,7 +35,7 @@ interface Beyond {
 const contract = JSON.parse(readFileSync(new URL('../fixtures/netlify/contract.json', import.meta.url), 'utf8')) as {
   basePath: string;
   operations: Operation[];
-  schemas: Record<string, Schema>;
+  schemas: Record<string, ObjectSchema>;
   deployStates: { enum: string[] };
   beyondSpec: { statuses: Record<string, Beyond> };
 };

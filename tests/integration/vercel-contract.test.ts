@@ -10,20 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PublishError, type PublishFile } from '~/lib/publish/publish-host.server';
 import { VercelHost } from '~/lib/publish/vercel.server';
 import { FakeVercel, type Operation } from '../fakes/fake-vercel';
-import { isOfType } from '../support/json-type';
-import { recordAnswers, type Answer } from '../support/record-answers';
+import { departures, recordAnswers, type Answer, type Schema } from '../support/contract';
 
-interface Schema {
-  type?: string;
-  enum?: unknown[];
-  nullable?: boolean;
-  required?: string[];
-  properties?: Record<string, Schema>;
-  items?: Schema;
-  oneOf?: Schema[];
-  kept?: string;
-  contentType?: string;
-}
 interface ContractOperation {
   method: string;
   path: string;
@@ -31,7 +19,8 @@ interface ContractOperation {
   statuses: number[];
   query: string[];
   headers: string[];
-  request?: Schema;
+  /** The JSON body's schema, or the content type of a body that is not JSON. */
+  request?: Schema & { contentType?: string };
   response: Schema;
 }
 interface Beyond {
@@ -45,27 +34,6 @@ const TRANSPORT_HEADERS = new Set(['host', 'connection', 'content-type', 'conten
 
 const templateRegex = (path: string) => new RegExp(`^${path.replace(/\{[^}]+\}/g, '[^/]+')}$`);
 const operationFor = (method: string, path: string) => contract.operations.find((op) => op.method === method && templateRegex(op.path).test(path));
-
-/** Where `value` departs from `schema`: missing required fields, fields not kept, wrong types, values outside an enum. */
-function departures(value: unknown, schema: Schema, at: string): string[] {
-  if (value === null) return schema.nullable || schema.enum?.includes(null) ? [] : [`${at}: null, the schema does not allow null`];
-  if (schema.oneOf) {
-    const each = schema.oneOf.map((s) => departures(value, s, at));
-    return each.some((d) => d.length === 0) ? [] : [`${at}: matches none of its ${schema.oneOf.length} shapes (${each.map((d) => d[0]).join('; ')})`];
-  }
-  if (schema.enum && !schema.enum.includes(value)) return [`${at}: ${JSON.stringify(value)} is not one of the schema's values`];
-  if (schema.type && !isOfType(value, schema.type)) return [`${at}: ${JSON.stringify(value)} is not of type ${schema.type}`];
-  if (Array.isArray(value) && schema.items) return value.flatMap((item, i) => departures(item, schema.items!, `${at}[${i}]`));
-  if (!schema.properties || typeof value !== 'object' || Array.isArray(value)) return [];
-  const out: string[] = [];
-  for (const key of schema.required ?? []) if (!(key in value)) out.push(`${at}.${key}: required, missing`);
-  for (const [key, v] of Object.entries(value)) {
-    const field = schema.properties[key];
-    if (!field) out.push(`${at}.${key}: ${schema.kept ? 'not kept in contract.json (documented? add it to extract-contract.mjs)' : 'not in the schema'}`);
-    else out.push(...departures(v, field, `${at}.${key}`));
-  }
-  return out;
-}
 
 /** A status `beyond` sources for this operation (and, when given, this error code). */
 const beyondStatus = (operation: Operation, status: number, code?: string) =>
@@ -81,8 +49,8 @@ function violations(answer: Answer): string[] {
   if (!op) return answer.status === 404 ? [] : [`${where}: a route the description does not have`];
   const json = answer.body.length ? (JSON.parse(answer.body.toString()) as { error?: { code?: string } }) : undefined;
   if (!/json/.test(answer.headers['content-type'] ?? '')) return [`${where}: not JSON`];
-  if (answer.status === 200) return departures(json, op.response, `${op.operationId}(200)`);
-  const out = departures(json, contract.beyond.errorBody.schema, `${op.operationId}(${answer.status}) error body`);
+  if (answer.status === 200) return departures(json, op.response, {}, `${op.operationId}(200)`);
+  const out = departures(json, contract.beyond.errorBody.schema, {}, `${op.operationId}(${answer.status}) error body`);
   const code = json?.error?.code;
   const sourced = beyondStatus(op.operationId, answer.status, code);
   if (!op.statuses.includes(answer.status) && !beyondStatus(op.operationId, answer.status)) out.push(`${where}: status neither in the description nor sourced in beyond`);
@@ -177,7 +145,7 @@ describe('the fake Vercel and the Vercel client keep to the published API descri
       for (const name of Object.keys(r.headers)) if (!TRANSPORT_HEADERS.has(name) && !op.headers.includes(name)) out.push(`${op.operationId}: header ${name}`);
       if (op.request?.contentType) {
         if (r.headers['content-type'] !== op.request.contentType) out.push(`${op.operationId}: content-type ${r.headers['content-type']}`);
-      } else if (op.request) out.push(...departures(r.json, op.request, `${op.operationId} request`));
+      } else if (op.request) out.push(...departures(r.json, op.request, {}, `${op.operationId} request`));
       else if (r.bytes) out.push(`${op.operationId}: a body, the description has none`);
     }
     expect(sent.length).toBeGreaterThan(20);
