@@ -1,4 +1,4 @@
-import { callHost, hostMessage, hostSentence, inPool, sha1Hex, sleep, type HostAnswer, type HostApi, type HostCall } from './publish-http.server';
+import { apiBase, callHost, hostMessage, inPool, sha1Hex, sleep, withoutToken, type HostAnswer, type HostApi } from './publish-http.server';
 import { PublishError, type HostName, type PublishHost, type PublishProgress, type PublishRequest, type PublishResult } from './publish-host.server';
 
 /**
@@ -82,7 +82,6 @@ interface DeploymentFile {
 
 interface Publish {
   api: HostApi;
-  token: string;
   onProgress: (event: PublishProgress) => void;
   deadline: number;
 }
@@ -98,9 +97,7 @@ export class VercelHost implements PublishHost {
   readonly #maxRetryWaitMs: number;
 
   constructor({ apiUrl = 'https://api.vercel.com', fetch = globalThis.fetch, uploadConcurrency = 8, pollMs = 1500, timeoutMs = 10 * 60_000, retryDelayMs = 500, maxRetryWaitMs = 30_000 }: VercelHostOptions = {}) {
-    const url = new URL(apiUrl);
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`VERCEL_API_URL must be an http(s) URL, not ${url.protocol}`);
-    this.#apiUrl = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+    this.#apiUrl = apiBase(apiUrl, 'VERCEL_API_URL');
     this.#fetch = fetch;
     this.#uploadConcurrency = uploadConcurrency;
     this.#pollMs = pollMs;
@@ -118,12 +115,18 @@ export class VercelHost implements PublishHost {
     if (!token.trim()) throw new PublishError('token', 'There is no Vercel token: paste one (vercel.com/account/tokens) to publish.', 401);
     if (!files.length) throw new PublishError('host', 'There is nothing to publish: the build output has no files.', 400);
     const run: Publish = {
-      api: { label: 'Vercel', fetch: this.#fetch, retries: RETRIES, retryDelayMs: this.#retryDelayMs, maxRetryWaitMs: this.#maxRetryWaitMs, secrets: [token], signal },
-      token,
+      api: { label: 'Vercel', base: this.#apiUrl, setting: 'VERCEL_API_URL', token, fetch: this.#fetch, retries: RETRIES, retryDelayMs: this.#retryDelayMs, maxRetryWaitMs: this.#maxRetryWaitMs, signal },
       onProgress,
       deadline: Date.now() + this.#timeoutMs,
     };
+    try {
+      return await this.#publish(run, request);
+    } catch (error) {
+      throw withoutToken(error, token);
+    }
+  }
 
+  async #publish(run: Publish, { siteName, siteId, files, onProgress }: PublishRequest): Promise<PublishResult> {
     const byPath: DeploymentFile[] = [];
     const contents = new Map<string, Uint8Array>();
     for (const file of files) {
@@ -160,47 +163,25 @@ export class VercelHost implements PublishHost {
     };
   }
 
-  #call<T>(run: Publish, call: Omit<HostCall, 'url' | 'headers'> & { path: string; headers?: Record<string, string> }): Promise<HostAnswer<T>> {
-    const headers = { Authorization: `Bearer ${run.token}`, Accept: 'application/json', ...call.headers };
-    return callHost<T>(run.api, { ...call, url: `${this.#apiUrl}${call.path}`, headers });
-  }
-
-  /** The statuses every call means the same by: the token, Vercel's own failures, redirects. */
-  #refuse(run: Publish, answer: HostAnswer<unknown>, what: string, kind: 'host' | 'upload' = 'host'): never {
-    const says = hostMessage(answer.body);
-    if (answer.status === 401 || answer.status === 403) {
-      throw new PublishError('token', hostSentence(run.api, `Vercel refused the token while ${what}${says ? ` (${says})` : ''}: it may be expired, revoked, or lack access to this project. Create a new one at vercel.com/account/tokens and paste it.`), 401);
-    }
-    const status = answer.status >= 300 && answer.status < 400 ? `a redirect (${answer.status})` : String(answer.status);
-    throw new PublishError(kind, hostSentence(run.api, `Vercel answered ${status} while ${what}${says ? `: ${says}` : ''}.`));
-  }
-
   async #existingProject(run: Publish, siteId: string): Promise<Project> {
     const what = 'looking up the project published to before';
-    const answer = await this.#call<Project>(run, { method: 'GET', path: `/v9/projects/${encodeURIComponent(siteId)}`, what, retry: 'transient' });
+    const answer = await callHost<Project>(run.api, { method: 'GET', path: `/v9/projects/${encodeURIComponent(siteId)}`, what, retry: 'idempotent' });
     if (answer.status === 404) {
-      throw new PublishError('not-found', hostSentence(run.api, `Vercel has no project ${siteId} for this token: it was deleted, or the token belongs to another account. Publish under a name to create a new one.`), 404);
+      throw new PublishError('not-found', `Vercel has no project ${siteId} for this token: it was deleted, or the token belongs to another account. Publish under a name to create a new one.`, 404);
     }
-    if (answer.status !== 200) this.#refuse(run, answer, what);
+    if (answer.status !== 200) refuse(answer, what);
     return answer.body;
   }
 
   async #newProject(run: Publish, name: string): Promise<Project> {
     run.onProgress({ type: 'log', text: `Creating the Vercel project ${name}.` });
     const what = `creating the project ${name}`;
-    const created = await this.#call<Project>(run, {
-      method: 'POST',
-      path: '/v11/projects',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ name, framework: null }),
-      what,
-      retry: 'rate-limit',
-    });
+    const created = await callHost<Project>(run.api, { method: 'POST', path: '/v11/projects', json: { name, framework: null }, what, retry: 'refused-only' });
     if (created.status === 200) return created.body;
-    if (created.status !== 409) this.#refuse(run, created, what);
+    if (created.status !== 409) refuse(created, what);
     // A project of this name in this account: taken over only if nothing was ever deployed to it.
-    const found = await this.#call<Project>(run, { method: 'GET', path: `/v9/projects/${encodeURIComponent(name)}`, what: `looking up the project ${name}`, retry: 'transient' });
-    if (found.status !== 200) this.#refuse(run, found, `looking up the project ${name}`);
+    const found = await callHost<Project>(run.api, { method: 'GET', path: `/v9/projects/${encodeURIComponent(name)}`, what: `looking up the project ${name}`, retry: 'idempotent' });
+    if (found.status !== 200) refuse(found, `looking up the project ${name}`);
     if (!found.body.latestDeployments?.length && !found.body.targets?.production) {
       run.onProgress({ type: 'log', text: `Using the empty Vercel project ${name} an earlier publish left.` });
       return found.body;
@@ -210,19 +191,12 @@ export class VercelHost implements PublishHost {
 
   async #createDeployment(run: Publish, body: object): Promise<Deployment | { missing: string[] }> {
     const what = 'creating the deployment';
-    const answer = await this.#call<Deployment & { error?: { code?: string; missing?: unknown } }>(run, {
-      method: 'POST',
-      path: '/v13/deployments',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-      what,
-      retry: 'rate-limit',
-    });
+    const answer = await callHost<Deployment & { error?: { code?: string; missing?: unknown } }>(run.api, { method: 'POST', path: '/v13/deployments', json: body, what, retry: 'refused-only' });
     if (answer.status === 200) return answer.body;
     const error = answer.body.error;
     if (answer.status === 400 && error?.code === 'missing_files' && Array.isArray(error.missing)) return { missing: error.missing.filter((sha): sha is string => typeof sha === 'string') };
-    if (answer.status === 404) throw new PublishError('not-found', hostSentence(run.api, `Vercel did not find the project while ${what}${hostMessage(answer.body) ? ` (${hostMessage(answer.body)})` : ''}: it may have been deleted. Publish under a name to create a new one.`), 404);
-    this.#refuse(run, answer, what);
+    if (answer.status === 404) throw new PublishError('not-found', `Vercel did not find the project while ${what}${hostMessage(answer.body) ? ` (${hostMessage(answer.body)})` : ''}: it may have been deleted. Publish under a name to create a new one.`, 404);
+    refuse(answer, what);
   }
 
   async #upload(run: Publish, shas: string[], contents: Map<string, Uint8Array>, byPath: DeploymentFile[]) {
@@ -233,16 +207,8 @@ export class VercelHost implements PublishHost {
     await inPool(shas, this.#uploadConcurrency, async (sha) => {
       const content = contents.get(sha)!;
       const what = `uploading ${byPath.find((f) => f.sha === sha)?.file ?? sha}`;
-      const answer = await this.#call(run, {
-        method: 'POST',
-        path: '/v2/files',
-        headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(content.byteLength), 'x-vercel-digest': sha },
-        body: content,
-        what,
-        retry: 'transient',
-        failKind: 'upload',
-      });
-      if (answer.status !== 200) this.#refuse(run, answer, what, 'upload');
+      const answer = await callHost(run.api, { method: 'POST', path: '/v2/files', headers: { 'content-length': String(content.byteLength), 'x-vercel-digest': sha }, bytes: content, what, retry: 'idempotent' });
+      if (answer.status !== 200) refuse(answer, what, 'upload');
       done += 1;
       bytes += content.byteLength;
       run.onProgress({ type: 'upload', done, total, bytes });
@@ -257,10 +223,10 @@ export class VercelHost implements PublishHost {
       if (state !== reported) run.onProgress({ type: 'state', state: (reported = state) });
       if (state === 'ERROR' || state === 'CANCELED') {
         const why = deployment.errorMessage || deployment.errorCode || (state === 'CANCELED' ? 'the deployment was canceled' : 'no reason given');
-        throw new PublishError('host', hostSentence(run.api, `Vercel could not publish the site (${state}): ${why}.`));
+        throw new PublishError('host', `Vercel could not publish the site (${state}): ${why}.`);
       }
       if (deployment.aliasError) {
-        throw new PublishError('host', hostSentence(run.api, `Vercel published the files but could not give the site its address: ${deployment.aliasError.message ?? deployment.aliasError.code ?? 'no reason given'}.`));
+        throw new PublishError('host', `Vercel published the files but could not give the site its address: ${deployment.aliasError.message ?? deployment.aliasError.code ?? 'no reason given'}.`);
       }
       if (state === 'READY' && deployment.aliasAssigned) return deployment;
       if (Date.now() + this.#pollMs > run.deadline) {
@@ -268,9 +234,18 @@ export class VercelHost implements PublishHost {
       }
       await sleep(this.#pollMs, run.api.signal);
       const what = 'waiting for the deployment';
-      const answer = await this.#call<Deployment>(run, { method: 'GET', path: `/v13/deployments/${encodeURIComponent(created.id)}`, what, retry: 'transient' });
-      if (answer.status !== 200) this.#refuse(run, answer, what);
+      const answer = await callHost<Deployment>(run.api, { method: 'GET', path: `/v13/deployments/${encodeURIComponent(created.id)}`, what, retry: 'idempotent' });
+      if (answer.status !== 200) refuse(answer, what);
       deployment = answer.body;
     }
   }
+}
+
+/** The statuses every call means the same by: the token, Vercel's own failures. */
+function refuse(answer: HostAnswer<unknown>, what: string, kind: 'host' | 'upload' = 'host'): never {
+  const says = hostMessage(answer.body);
+  if (answer.status === 401 || answer.status === 403) {
+    throw new PublishError('token', `Vercel refused the token while ${what}${says ? ` (${says})` : ''}: it may be expired, revoked, or lack access to this project. Create a new one at vercel.com/account/tokens and paste it.`, 401);
+  }
+  throw new PublishError(kind, `Vercel answered ${answer.status} while ${what}${says ? `: ${says}` : ''}.`);
 }
