@@ -171,7 +171,7 @@ describe('NetlifyHost publishes by file digests', () => {
     for (let i = 1; i <= 4; i++) fake.faults.uploads.set(at + i, 'cut');
     const error = await failure(host({ concurrency: 1 }).publish(request()));
     expect(error.kind).toBe('upload');
-    expect(error.message).toMatch(/^Could not reach Netlify uploading .+ after 4 tries\.$/);
+    expect(error.message).toMatch(/^Could not reach Netlify while uploading .+, after 4 attempts\. Try again in a moment\.$/);
     expect(fake.uploadAttempts - at).toBe(4);
   });
 
@@ -208,7 +208,8 @@ describe('NetlifyHost publishes by file digests', () => {
     expect(error.status).toBe(429);
     expect(error.retryAfter).toBeGreaterThanOrEqual(118);
     expect(error.retryAfter).toBeLessThanOrEqual(121);
-    expect(error.message).toBe(`Netlify is limiting how often this token publishes: try again in ${error.retryAfter} s.`);
+    const wait = error.retryAfter! < 120 ? `${error.retryAfter} s` : `${Math.ceil(error.retryAfter! / 60)} min`;
+    expect(error.message).toBe(`Netlify is limiting requests (while creating the site): Too Many Requests. Try again in ${wait}.`);
   });
 
   it("reports a deploy that ends in error with Netlify's message", async () => {
