@@ -113,3 +113,27 @@ export function departures(value: unknown, schema: Schema, schemas: Record<strin
   }
   return out;
 }
+
+/** What a fake read of one request (the fakes' Exchange records it): body fields and query parameters. */
+export interface Reads {
+  method: string;
+  path: string;
+  body: Iterable<string>;
+  query: Iterable<string>;
+}
+
+/**
+ * The body fields and query parameters a fake read that the description of the request's operation
+ * does not define (`describe`: the operation a request is, with its request body's schema; undefined
+ * for what is not an operation, which is not checked here).
+ */
+export function readsBeyond(reads: Reads[], describe: (method: string, path: string) => { operationId: string; query: string[]; request?: Schema } | undefined): string[] {
+  const out: string[] = [];
+  for (const read of reads) {
+    const op = describe(read.method, read.path);
+    if (!op) continue;
+    for (const field of read.body) if (!op.request?.properties?.[field]) out.push(`${op.operationId}: reads body field ${field}`);
+    for (const name of read.query) if (!op.query.includes(name)) out.push(`${op.operationId}: reads query parameter ${name}`);
+  }
+  return out;
+}
