@@ -12,7 +12,7 @@
  * The token goes only in the Authorization header, only to `apiUrl`; no message carries it.
  */
 import { PublishError, type PublishFile, type PublishHost, type PublishProgress, type PublishRequest, type PublishResult } from './publish-host.server';
-import { apiBase, callHost, hostMessage, inPool, sha1Hex, sleep, withoutToken, type HostAnswer, type HostApi } from './publish-http.server';
+import { apiBase, callHost, hostMessage, inPool, sha1Hex, sleep, withoutToken, type HostAnswer, type HostApi, type HostApiSettings } from './publish-http.server';
 
 export interface NetlifyHostOptions {
   /** Netlify's API origin; `/api/v1` is appended. */
@@ -52,12 +52,8 @@ const LIVE = new Set(['ready']);
 
 export class NetlifyHost implements PublishHost {
   readonly name = 'netlify' as const;
-  readonly #base: string;
-  readonly #fetch: typeof globalThis.fetch;
+  readonly #api: HostApiSettings;
   readonly #concurrency: number;
-  readonly #retries: number;
-  readonly #backoffMs: number;
-  readonly #maxRateLimitWaitMs: number;
   readonly #pollMs: number;
   readonly #timeoutMs: number;
 
@@ -71,12 +67,16 @@ export class NetlifyHost implements PublishHost {
     pollMs = 1000,
     timeoutMs = 5 * 60_000,
   }: NetlifyHostOptions = {}) {
-    this.#base = apiBase(apiUrl, 'NETLIFY_API_URL', '/api/v1');
-    this.#fetch = fetch;
+    this.#api = {
+      label: 'Netlify',
+      base: apiBase(apiUrl, 'NETLIFY_API_URL', '/api/v1'),
+      setting: 'NETLIFY_API_URL',
+      fetch,
+      retries: Math.max(0, retries),
+      retryDelayMs: backoffMs,
+      maxRetryWaitMs: maxRateLimitWaitMs,
+    };
     this.#concurrency = Math.max(1, concurrency);
-    this.#retries = Math.max(0, retries);
-    this.#backoffMs = backoffMs;
-    this.#maxRateLimitWaitMs = maxRateLimitWaitMs;
     this.#pollMs = pollMs;
     this.#timeoutMs = timeoutMs;
   }
@@ -87,17 +87,7 @@ export class NetlifyHost implements PublishHost {
     if (!/^[\x21-\x7e]+$/.test(token)) throw new PublishError('token', 'That is not a Netlify token (letters, digits and punctuation, no spaces): paste the personal access token from Netlify › User settings › Applications.', 401);
     if (!files.length) throw new PublishError('upload', 'There is nothing to publish: the build output has no files.', 400);
     const timeout = AbortSignal.timeout(this.#timeoutMs);
-    const api: HostApi = {
-      label: 'Netlify',
-      base: this.#base,
-      setting: 'NETLIFY_API_URL',
-      token,
-      fetch: this.#fetch,
-      retries: this.#retries,
-      retryDelayMs: this.#backoffMs,
-      maxRetryWaitMs: this.#maxRateLimitWaitMs,
-      signal: request.signal ? AbortSignal.any([request.signal, timeout]) : timeout,
-    };
+    const api: HostApi = { ...this.#api, token, signal: request.signal ? AbortSignal.any([request.signal, timeout]) : timeout };
     try {
       return await this.#publish(request, api, onProgress);
     } catch (error) {

@@ -30,6 +30,9 @@ export interface HostApi {
   signal?: AbortSignal;
 }
 
+/** A host client's side of HostApi, set once; each publish adds its token and signal. */
+export type HostApiSettings = Omit<HostApi, 'token' | 'signal'>;
+
 export interface HostCall {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Below the API's base: "/v13/deployments". */

@@ -1,4 +1,4 @@
-import { apiBase, callHost, hostMessage, inPool, sha1Hex, sleep, withoutToken, type HostAnswer, type HostApi } from './publish-http.server';
+import { apiBase, callHost, hostMessage, inPool, sha1Hex, sleep, withoutToken, type HostAnswer, type HostApi, type HostApiSettings } from './publish-http.server';
 import { PublishError, type HostName, type PublishHost, type PublishProgress, type PublishRequest, type PublishResult } from './publish-host.server';
 
 /**
@@ -88,22 +88,16 @@ interface Publish {
 
 export class VercelHost implements PublishHost {
   readonly name: HostName = 'vercel';
-  readonly #apiUrl: string;
-  readonly #fetch: typeof globalThis.fetch;
+  readonly #api: HostApiSettings;
   readonly #uploadConcurrency: number;
   readonly #pollMs: number;
   readonly #timeoutMs: number;
-  readonly #retryDelayMs: number;
-  readonly #maxRetryWaitMs: number;
 
   constructor({ apiUrl = 'https://api.vercel.com', fetch = globalThis.fetch, uploadConcurrency = 8, pollMs = 1500, timeoutMs = 10 * 60_000, retryDelayMs = 500, maxRetryWaitMs = 30_000 }: VercelHostOptions = {}) {
-    this.#apiUrl = apiBase(apiUrl, 'VERCEL_API_URL');
-    this.#fetch = fetch;
+    this.#api = { label: 'Vercel', base: apiBase(apiUrl, 'VERCEL_API_URL'), setting: 'VERCEL_API_URL', fetch, retries: RETRIES, retryDelayMs, maxRetryWaitMs };
     this.#uploadConcurrency = uploadConcurrency;
     this.#pollMs = pollMs;
     this.#timeoutMs = timeoutMs;
-    this.#retryDelayMs = retryDelayMs;
-    this.#maxRetryWaitMs = maxRetryWaitMs;
   }
 
   async publish(request: PublishRequest): Promise<PublishResult> {
@@ -115,7 +109,7 @@ export class VercelHost implements PublishHost {
     if (!token.trim()) throw new PublishError('token', 'There is no Vercel token: paste one (vercel.com/account/tokens) to publish.', 401);
     if (!files.length) throw new PublishError('host', 'There is nothing to publish: the build output has no files.', 400);
     const run: Publish = {
-      api: { label: 'Vercel', base: this.#apiUrl, setting: 'VERCEL_API_URL', token, fetch: this.#fetch, retries: RETRIES, retryDelayMs: this.#retryDelayMs, maxRetryWaitMs: this.#maxRetryWaitMs, signal },
+      api: { ...this.#api, token, signal },
       onProgress,
       deadline: Date.now() + this.#timeoutMs,
     };
