@@ -5,21 +5,10 @@
 // file) and only the fields their schemas define, of the types they define.
 import { Daytona, type CreateSandboxFromSnapshotParams } from '@daytonaio/sdk';
 import { readFileSync } from 'node:fs';
-import { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultScript, FakeDaytona } from '../fakes/fake-daytona';
+import { departures, readsBeyond, recordAnswers, type Answer, type ObjectSchema } from '../support/contract';
 
-interface Field {
-  type?: string;
-  enum?: string[];
-  schema?: string;
-  items?: Field;
-  nullable?: boolean;
-}
-interface Schema {
-  required: string[];
-  properties: Record<string, Field>;
-}
 interface Operation {
   method: string;
   path: string;
@@ -32,7 +21,7 @@ interface Operation {
 interface Document {
   mount: string;
   operations: Operation[];
-  schemas: Record<string, Schema>;
+  schemas: Record<string, ObjectSchema>;
   errorSchema?: string;
 }
 const contract = JSON.parse(readFileSync(new URL('../fixtures/daytona/contract.json', import.meta.url), 'utf8')) as { api: Document; toolbox: Document };
@@ -58,7 +47,7 @@ const SERVER_STATUSES: Record<'api' | 'toolbox', Record<number, string>> = {
   },
 };
 /** The API's error body (apps/api/src/filters/all-exceptions.filter.ts): the same five fields for every status. */
-const API_ERROR: Schema = {
+const API_ERROR: ObjectSchema = {
   required: ['path', 'timestamp', 'statusCode', 'error', 'message'],
   properties: { path: { type: 'string' }, timestamp: { type: 'string' }, statusCode: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' } },
 };
@@ -69,43 +58,6 @@ const OUTSIDE = [
   { pattern: /^\/api\/socket\.io/, why: "the SDK's event subscription (socket.io), not an OpenAPI operation; answered 404 so the SDK polls", statuses: [404] },
   { pattern: /^\/preview\/[^/]+\/\d+(\/|$)/, why: "stands in for Daytona's proxy host <port>-<sandboxId>.<proxy domain> (apps/proxy)", statuses: [200, 400, 401, 404] },
 ];
-
-interface Answer {
-  method: string;
-  path: string;
-  status: number;
-  headers: Record<string, string>;
-  body: Buffer;
-}
-
-/** Records every answer this process's HTTP servers write (here: only the fake's). */
-function recordAnswers(into: Answer[]) {
-  const proto = ServerResponse.prototype;
-  const { writeHead, write, end } = proto;
-  const pending = new WeakMap<ServerResponse, { headers: Record<string, string>; chunks: Buffer[] }>();
-  const of = (res: ServerResponse) => pending.get(res) ?? pending.set(res, { headers: {}, chunks: [] }).get(res)!;
-  const bytes = (chunk: unknown) => (typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : chunk instanceof Uint8Array ? Buffer.from(chunk) : undefined);
-  proto.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-    const headers = args.find((a): a is Record<string, string> => typeof a === 'object' && a !== null && !Array.isArray(a));
-    Object.assign(of(this).headers, Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)])));
-    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
-  } as typeof proto.writeHead;
-  proto.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
-    const b = bytes(chunk);
-    if (b) of(this).chunks.push(b);
-    return (write as (...a: unknown[]) => boolean).apply(this, [chunk, ...rest]);
-  } as typeof proto.write;
-  proto.end = function (this: ServerResponse, chunk?: unknown, ...rest: unknown[]) {
-    const b = bytes(chunk);
-    const seen = of(this);
-    if (b) seen.chunks.push(b);
-    const url = new URL(this.req?.url ?? '/', 'http://fake');
-    const set = Object.fromEntries(Object.entries(this.getHeaders()).map(([k, v]) => [k, String(v)]));
-    into.push({ method: this.req?.method ?? '', path: url.pathname, status: this.statusCode, headers: { ...set, ...seen.headers }, body: Buffer.concat(seen.chunks) });
-    return (end as (...a: unknown[]) => ServerResponse).apply(this, [chunk, ...rest]);
-  } as typeof proto.end;
-  return () => Object.assign(proto, { writeHead, write, end });
-}
 
 const templateRegex = (mount: string, path: string) => new RegExp(`^${mount.replace('{sandboxId}', '[^/]+')}${path.replace(/\{[^}]+\}/g, '[^/]+')}$`);
 
@@ -119,36 +71,6 @@ function operationFor(method: string, path: string): { surface: 'api' | 'toolbox
     return { surface, doc, op, pathKnown: matching.length > 0 };
   }
   return undefined;
-}
-
-/** Where `value` departs from `schema`: unknown fields, missing required ones, wrong types, values outside an enum. */
-function departures(value: unknown, schema: Schema, schemas: Record<string, Schema>, at: string): string[] {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [`${at}: not an object`];
-  const out: string[] = [];
-  for (const key of schema.required) if (!(key in value)) out.push(`${at}.${key}: required, missing`);
-  for (const [key, v] of Object.entries(value)) {
-    const field = schema.properties[key];
-    if (!field) out.push(`${at}.${key}: not in the schema`);
-    else out.push(...fieldDepartures(v, field, schemas, `${at}.${key}`));
-  }
-  return out;
-}
-
-function fieldDepartures(v: unknown, field: Field, schemas: Record<string, Schema>, at: string): string[] {
-  if (v === null) return field.nullable ? [] : [`${at}: null, the schema does not allow null`];
-  if (field.enum) return typeof v === 'string' && field.enum.includes(v) ? [] : [`${at}: ${JSON.stringify(v)} is not one of the schema's values`];
-  if (field.schema) return schemas[field.schema] ? departures(v, schemas[field.schema], schemas, at) : [`${at}: schema ${field.schema} is not kept in contract.json (add it to extract-contract.mjs)`];
-  const ok: Record<string, boolean> = {
-    string: typeof v === 'string',
-    number: typeof v === 'number',
-    integer: Number.isInteger(v),
-    boolean: typeof v === 'boolean',
-    object: typeof v === 'object' && !Array.isArray(v),
-    array: Array.isArray(v),
-  };
-  if (field.type && !ok[field.type]) return [`${at}: ${JSON.stringify(v)} is not of type ${field.type}`];
-  if (field.type === 'array' && field.items) return (v as unknown[]).flatMap((item, i) => fieldDepartures(item, field.items!, schemas, `${at}[${i}]`));
-  return [];
 }
 
 /** What is wrong with one answer of the fake, by the descriptions (and the server statuses above). */
@@ -282,15 +204,11 @@ describe('the fake Daytona keeps to the published API and toolbox descriptions',
   });
 
   it('reads only request fields and query parameters the descriptions define', () => {
-    const out: string[] = [];
-    for (const read of fake.fieldReads) {
-      const found = operationFor(read.method, read.path);
-      if (!found?.op) continue;
-      const { op, doc } = found;
-      for (const field of read.body) if (!op.request || !(field in doc.schemas[op.request].properties)) out.push(`${op.operationId}: reads body field ${field}`);
-      for (const name of read.query) if (!op.query.includes(name)) out.push(`${op.operationId}: reads query parameter ${name}`);
-    }
-    expect(out).toEqual([]);
+    const described = (method: string, path: string) => {
+      const found = operationFor(method, path);
+      return found?.op && { ...found.op, request: found.op.request ? found.doc.schemas[found.op.request] : undefined };
+    };
+    expect(readsBeyond(fake.fieldReads, described)).toEqual([]);
   });
 
   it('serves each operation it claims at least once with success', () => {
