@@ -94,6 +94,9 @@ export class Publisher {
   /** The project's own build in its runtime; its output, or null (the reason is set) when there is none to publish. */
   async #buildOutput(plan: PublishPlan): Promise<BuildOutput | null> {
     this.phase.set('building');
+    // The answer's own commands (its npm install) come first: a build before them would fail or build something older.
+    this.#line('Waiting for the answer’s commands to finish…');
+    await this.#workbench.runner.idle();
     const runtime = await this.#workbench.runtime.awaitRuntime();
     const command = plan.build!;
     this.#workbench.terminal.command(command, 'for Publish');
