@@ -2,7 +2,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDaytona } from '../fakes/fake-daytona';
+import { FakeNetlify } from '../fakes/fake-netlify';
 import { FakeOpenAI } from '../fakes/fake-openai';
+import { FakeVercel } from '../fakes/fake-vercel';
 import { SENTINELS } from '../support/sentinels';
 import { ApiClient, getWithHost, launch, startApp, type App } from './harness';
 
@@ -22,6 +24,9 @@ function expectClean(where: string, text: string) {
 
 const fake = new FakeOpenAI();
 const daytona = new FakeDaytona();
+// The hosts take the sentinels as their accounts' tokens: publishing works, and the tokens must still appear nowhere else.
+const netlify = new FakeNetlify({ token: SENTINELS.NETLIFY_TOKEN });
+const vercel = new FakeVercel({ token: SENTINELS.VERCEL_TOKEN });
 let local: App;
 let cloud: App;
 
@@ -29,7 +34,8 @@ beforeAll(async () => {
   const llm = await fake.start();
   await daytona.start();
   daytona.apiKey = SENTINELS.DAYTONA_API_KEY;
-  local = await startApp({ ...SENTINELS, DAYTONA_API_KEY: '', SANDBOX_PROVIDER: 'local', OPENROUTER_BASE_URL: llm, DEFAULT_MODEL: 'fake/coder' });
+  const hosts = { NETLIFY_API_URL: await netlify.start(50260), VERCEL_API_URL: await vercel.start(50261), PUBLISH_LOCAL_SANDBOXES: 'true' };
+  local = await startApp({ ...SENTINELS, ...hosts, DAYTONA_API_KEY: '', SANDBOX_PROVIDER: 'local', OPENROUTER_BASE_URL: llm, DEFAULT_MODEL: 'fake/coder' });
   cloud = await startApp({ ...SENTINELS, DAYTONA_API_URL: daytona.apiUrl, DAYTONA_USE_DEPRECATED_POLLING: 'true', OPENROUTER_BASE_URL: llm, DEFAULT_MODEL: 'fake/coder' });
 });
 afterAll(async () => {
@@ -37,6 +43,8 @@ afterAll(async () => {
   await cloud?.stop();
   await fake.stop();
   await daytona.stop();
+  await netlify.stop();
+  await vercel.stop();
 });
 
 describe('secrets never leave the server', () => {
@@ -74,6 +82,26 @@ describe('secrets never leave the server', () => {
       const unknown = await getWithHost(app.url, `http://${'z'.repeat(32)}.localhost:${app.port}/`);
       seen.push(JSON.stringify(unknown.headers), unknown.body);
       await record(await client.request('DELETE', `/api/sandboxes/${sandbox.id}`));
+
+      if (app === local) {
+        // Publishing with the operator's tokens: the targets, both hosts' progress streams, a published
+        // sandbox (its environment too), and a host's refusal of a pasted token.
+        await record(await client.request('GET', '/api/publish/targets'));
+        const site = [{ path: 'index.html', content: Buffer.from('<h1>published</h1>').toString('base64') }];
+        for (const host of ['netlify', 'vercel']) {
+          const published = await client.lines('POST', '/api/publish', { host, siteName: `secrets-${host}`, files: site });
+          seen.push(JSON.stringify(published.events));
+          expect(published.events.at(-1), JSON.stringify(published.events)).toMatchObject({ type: 'done' });
+        }
+        const publishedApp = await client.lines('POST', '/api/publish/sandbox', { project: 'secrets', files: [server], installs: [], start: 'node server.js' });
+        seen.push(JSON.stringify(publishedApp.events));
+        const done = publishedApp.events.at(-1) as { type: string; siteId: string };
+        expect(done.type, JSON.stringify(publishedApp.events)).toBe('done');
+        seen.push(JSON.stringify((await client.lines('POST', `/api/sandboxes/${done.siteId}/exec`, { command: 'env' })).events));
+        await record(await client.request('DELETE', '/api/publish/sandbox', { project: 'secrets' }));
+        await record(await client.request('PUT', '/api/publish/token', { host: 'netlify', token: 'nfp_a-pasted-token-that-is-wrong' }));
+        seen.push(JSON.stringify((await client.lines('POST', '/api/publish', { host: 'netlify', siteName: 'secrets-refused', files: site })).events));
+      }
 
       for (const text of seen) expectClean(app.url, text);
       expectClean('server log', app.logs.join(''));

@@ -75,7 +75,7 @@ const API = '/api/v1';
 const HEX40 = /^[0-9a-f]{40}$/;
 
 export class FakeNetlify {
-  readonly token = `nfp_fake${randomBytes(16).toString('hex')}`;
+  readonly token: string;
   readonly sites = new Map<string, FakeSite>();
   readonly deploys = new Map<string, FakeDeploy>();
   /**
@@ -104,7 +104,8 @@ export class FakeNetlify {
   #server: Server;
   #timers = new Set<NodeJS.Timeout>();
 
-  constructor({ transitionMs = 20, siteUrls = 'path' as 'path' | 'subdomain' } = {}) {
+  constructor({ transitionMs = 20, siteUrls = 'path' as 'path' | 'subdomain', token = `nfp_fake${randomBytes(16).toString('hex')}` } = {}) {
+    this.token = token;
     this.transitionMs = transitionMs;
     this.siteUrls = siteUrls;
     this.#server = createServer((req, res) => void this.#handle(req, res).catch((error) => {

@@ -98,8 +98,9 @@ export class FakeVercel {
   /** Production domains: host → the project that holds it. */
   #domains = new Map<string, FakeProject>();
 
-  constructor(private readonly options: { transitionMs?: number } = {}) {
-    this.token = this.addAccount('fake-user');
+  /** `token`: the first account's token (the secrets test gives a sentinel). */
+  constructor(private readonly options: { transitionMs?: number; token?: string } = {}) {
+    this.token = this.addAccount('fake-user', options.token);
     this.#server = createServer((req, res) =>
       void this.#handle(req, res).catch((error: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
@@ -109,8 +110,7 @@ export class FakeVercel {
   }
 
   /** Another account (its own files and projects); returns its token. */
-  addAccount(username: string): string {
-    const token = `vc_fake_${randomBytes(18).toString('hex')}`;
+  addAccount(username: string, token = `vc_fake_${randomBytes(18).toString('hex')}`): string {
     this.#accounts.set(token, { id: id('user'), username, token, files: new Map(), projects: new Map() });
     return token;
   }
