@@ -95,6 +95,8 @@ describe('publishing a static site', () => {
     expect(url).toMatch(/^http:\/\/vite-page\.netlify\.localhost:\d+\/$|^http:\/\/[a-z0-9-]+\.netlify\.localhost:\d+\/$/);
     expect(await visit(url, 'Hello from Vite one')).toBe('Hello from Vite one');
     expect(await dialog(page).getByLabel('Publish progress').innerText()).toMatch(/vite build[\s\S]*Build output: dist\/ \(\d+ files\)[\s\S]*Live at/);
+    // E2E_SCREENSHOT_DIR=docs/images: the README's picture of Publish.
+    if (process.env.E2E_SCREENSHOT_DIR) await page.screenshot({ path: `${process.env.E2E_SCREENSHOT_DIR}/publish.png` });
 
     // A follow-up, then Publish again: the same site, the new page.
     await dialog(page).getByRole('button', { name: 'Close' }).click();

@@ -203,6 +203,25 @@ describe('SandboxService', () => {
     expect([...provider.sandboxes.keys()]).toEqual([busy.id]);
   });
 
+  it('leaves published apps running: the reaper keeps them, they make no room and take none, and their link outlives ordinary shares', async () => {
+    const { service, provider, clock } = setup();
+    const published = await service.create('alice', 'shop-published', undefined, undefined, { published: true });
+    expect(published.published).toBe(true);
+    // The per-session cap (2) counts only the building sandboxes: two more fit, and making room never stops the published one.
+    await service.create('alice', 'a');
+    clock.advance(1000);
+    await service.create('alice', 'b');
+    clock.advance(1000);
+    await service.create('alice', 'c');
+    expect(provider.sandboxes.get(published.id)?.state).toBe('started');
+    const link = await service.createShare('alice', published.id, 100 * 365 * 24);
+    clock.advance(40 * 24 * 3_600_000);
+    const { stopped, deleted } = await service.reap();
+    expect([...stopped, ...deleted]).not.toContain(published.id);
+    expect(provider.sandboxes.get(published.id)?.state).toBe('started');
+    expect(await service.resolve(tokenOf(link.url))).toEqual({ ok: true, sandboxId: published.id, kind: 'share' });
+  });
+
   it('encodes tokens as DNS-safe base32', () => {
     expect(base32(Buffer.from('foobar'))).toBe('mzxw6ytboi');
   });
