@@ -1,7 +1,7 @@
 import { atom } from 'nanostores';
 import type { PublishRecord } from '../persistence/chat-db';
 import { errorMessage } from '../error-message';
-import { exitProblem } from '../problems/problem';
+import { exitProblem, stripAnsi } from '../problems/problem';
 import { publishPlan, type PublishPlan } from '../routing/publish-target';
 import type { BuildOutput } from '../runtime/runtime';
 import { SandboxApiError, toBase64 } from '../sandbox/sandbox-client';
@@ -136,7 +136,9 @@ export class Publisher {
     else if (event.type === 'done') this.#line(event.url ? `Live at ${event.url}` : 'Updated.');
   }
 
-  #line(text: string, newline = true) {
+  #line(raw: string, newline = true) {
+    // The dialog shows plain text: the build's colours are for the terminal.
+    const text = stripAnsi(raw);
     this.log.set((this.log.get() + text + (newline && !text.endsWith('\n') ? '\n' : '')).slice(-LOG_CHARS));
   }
 
