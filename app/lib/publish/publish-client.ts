@@ -1,5 +1,5 @@
 import type * as z from 'zod/mini';
-import { readLines, SandboxApiError } from '../sandbox/sandbox-client';
+import { readLines, requestApi, SandboxApiError } from '../sandbox/sandbox-client';
 import { publishEvent, publishPaths, publishTargetsView, type PublishEvent, type PublishSandboxRequest, type PublishStaticRequest, type PublishTargetsView, type StaticHost } from './publish-api';
 
 /**
@@ -16,26 +16,8 @@ export const publishApi = {
   unpublish: (project: string) => request('DELETE', publishPaths.sandbox, { project }),
 };
 
-async function request(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
-  let response: Response;
-  try {
-    response = await fetch(path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body), signal, credentials: 'same-origin' });
-  } catch (error) {
-    if (signal?.aborted) throw error;
-    throw new SandboxApiError('The app server could not be reached. Check your connection and try again.', 0);
-  }
-  if (!response.ok) {
-    const text = await response.text();
-    let message = `The server answered HTTP ${response.status}.`;
-    try {
-      message = (JSON.parse(text) as { error?: string }).error ?? message;
-    } catch {
-      // not the API's error shape: keep the status sentence
-    }
-    throw new SandboxApiError(message, response.status);
-  }
-  return response;
-}
+/** Through the page's fetch at call time (tests stub it). */
+const request = (method: string, path: string, body?: unknown, signal?: AbortSignal) => requestApi((input, init) => fetch(input, init), path, method, body, signal);
 
 async function json<S extends z.ZodMiniType>(schema: S, method: string, path: string): Promise<z.infer<S>> {
   const parsed = schema.safeParse(await (await request(method, path)).json());

@@ -165,32 +165,40 @@ export class SandboxClient {
     });
   }
 
-  async #request(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<Response> {
-    let response: Response;
-    try {
-      response = await this.#fetch(this.#base + path, {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal,
-        credentials: 'same-origin',
-      });
-    } catch (error) {
-      if (signal?.aborted) throw error;
-      throw new SandboxApiError('The app server could not be reached. Check your connection and try again.', 0);
-    }
-    if (!response.ok) {
-      const text = await response.text();
-      let message = `The server answered HTTP ${response.status}.`;
-      try {
-        message = responses.error.parse(JSON.parse(text)).error;
-      } catch {
-        // not the API's error shape: keep the status sentence
-      }
-      throw new SandboxApiError(message, response.status);
-    }
-    return response;
+  #request(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<Response> {
+    return requestApi(this.#fetch, this.#base + path, method, body, signal);
   }
+}
+
+/**
+ * One JSON request to the app's API: an unreachable server, or an answer that is not OK, becomes a
+ * SandboxApiError with the server's sentence (its `{error}`) and the status.
+ */
+export async function requestApi(fetchImpl: typeof fetch, url: string, method: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetchImpl(url, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+      credentials: 'same-origin',
+    });
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    throw new SandboxApiError('The app server could not be reached. Check your connection and try again.', 0);
+  }
+  if (!response.ok) {
+    const text = await response.text();
+    let message = `The server answered HTTP ${response.status}.`;
+    try {
+      message = responses.error.parse(JSON.parse(text)).error;
+    } catch {
+      // not the API's error shape: keep the status sentence
+    }
+    throw new SandboxApiError(message, response.status);
+  }
+  return response;
 }
 
 /** The browser's client: same origin, the page's session cookie. */
