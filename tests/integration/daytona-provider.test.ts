@@ -57,6 +57,13 @@ describe('DaytonaProvider against a fake Daytona API, through the real SDK', () 
     await provider.delete(info.id);
   });
 
+  it('creates a published app’s sandbox with auto-stop and auto-delete off (it runs until unpublished)', async () => {
+    const info = await provider.create({ ...labels, published: '1' });
+    const stored = fake.sandboxes.get(info.id)!;
+    expect([stored.autoStopInterval, stored.autoDeleteInterval]).toEqual([0, -1]);
+    await provider.delete(info.id);
+  });
+
   it('uploads a batch of files in one request, reads the tree back, and removes paths', async () => {
     const { id } = await provider.create(labels);
     await provider.writeFiles(id, [
