@@ -257,8 +257,12 @@ describe('versions of a chat', () => {
 
     // The original chat, reloaded, has its three versions.
     await page.goto(original);
-    await openVersions(page);
-    await expect.poll(() => timeline(page).getByRole('listitem').count(), { timeout: 15_000 }).toBe(3);
-    expect(await version(page, 2).innerText()).toContain('Make it the second menu');
+    // Its app comes up again and takes the front: the Versions tab is opened again while polling.
+    const versionsNow = async () => {
+      await openVersions(page);
+      return (await timeline(page).getByRole('listitem').allInnerTexts()).join('\n---\n');
+    };
+    await expect.poll(async () => (await versionsNow()).split('\n---\n').length, { timeout: 15_000 }).toBe(3);
+    expect(await versionsNow()).toContain('Make it the second menu');
   }, 300_000);
 });

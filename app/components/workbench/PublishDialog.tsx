@@ -1,5 +1,5 @@
 import { useStore } from '@nanostores/react';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { errorMessage } from '~/lib/error-message';
 import type { PublishTarget, PublishTargetsView, StaticHost } from '~/lib/publish/publish-api';
 import { SITE_NAME } from '~/lib/publish/publish-api';
@@ -35,6 +35,11 @@ export function PublishDialog({ publisher, title, onClose }: { publisher: Publis
   const [token, setToken] = useState('');
   const [tokenError, setTokenError] = useState<string | null>(null);
   const busy = phase === 'building' || phase === 'collecting' || phase === 'publishing';
+  // The log follows its end, as a terminal does.
+  const logView = useRef<HTMLPreElement>(null);
+  useEffect(() => {
+    if (logView.current) logView.current.scrollTop = logView.current.scrollHeight;
+  }, [log]);
   useEffect(() => {
     void publishApi.targets().then(setTargets, (e: unknown) => setTokenError(errorMessage(e)));
   }, []);
@@ -124,7 +129,7 @@ export function PublishDialog({ publisher, title, onClose }: { publisher: Publis
         )}
       </div>
       {log && (
-        <pre aria-label="Publish progress" className="mt-2 max-h-48 overflow-auto whitespace-pre-wrap rounded bg-black/5 p-2 text-[11px] dark:bg-white/5">
+        <pre ref={logView} aria-label="Publish progress" className="mt-2 max-h-48 overflow-auto whitespace-pre-wrap rounded bg-black/5 p-2 text-[11px] dark:bg-white/5">
           {log}
         </pre>
       )}
