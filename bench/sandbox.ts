@@ -28,7 +28,7 @@ type Setup = 'none' | 'bwrap' | 'bwrap+net';
 async function measure(setup: Setup) {
   const dataDir = mkdtempSync(join(tmpdir(), 'appforge-bench-sandbox-'));
   chmodSync(dataDir, 0o711);
-  const provider = new LocalProvider({ dataDir, portBase: 48000, commandTimeoutMs: 600_000, maxOutputBytes: 1_000_000, memoryMb: 4096, useBwrap: setup !== 'none', isolateNetwork: setup === 'bwrap+net', diskMb: setup === 'bwrap+net' ? 4096 : 0, log: () => {} });
+  const provider = new LocalProvider({ dataDir, portBase: 23000, commandTimeoutMs: 600_000, maxOutputBytes: 1_000_000, memoryMb: 4096, useBwrap: setup !== 'none', isolateNetwork: setup === 'bwrap+net', diskMb: setup === 'bwrap+net' ? 4096 : 0, log: () => {} });
   const timed = async (work: () => Promise<unknown>) => {
     const began = performance.now();
     await work();

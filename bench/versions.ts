@@ -33,10 +33,10 @@ import { ensureTestDeps } from '../scripts/ensure-test-deps.mjs';
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const ROOT = new URL('..', import.meta.url).pathname;
-// This task's port range: the app, the fake model, the sandboxes' ports from 49910.
-const APP_PORT = 49900;
-const MODEL_PORT = 49901;
-const SANDBOX_PORT_BASE = 49910;
+// This task's port range: the app, the fake model, the sandboxes' ports from 24910.
+const APP_PORT = 24900;
+const MODEL_PORT = 24901;
+const SANDBOX_PORT_BASE = 24910;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (x: number) => `${Math.round(x)} ms`;

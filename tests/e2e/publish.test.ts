@@ -14,7 +14,7 @@ let page: Page;
 
 beforeAll(async () => {
   netlify = new FakeNetlify({ siteUrls: 'subdomain' });
-  const apiUrl = await netlify.start(50250);
+  const apiUrl = await netlify.start(25250);
   stack = await startStack({ SANDBOX_PROVIDER: 'local', SANDBOX_CREATES_PER_MINUTE: '30', NETLIFY_API_URL: apiUrl, PUBLISH_LOCAL_SANDBOXES: 'true' });
 });
 afterAll(async () => {

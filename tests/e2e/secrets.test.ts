@@ -34,7 +34,7 @@ beforeAll(async () => {
   const llm = await fake.start();
   await daytona.start();
   daytona.apiKey = SENTINELS.DAYTONA_API_KEY;
-  const hosts = { NETLIFY_API_URL: await netlify.start(50260), VERCEL_API_URL: await vercel.start(50261), PUBLISH_LOCAL_SANDBOXES: 'true' };
+  const hosts = { NETLIFY_API_URL: await netlify.start(25260), VERCEL_API_URL: await vercel.start(25261), PUBLISH_LOCAL_SANDBOXES: 'true' };
   local = await startApp({ ...SENTINELS, ...hosts, DAYTONA_API_KEY: '', SANDBOX_PROVIDER: 'local', OPENROUTER_BASE_URL: llm, DEFAULT_MODEL: 'fake/coder' });
   cloud = await startApp({ ...SENTINELS, DAYTONA_API_URL: daytona.apiUrl, DAYTONA_USE_DEPRECATED_POLLING: 'true', OPENROUTER_BASE_URL: llm, DEFAULT_MODEL: 'fake/coder' });
 });

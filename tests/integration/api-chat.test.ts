@@ -27,7 +27,7 @@ function chatRequest(body: unknown, init: RequestInit = {}) {
 const userMessage = (text: string) => ({ model: 'fake/coder', messages: [{ id: 'u1', role: 'user', parts: [{ type: 'text', text }] }] });
 
 beforeAll(async () => {
-  process.env.OPENROUTER_BASE_URL = await fake.start(49700);
+  process.env.OPENROUTER_BASE_URL = await fake.start(24700);
   process.env.OPENROUTER_API_KEY = KEY;
   process.env.LLM_STALL_TIMEOUT_S = '1';
   process.env.LLM_MAX_RETRIES = '0';

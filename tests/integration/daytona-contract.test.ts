@@ -109,7 +109,7 @@ let daytona: Daytona;
 
 beforeAll(async () => {
   restore = recordAnswers(answers);
-  await fake.start(49510);
+  await fake.start(24510);
   daytona = new Daytona({ apiKey: fake.apiKey, apiUrl: fake.apiUrl, target: 'us', useDeprecatedPolling: true });
 });
 afterAll(async () => {

@@ -42,7 +42,7 @@ async function run(p: DaytonaProvider, id: string, command: string) {
 }
 
 beforeAll(async () => {
-  await fake.start(49530);
+  await fake.start(24530);
   provider = makeProvider();
 });
 beforeEach(() => {
@@ -105,7 +105,7 @@ describe('a Daytona sandbox stopped or archived behind the app', () => {
 
   it('stops by itself after its auto-stop interval of inactivity, and comes back on the next command', async () => {
     const quick = new FakeDaytona({ transitionMs: 20, minuteMs: 300 });
-    await quick.start(49531);
+    await quick.start(24531);
     const p = makeProvider({ apiKey: quick.apiKey, apiUrl: quick.apiUrl, idleTtlMin: 1 });
     try {
       const { id } = await p.create(labels);

@@ -22,7 +22,7 @@ async function run(id: string, command: string, options: { timeoutMs?: number } 
 }
 
 beforeAll(async () => {
-  await fake.start(49520);
+  await fake.start(24520);
   provider = makeProvider();
 });
 beforeEach(() => {

@@ -45,7 +45,7 @@ const toolboxCalls = (id: string) =>
     .filter((call) => !call.includes('/command/C'));
 
 beforeAll(async () => {
-  await fake.start(49830);
+  await fake.start(24830);
   provider = new DaytonaProvider({ apiKey: fake.apiKey, apiUrl: fake.apiUrl, target: 'us', idleTtlMin: 30, polling: true, retry: { baseDelayMs: 5, maxDelayMs: 2000 }, pollIntervalMs: 40 });
   service = new SandboxService(provider, { secret: 'daytona-state-secret-0123456789abcdef', previewHost: 'localhost:5173', previewScheme: 'http', maxPerSession: 10, maxTotal: 20, idleTtlMs: 3_600_000, defaultShareTtlHours: 24, stateMaxBytes: 1_048_576 });
 });

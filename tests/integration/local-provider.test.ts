@@ -39,7 +39,7 @@ async function run(id: string, command: string, timeoutMs?: number) {
 beforeAll(() => {
   process.env.OPENROUTER_API_KEY = 'sk-or-sentinel-should-not-leak';
   process.env.DAYTONA_API_KEY = 'dtn-sentinel-should-not-leak';
-  provider = new LocalProvider({ dataDir, portBase: 47100, commandTimeoutMs: 120_000, maxOutputBytes: 200_000, memoryMb: 4096 });
+  provider = new LocalProvider({ dataDir, portBase: 22100, commandTimeoutMs: 120_000, maxOutputBytes: 200_000, memoryMb: 4096 });
 });
 
 afterAll(async () => {
@@ -109,7 +109,7 @@ describe('LocalProvider', () => {
   });
 
   it('limits memory', async () => {
-    const small = new LocalProvider({ dataDir, portBase: 47200, commandTimeoutMs: 60_000, maxOutputBytes: 100_000, memoryMb: 1024 });
+    const small = new LocalProvider({ dataDir, portBase: 22200, commandTimeoutMs: 60_000, maxOutputBytes: 100_000, memoryMb: 1024 });
     const { id } = await small.create({ app: 'appforge', owner: 'o1', project: 'mem' });
     created.push(id);
     const fits = await small.exec(id, 'node -e "Buffer.allocUnsafe(100e6).fill(1); console.log(\'ok\')"');
@@ -179,7 +179,7 @@ describe('LocalProvider after a restart', () => {
     const dir = mkdtempSync(join(tmpdir(), 'appforge-restart-'));
     const logs: string[] = [];
     try {
-      const before = new LocalProvider({ dataDir: dir, portBase: 47300, commandTimeoutMs: 30_000, maxOutputBytes: 100_000, memoryMb: 2048 });
+      const before = new LocalProvider({ dataDir: dir, portBase: 22300, commandTimeoutMs: 30_000, maxOutputBytes: 100_000, memoryMb: 2048 });
       const ids: string[] = [];
       for (let i = 0; i < 4; i++) {
         const { id } = await before.create({ app: 'appforge', owner: 'o', project: `p${i}` });
@@ -191,7 +191,7 @@ describe('LocalProvider after a restart', () => {
       expect((await before.list({ app: 'appforge' })).every((s) => s.state === 'started')).toBe(true);
 
       // The server restarts (its processes died with it): a new provider over the same directory.
-      const after = new LocalProvider({ dataDir: dir, portBase: 47300, commandTimeoutMs: 30_000, maxOutputBytes: 100_000, memoryMb: 2048, maxDiskMb: 3, log: (l) => logs.push(l) });
+      const after = new LocalProvider({ dataDir: dir, portBase: 22300, commandTimeoutMs: 30_000, maxOutputBytes: 100_000, memoryMb: 2048, maxDiskMb: 3, log: (l) => logs.push(l) });
       expect((await after.list({ app: 'appforge' })).map((s) => s.state)).toEqual(['stopped', 'stopped', 'stopped', 'stopped']);
       // One of them is used again: it runs, and is never removed for disk space.
       expect((await after.exec(ids[0], 'true')).exitCode).toBe(0);

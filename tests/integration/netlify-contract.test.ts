@@ -107,7 +107,7 @@ const publish = (over: Partial<Parameters<NetlifyHost['publish']>[0]> = {}) => h
 
 beforeAll(async () => {
   restore = recordAnswers(answers);
-  await fake.start(50040);
+  await fake.start(25040);
   host = new NetlifyHost({ apiUrl: fake.url, pollMs: 5, backoffMs: 5 });
 });
 afterAll(async () => {

@@ -13,7 +13,7 @@ const events: PublishProgress[] = [];
 const errors: string[] = [];
 
 beforeAll(async () => {
-  await fake.start(50041);
+  await fake.start(25041);
 });
 afterAll(async () => {
   await fake.stop();
@@ -100,7 +100,7 @@ describe('NetlifyHost publishes by file digests', () => {
     const name = uniqueName();
     await host().publish(request({ siteName: name }));
     const body = await new Promise<string>((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port: 50041, path: '/assets/app.js', headers: { host: `${name}.netlify.localhost:50041` } }, (res) => {
+      const req = httpRequest({ host: '127.0.0.1', port: 25041, path: '/assets/app.js', headers: { host: `${name}.netlify.localhost:25041` } }, (res) => {
         let out = '';
         res.on('data', (chunk: Buffer) => (out += chunk.toString()));
         res.on('end', () => resolve(out));

@@ -24,7 +24,7 @@ function scriptFixRun() {
   );
 }
 
-const { github, model, contextWith, routes, runRequest, events, sandboxesLeft } = repoFlowHarness(47800);
+const { github, model, contextWith, routes, runRequest, events, sandboxesLeft } = repoFlowHarness(22800);
 
 describe('POST /api/runs', () => {
   it('clones, lets the agent fix the code, pushes a branch and opens the pull request, streaming each step; the sandbox is gone after', async () => {

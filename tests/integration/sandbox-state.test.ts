@@ -9,7 +9,7 @@ import { readProjectFile } from '~/lib/sandbox/local/project-files.server';
 import { STATE_EXCLUDED_DIRS } from '~/lib/sandbox/sandbox-state.server';
 import { members, StateWorld } from '../support/sandbox-state';
 
-const world = new StateWorld(49800);
+const world = new StateWorld(24800);
 const { provider, service, dataDir } = world;
 const person = () => world.person();
 const sh = (id: string, command: string) => world.sh(id, command);

@@ -65,7 +65,7 @@ function violations(answer: Answer): string[] {
 const fake = new FakeVercel({ transitionMs: 20 });
 const answers: Answer[] = [];
 let restore = () => {};
-const host = new VercelHost({ apiUrl: `http://127.0.0.1:50110`, pollMs: 10, retryDelayMs: 5 });
+const host = new VercelHost({ apiUrl: `http://127.0.0.1:25110`, pollMs: 10, retryDelayMs: 5 });
 const text = (s: string) => new TextEncoder().encode(s);
 const files = (v: string): PublishFile[] => [
   { path: 'index.html', content: text(`<h1>${v}</h1>`) },
@@ -80,7 +80,7 @@ const raw = (path: string, init: RequestInit & { headers?: Record<string, string
 
 beforeAll(async () => {
   restore = recordAnswers(answers);
-  await fake.start(50110);
+  await fake.start(25110);
 });
 afterAll(async () => {
   restore();

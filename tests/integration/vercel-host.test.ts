@@ -47,7 +47,7 @@ async function refusal(work: Promise<unknown>, ...tokens: string[]): Promise<Pub
   return error as PublishError;
 }
 
-beforeAll(() => fake.start(50111));
+beforeAll(() => fake.start(25111));
 afterAll(() => fake.stop());
 beforeEach(() => {
   calls = 0;
@@ -189,7 +189,7 @@ describe('VercelHost', () => {
 
   it('gives up on a deployment that does not finish in time', async () => {
     const slow = new FakeVercel({ transitionMs: 60_000 });
-    await slow.start(50112);
+    await slow.start(25112);
     try {
       const quick = new VercelHost({ apiUrl: slow.apiUrl, pollMs: 10, timeoutMs: 1000 });
       const error = await refusal(quick.publish({ ...request({ siteName: 'slow', token: slow.token }) }), slow.token);

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { RepoEvent } from '~/lib/git/repo-events';
 import { repoFlowHarness } from '../support/repo-flows';
 
-const { github, model, contextWith, routes, events, provider } = repoFlowHarness(49400);
+const { github, model, contextWith, routes, events, provider } = repoFlowHarness(24400);
 
 const same = { 'content-type': 'application/json', host: 'localhost', origin: 'http://localhost', 'sec-fetch-site': 'same-origin' };
 const post = (path: string, body: unknown, cookie = '') => new Request(`http://localhost${path}`, { method: 'POST', headers: { ...same, ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body) });

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { RepoEvent } from '~/lib/git/repo-events';
 import { repoFlowHarness } from '../support/repo-flows';
 
-const { github, model, contextWith, routes, runRequest, events, sandboxesLeft } = repoFlowHarness(47900);
+const { github, model, contextWith, routes, runRequest, events, sandboxesLeft } = repoFlowHarness(22900);
 
 // Everything the sandbox can read goes into one file, searched there for the token, its Basic
 // form and git's header setting (the patterns are put together at run time, so that the search's

@@ -10,7 +10,7 @@ import { RegistryLookup } from '~/lib/routing/registry-lookup.server';
 import { loader } from '~/routes/api.packages';
 import { FakeRegistry } from '../fakes/fake-registry';
 
-const REGISTRY_PORT = 49220;
+const REGISTRY_PORT = 24220;
 const ADDRESS = '198.51.100.90';
 const env = parseServerEnv({});
 const sessions = new Sessions('package-lookups-session-secret-0123456789abcdef', false);

@@ -236,7 +236,7 @@ describe('cookies and hosts', () => {
       new Promise<{ status: number | null; stderr: string }>((resolve) => {
         const child = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
           cwd: ROOT,
-          env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ENV_FILE: '', PORT: '59733', SESSION_SECRET: 'x'.repeat(40), SANDBOX_DATA_DIR: app.dataDir, ...env },
+          env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ENV_FILE: '', PORT: '29733', SESSION_SECRET: 'x'.repeat(40), SANDBOX_DATA_DIR: app.dataDir, ...env },
           stdio: ['ignore', 'ignore', 'pipe'],
           timeout: 30_000,
         });

@@ -11,7 +11,7 @@ import { unmountUnder } from '../support/app-server';
 const dataDir = mkdtempSync(join(tmpdir(), 'appforge-disksec-'));
 chmodSync(dataDir, 0o711);
 const DISK_MB = 64;
-const options: LocalProviderOptions = { dataDir, portBase: 47700, commandTimeoutMs: 60_000, maxOutputBytes: 200_000, memoryMb: 2048, tmpMb: 32, hostUid: 200_000, diskMb: DISK_MB, isolateNetwork: false };
+const options: LocalProviderOptions = { dataDir, portBase: 22700, commandTimeoutMs: 60_000, maxOutputBytes: 200_000, memoryMb: 2048, tmpMb: 32, hostUid: 200_000, diskMb: DISK_MB, isolateNetwork: false };
 let provider: LocalProvider;
 let attacker = '';
 let neighbour = '';

@@ -50,7 +50,7 @@ int main(void) {
 
 beforeAll(async () => {
   expect(bwrapAvailable()).toBe(true);
-  provider = new LocalProvider({ dataDir, portBase: 47500, commandTimeoutMs: 20_000, maxOutputBytes: 200_000, memoryMb: 2048, tmpMb: 32, hostUid: HOST_UID, helperTimeoutMs: 3000, maxPids: 64, cacheGraceMs: 0, cpus: 0.5 });
+  provider = new LocalProvider({ dataDir, portBase: 22500, commandTimeoutMs: 20_000, maxOutputBytes: 200_000, memoryMb: 2048, tmpMb: 32, hostUid: HOST_UID, helperTimeoutMs: 3000, maxPids: 64, cacheGraceMs: 0, cpus: 0.5 });
   id = (await provider.create({ app: 'appforge', owner: 'attacker', project: 'p' })).id;
 });
 afterAll(async () => {
@@ -175,7 +175,7 @@ describe('when bubblewrap is missing', () => {
       // A PATH with a shell but no bwrap.
       const out = spawnSync(process.execPath, ['--import', 'tsx', 'server.ts'], {
         cwd: new URL('../..', import.meta.url).pathname,
-        env: { PATH: `${bin}:/nonexistent`, HOME: process.env.HOME, NODE_ENV: 'production', ENV_FILE: '', PORT: '59731', SESSION_SECRET: 'x'.repeat(40), SANDBOX_PROVIDER: 'local', SANDBOX_DATA_DIR: dataDir },
+        env: { PATH: `${bin}:/nonexistent`, HOME: process.env.HOME, NODE_ENV: 'production', ENV_FILE: '', PORT: '29731', SESSION_SECRET: 'x'.repeat(40), SANDBOX_PROVIDER: 'local', SANDBOX_DATA_DIR: dataDir },
         encoding: 'utf8',
         timeout: 30_000,
       });

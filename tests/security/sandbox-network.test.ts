@@ -47,7 +47,7 @@ function slirpProcesses() {
 
 beforeAll(async () => {
   expect(sandboxNetworkUnavailable()).toBeNull();
-  provider = new LocalProvider({ dataDir, portBase: 47600, commandTimeoutMs: 60_000, maxOutputBytes: 200_000, memoryMb: 2048, tmpMb: 32, hostUid: HOST_UID, helperTimeoutMs: 5000, maxPids: 128, isolateNetwork: true, networkAllow: ['10.99.0.0/16'] });
+  provider = new LocalProvider({ dataDir, portBase: 22600, commandTimeoutMs: 60_000, maxOutputBytes: 200_000, memoryMb: 2048, tmpMb: 32, hostUid: HOST_UID, helperTimeoutMs: 5000, maxPids: 128, isolateNetwork: true, networkAllow: ['10.99.0.0/16'] });
   expect(provider.networkIsolated).toBe(true);
   attacker = (await provider.create({ app: 'appforge', owner: 'a'.repeat(32) })).id;
   victim = (await provider.create({ app: 'appforge', owner: 'b'.repeat(32) })).id;
@@ -163,7 +163,7 @@ describe('without slirp4netns', () => {
       }
       const out = spawnSync(process.execPath, ['--import', 'tsx', 'server.ts'], {
         cwd: new URL('../..', import.meta.url).pathname,
-        env: { PATH: bin, HOME: process.env.HOME, NODE_ENV: 'production', ENV_FILE: '', PORT: '59732', SESSION_SECRET: 'x'.repeat(40), SANDBOX_PROVIDER: 'local', SANDBOX_DATA_DIR: appData },
+        env: { PATH: bin, HOME: process.env.HOME, NODE_ENV: 'production', ENV_FILE: '', PORT: '29732', SESSION_SECRET: 'x'.repeat(40), SANDBOX_PROVIDER: 'local', SANDBOX_DATA_DIR: appData },
         encoding: 'utf8',
         timeout: 30_000,
       });

@@ -8,7 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { members, serviceOn, StateWorld } from '../support/sandbox-state';
 
-const world = new StateWorld(49850);
+const world = new StateWorld(24850);
 const { provider, dataDir } = world;
 const sh = (id: string, command: string) => world.sh(id, command);
 

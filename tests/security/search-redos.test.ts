@@ -17,7 +17,7 @@ const KILL_AFTER_MS = 10_000;
 /** Longest pause of the event loop allowed during a search (a loaded, shared 2-core machine). */
 const LAG_LIMIT_MS = 500;
 /** The probe's scripted model listens here (this file's share of the test ports). */
-const MODEL_PORT = 49310;
+const MODEL_PORT = 24310;
 
 interface ProbeResult {
   finished: boolean;

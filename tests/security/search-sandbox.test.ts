@@ -15,8 +15,8 @@ let provider: LocalProvider;
 let id = '';
 
 beforeAll(async () => {
-  // Ports 49320+ are this file's share; the search needs no network of its own.
-  provider = new LocalProvider({ dataDir, portBase: 49320, commandTimeoutMs: 60_000, maxOutputBytes: 200_000, memoryMb: 1024, isolateNetwork: false });
+  // Ports 24320+ are this file's share; the search needs no network of its own.
+  provider = new LocalProvider({ dataDir, portBase: 24320, commandTimeoutMs: 60_000, maxOutputBytes: 200_000, memoryMb: 1024, isolateNetwork: false });
   id = (await provider.create({ app: 'appforge', owner: 'runs', project: 'search' })).id;
   await provider.writeFiles(id, [
     { path: 'data/letters.txt', content: `${'a'.repeat(50_000)}!\n` },

@@ -14,7 +14,7 @@ import { action as shareAction } from '~/routes/api.sandboxes.$id.shares.$shareI
 import { FakeDaytona } from '../fakes/fake-daytona';
 import { MemoryProvider } from '../fakes/memory-provider';
 
-const DAYTONA_PORT = 49210;
+const DAYTONA_PORT = 24210;
 const env = parseServerEnv({});
 const sessions = new Sessions('share-links-session-secret-0123456789abcdef', false);
 

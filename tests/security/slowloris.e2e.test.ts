@@ -12,9 +12,9 @@ import { FakeOpenAI } from '../fakes/fake-openai';
 import { readUIStream } from '../helpers/ui-stream';
 import { ApiClient, launch, startApp, TEST_KEY, type App } from '../e2e/harness';
 
-const APP_PORT = 49200;
-const MODEL_PORT = 49201;
-const SANDBOX_PORT_BASE = 49260;
+const APP_PORT = 24200;
+const MODEL_PORT = 24201;
+const SANDBOX_PORT_BASE = 24260;
 const ATTACKER = '127.0.0.2';
 const VISITOR = '127.0.0.1';
 const HALF_SENT = 5000;

@@ -16,7 +16,7 @@ describe('Local sandboxes as root without bubblewrap', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'unisolated-'));
     const warnings: string[] = [];
     try {
-      const make = () => new LocalProvider({ dataDir, portBase: 49480, commandTimeoutMs: 10_000, maxOutputBytes: 100_000, memoryMb: 512, useBwrap: false, log: (line: string) => void warnings.push(line) });
+      const make = () => new LocalProvider({ dataDir, portBase: 24480, commandTimeoutMs: 10_000, maxOutputBytes: 100_000, memoryMb: 512, useBwrap: false, log: (line: string) => void warnings.push(line) });
       expect(make).toThrow(ConfigError);
       expect(make).toThrow(/^Refusing to run Local sandboxes as root without bubblewrap: model code would run as host root\. Install it \(apt-get install bubblewrap slirp4netns/);
     } finally {

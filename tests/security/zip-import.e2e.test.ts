@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, startApp, type App } from '../e2e/harness';
 import { forgeZip } from '../helpers/zip-forge';
 
-const PORT = 49100;
+const PORT = 24100;
 /** Chromium may grow this much (all its processes) before the test stops it: a bomb must not take the machine with it. */
 const WATCHDOG_RSS_BYTES = 1_500_000_000;
 
