@@ -32,7 +32,7 @@ const schema = z.object({
   /** Comma-separated model ids the server offers (default: DEFAULT_MODEL and a short curated list; with a non-OpenRouter endpoint also what its /models lists). */
   MODELS: z.string().trim().optional(),
   /** Largest accepted /api/chat request body, in bytes. */
-  CHAT_MAX_BODY_BYTES: int(2_000_000, 10_000, 50_000_000),
+  CHAT_MAX_BODY_BYTES: int(10_000_000, 10_000, 50_000_000),
   AUTO_FIX_TOKEN_BUDGET: int(300_000, 1_000, 100_000_000),
   /** Agent mode: model requests with tool calls one request of the user's may take, and the tokens (in + out) they may use. */
   AGENT_MAX_STEPS: int(25, 1, 200),

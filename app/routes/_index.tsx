@@ -1,7 +1,8 @@
 import { useStore } from '@nanostores/react';
 import { useNavigate } from '@remix-run/react';
 import { useEffect, useState } from 'react';
-import { ModelPicker, useModels } from '~/components/chat/ModelPicker';
+import { ModelPicker, useImageSupport, useModels } from '~/components/chat/ModelPicker';
+import type { ImageAttachment } from '~/lib/attachments/images';
 import { PromptBox } from '~/components/chat/PromptBox';
 import { AppShell } from '~/components/sidebar/AppShell';
 import { chatList, createChat, createChatFromImport, createChatFromTemplate } from '~/lib/stores/chats';
@@ -36,7 +37,8 @@ export default function Landing() {
       setError(`Could not save the chat in this browser: ${errorMessage(e)}`);
     }
   };
-  const start = (prompt: string) => open(() => createChat(prompt, chosen));
+  const imageSupport = useImageSupport(models, chosen);
+  const start = (prompt: string, images: ImageAttachment[] = []) => open(() => createChat(prompt, chosen, images));
   const startFrom = (template: Template) => open(() => createChatFromTemplate(template, chosen));
   const imported = (name: string, project: ImportedProject, git?: GitOrigin) => open(() => createChatFromImport(name, project, chosen, git));
 
@@ -48,7 +50,7 @@ export default function Landing() {
             <h1 className="text-3xl font-bold tracking-tight">What should we build?</h1>
             <p className="muted mt-1">Describe an app. You will watch it being written, run and previewed.</p>
           </div>
-          <PromptBox onSend={(text) => void start(text)} large placeholder="Build me a …" draftKey="landing">
+          <PromptBox onSend={(text, images) => void start(text, images)} large placeholder="Build me a …" draftKey="landing" imageSupport={imageSupport}>
             <ModelPicker value={chosen} onChange={setModel} models={models} />
           </PromptBox>
           {error && (

@@ -8,6 +8,7 @@ import { listModels } from '~/lib/llm/model-list.server';
 import { assertSameOriginJson } from '~/lib/http/same-origin.server';
 import { rateKey } from '~/lib/http/session.server';
 import { toolSteps } from '~/lib/agent/agent-run';
+import { fitImages } from '~/lib/attachments/request-images';
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const session = await context.sessions.get(request);
@@ -38,8 +39,10 @@ async function respond(request: Request, context: ActionFunctionArgs['context'],
     if (body.agent && model.tools === false) throw new HttpError(400, `${model.label} cannot call tools, so agent mode is not available with it. Turn agent mode off or pick a model marked "tools".`);
     // The browser keeps to the step budget; this holds it for a client that does not.
     if (agentStep && toolSteps(last as unknown as UIMessage) >= env.AGENT_MAX_STEPS) throw new HttpError(400, `This agent run has used its ${env.AGENT_MAX_STEPS} steps (AGENT_MAX_STEPS). Send a new message to go on.`);
+    // The browser leaves images out for a model that does not take them; this holds for a client that does not.
+    const messages = fitImages(body.messages as unknown as UIMessage[], { sendImages: model.images !== false }).messages;
     return await context.chat.stream({
-      messages: body.messages as unknown as UIMessage[],
+      messages,
       model: body.model,
       projectContext: body.context,
       agent: body.agent ?? false,

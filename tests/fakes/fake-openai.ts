@@ -107,11 +107,11 @@ export class FakeOpenAI {
     const path = (req.url ?? '/').replace(/^\/(api\/)?v1/, '');
     try {
       if (req.method === 'GET' && path === '/models') {
-        // Prices in OpenRouter's shape (US dollars per token), and which models take tools.
+        // Prices in OpenRouter's shape (US dollars per token), which models take tools, and which take images (architecture.input_modalities).
         return json(res, 200, {
           data: [
-            { id: 'fake/coder', name: 'Fake Coder', pricing: PRICES['fake/coder'], supported_parameters: ['tools', 'max_tokens'] },
-            { id: 'fake/fast', name: 'Fake Fast', supported_parameters: ['max_tokens'] },
+            { id: 'fake/coder', name: 'Fake Coder', pricing: PRICES['fake/coder'], supported_parameters: ['tools', 'max_tokens'], architecture: { input_modalities: ['text', 'image'], output_modalities: ['text'] } },
+            { id: 'fake/fast', name: 'Fake Fast', supported_parameters: ['max_tokens'], architecture: { input_modalities: ['text'], output_modalities: ['text'] } },
           ],
         });
       }
@@ -151,6 +151,10 @@ export class FakeOpenAI {
     const { chunkSize = 8, delayMs = 0, fault, stamp, toolCalls = [], reasoning = '' } = rule ?? {};
     const finishReason = toolCalls.length ? 'tool_calls' : (rule?.finishReason ?? 'stop');
     const reply = stamp ? ' '.repeat(stamp.chunks * chunkSize) : (rule?.reply ?? (toolCalls.length ? '' : 'I am the fake model.'));
+
+    // OpenRouter routes only to endpoints that take every input the request has: none for an image sent to a text-only model.
+    const hasImage = body.messages.some((m) => Array.isArray(m.content) && m.content.some((p) => typeof p === 'object' && p !== null && (p as { type?: unknown }).type === 'image_url'));
+    if (hasImage && !IMAGE_MODELS.has(body.model)) return json(res, 404, { error: { message: 'No endpoints found that support image input', code: 404 } });
 
     const requested = record.maxTokens ?? MODEL_MAX_TOKENS;
     if (this.affordableTokens !== undefined && requested > this.affordableTokens) {
@@ -258,6 +262,9 @@ function contentText(content: unknown): string {
   if (Array.isArray(content)) return content.map((p) => (typeof p === 'object' && p && 'text' in p ? String((p as { text: unknown }).text) : '')).join('');
   return '';
 }
+
+/** The models whose `architecture.input_modalities` list "image". */
+const IMAGE_MODELS = new Set(['fake/coder']);
 
 /** What the fake's models say they can answer at most (the pre-check's figure when a request names no max_tokens). */
 const MODEL_MAX_TOKENS = 65_536;

@@ -7,6 +7,7 @@ import { writePullRequestText } from '~/lib/git/pull-request-text.server';
 import { InProcessChatStreamer } from '~/lib/llm/chat-streamer.server';
 import { FakeOpenAI } from '../fakes/fake-openai';
 import { readAnswer, readUIStream } from '../helpers/ui-stream';
+import { makePng, pngDataUrl, pngSize } from '../helpers/png';
 
 const KEY = 'sk-test-secret-key-0123456789';
 const fake = new FakeOpenAI();
@@ -177,6 +178,50 @@ describe('/api/chat', () => {
     expect(fake.requests).toHaveLength(0);
   });
 
+  it('sends an attached image to a model that takes images as an image part with its data URL', async () => {
+    fake.script({ reply: 'I see it.' });
+    const png = makePng(12, 8);
+    const body = { model: 'fake/coder', messages: [{ id: 'u1', role: 'user', parts: [{ type: 'file', mediaType: 'image/png', url: pngDataUrl(png), filename: 'mockup.png' }, { type: 'text', text: 'build this' }] }] };
+    const response = await action({ request: chatRequest(body) });
+    expect(response.status).toBe(200);
+    expect((await readUIStream(response)).text).toBe('I see it.');
+    const content = fake.requests[0].messages.at(-1)!.content as Array<{ type: string; image_url?: { url: string }; text?: string }>;
+    const sent = content.find((part) => part.type === 'image_url')!;
+    expect(pngSize(Buffer.from(sent.image_url!.url.split(',')[1], 'base64'))).toEqual({ width: 12, height: 8 });
+    expect(content.at(-1)).toMatchObject({ type: 'text', text: 'build this' });
+  });
+
+  it('sends no image to a model whose list entry says it takes none: a sentence stands in its place', async () => {
+    fake.script({ reply: 'ok' });
+    const body = { model: 'fake/fast', messages: [{ id: 'u1', role: 'user', parts: [{ type: 'file', mediaType: 'image/png', url: pngDataUrl(makePng(2, 2)), filename: 'shot.png' }, { type: 'text', text: 'like this' }] }] };
+    const response = await action({ request: chatRequest(body) });
+    expect((await readUIStream(response)).error).toBeUndefined();
+    const sent = JSON.stringify(fake.requests[0].messages);
+    expect(sent).not.toContain('image_url');
+    expect(sent).toContain('[Image \\"shot.png\\" not sent: this model does not take images.]');
+  });
+
+  it('refuses images by link, of the wrong kind, too many, or in an answer, without calling the model', async () => {
+    const png = pngDataUrl(makePng(2, 2));
+    const withParts = (...parts: unknown[]) => ({ model: 'fake/coder', messages: [{ id: 'u1', role: 'user', parts: [...parts, { type: 'text', text: 'x' }] }] });
+    const file = (url: string, mediaType = 'image/png') => ({ type: 'file', mediaType, url });
+    const cases: Array<[unknown, RegExp]> = [
+      [withParts(file('http://169.254.169.254/latest/meta-data')), /no links/],
+      [withParts(file('https://example.com/a.png')), /no links/],
+      [withParts(file(png, 'application/pdf')), /images may be/],
+      [withParts(file(`data:image/jpeg;base64,${makePng(2, 2).toString('base64')}`, 'image/jpeg')), /not a JPEG/],
+      [withParts(...Array.from({ length: 5 }, () => file(png))), /at most 4 images/],
+      [{ model: 'fake/coder', messages: [{ id: 'a', role: 'assistant', parts: [file(png)] }, { id: 'u', role: 'user', parts: [{ type: 'text', text: 'x' }] }] }, /only the user's messages may carry images/],
+      [withParts({ type: 'file', mediaType: 'image/png', url: png, providerReference: { openai: 'file-1' } }, { type: 'source-url', url: 'http://x' }), /text, images/],
+    ];
+    for (const [body, message] of cases) {
+      const response = await action({ request: chatRequest(body) });
+      expect(response.status, JSON.stringify(body).slice(0, 200)).toBe(400);
+      expect(((await response.json()) as { error: string }).error).toMatch(message);
+    }
+    expect(fake.requests).toHaveLength(0);
+  });
+
   it('limits chat requests per session with a clear 429, and sets the session cookie', async () => {
     context = testContext(2);
     try {
@@ -332,7 +377,7 @@ describe('/api/chat in agent mode', () => {
     // A model whose list entry says it takes no tools.
     await refused(chatRequest({ model: 'fake/fast', agent: true, messages: [user] }), /cannot call tools/);
     // Only the app's tools, in the UI's shape.
-    await refused(agentRequest([user, { ...done, parts: [{ type: 'tool-delete_everything', toolCallId: 'c', state: 'output-available', input: {}, output: 1 }] }]), /text and agent tool calls only/);
+    await refused(agentRequest([user, { ...done, parts: [{ type: 'tool-delete_everything', toolCallId: 'c', state: 'output-available', input: {}, output: 1 }] }]), /text, images \(as data URLs\) and agent tool calls only/);
     // The step budget (AGENT_MAX_STEPS=2 here) holds even for a client that ignores it.
     const twoSteps = { ...done, parts: [...done.parts, { type: 'step-start' }, { ...done.parts[2], toolCallId: 'call_2' }] };
     await refused(agentRequest([user, twoSteps]), /used its 2 steps/);

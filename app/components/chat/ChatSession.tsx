@@ -17,7 +17,9 @@ import { VersionHistory } from '~/lib/versions/version-history';
 import { Publisher } from '~/lib/publish/publisher';
 import { MessageList } from './MessageList';
 import { ProblemAlert } from './ProblemAlert';
-import { ModelPicker, useModels } from './ModelPicker';
+import { ModelPicker, useImageSupport, useModels } from './ModelPicker';
+import type { ImageAttachment } from '~/lib/attachments/images';
+import { fitImages, fittedImagesNote } from '~/lib/attachments/request-images';
 import { PromptBox } from './PromptBox';
 
 interface ChatSessionProps {
@@ -64,6 +66,15 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
   const { models, autoFixTokenBudget, agentBudget } = useModels();
   const priceOf = (id: string) => models.find((m) => m.id === id)?.price;
   const modelTools = models.find((m) => m.id === model)?.tools;
+  const imageSupport = useImageSupport(models, model);
+  // Read when a request is made (the transport is made once).
+  const sendImages = useRef(true);
+  sendImages.current = imageSupport.takesImages !== false;
+  const imageSupportRef = useRef(imageSupport);
+  imageSupportRef.current = imageSupport;
+  /** Which images the last request left out, and why (shown under the chat). */
+  const [imagesNote, setImagesNote] = useState<string | null>(null);
+  const setImagesNoteRef = useRef(setImagesNote);
   const [agentOn, setAgentOn] = useState(chat.agent ?? false);
   const modelRef = useRef(model);
   modelRef.current = model;
@@ -77,16 +88,21 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
     () =>
       new DefaultChatTransport({
         api: '/api/chat',
-        prepareSendMessagesRequest: ({ id, messages, body }) => ({
-          body: {
-            ...body,
-            model: modelRef.current,
-            agent: agentRequest.current,
-            id,
-            messages: compactHistory(messages),
-            context: workbench.takeRequestContext(messageText(messages.findLast((m) => m.role === 'user') ?? messages[0])),
-          },
-        }),
+        prepareSendMessagesRequest: ({ id, messages, body }) => {
+          // Images go while the model takes them and the budget allows, the newest first; the chat keeps them all.
+          const fitted = fitImages(messages, { sendImages: sendImages.current });
+          setImagesNoteRef.current(fittedImagesNote(fitted, imageSupportRef.current.model));
+          return {
+            body: {
+              ...body,
+              model: modelRef.current,
+              agent: agentRequest.current,
+              id,
+              messages: compactHistory(fitted.messages),
+              context: workbench.takeRequestContext(messageText(messages.findLast((m) => m.role === 'user') ?? messages[0])),
+            },
+          };
+        },
       }),
     [workbench],
   );
@@ -141,16 +157,17 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
 
   usePersistence(chat.id, messages, workbench);
 
-  const send = (text: string, asAgent = agentOn) => {
+  const send = (text: string, { images = [], asAgent = agentOn }: { images?: ImageAttachment[]; asAgent?: boolean } = {}) => {
     clearError();
     agentRequest.current = asAgent && modelTools !== false;
     agent.begin();
-    void sendMessage({ text });
+    const files = images.map((image) => ({ type: 'file' as const, mediaType: image.mediaType, url: image.url, filename: image.name }));
+    void sendMessage({ parts: [...files, ...(text ? [{ type: 'text' as const, text }] : [])] });
   };
 
   // Fix it works through the tools when the model can call them (it can run and check its fix).
   const fixAsAgent = agentOn || modelTools === true;
-  const fix = () => send(workbench.fixRequest(), fixAsAgent);
+  const fix = () => send(workbench.fixRequest(), { asAgent: fixAsAgent });
 
   // Auto-fix: once an answer's actions have run and problems have stopped arriving for a moment,
   // the stop rules decide between another fix and stopping (with the reason shown).
@@ -165,7 +182,7 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
         const decision = autoFix.decide(workbench.problems.active.get(), autoFixTokenBudget === null ? undefined : { used: used.inputTokens + used.outputTokens, budget: autoFixTokenBudget }, { agent: fixAsAgent });
         setAutoFixHeld('held' in decision ? decision.held : null);
         if ('stop' in decision) setAutoFixNote(decision.stop);
-        else if ('fix' in decision) send(workbench.fixRequest(decision.fix), fixAsAgent);
+        else if ('fix' in decision) send(workbench.fixRequest(decision.fix), { asAgent: fixAsAgent });
       });
     }, AUTO_FIX_SETTLE_MS);
     return () => {
@@ -190,12 +207,13 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
   const sentPending = useRef(false);
   useEffect(() => {
     const prompt = chat.pendingPrompt;
-    if (!prompt || sentPending.current || initialMessages.length > 0) return;
+    const images = chat.pendingImages ?? [];
+    if ((!prompt && images.length === 0) || sentPending.current || initialMessages.length > 0) return;
     // Deferred so that React's StrictMode double mount sends it once, from the mount that stays.
     const timer = setTimeout(() => {
       sentPending.current = true;
-      void updateChat(chat.id, { pendingPrompt: undefined });
-      send(prompt);
+      void updateChat(chat.id, { pendingPrompt: undefined, pendingImages: undefined });
+      send(prompt ?? '', { images });
     }, 0);
     return () => clearTimeout(timer);
     // Once, on arrival from the landing page.
@@ -246,6 +264,11 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
               {agentNote}
             </p>
           )}
+          {imagesNote && (
+            <p role="status" aria-label="Images" className="mt-3 rounded-lg border border-gray-300 p-3 text-sm dark:border-gray-700">
+              {imagesNote}
+            </p>
+          )}
           {autoFixNote && (
             <p role="status" className="mt-3 rounded-lg border border-gray-300 p-3 text-sm dark:border-gray-700">
               {autoFixNote}
@@ -287,7 +310,7 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
               </button>
             </div>
           )}
-          <PromptBox onSend={(text) => send(text)} onStop={onStop} busy={busy} placeholder="Ask for a change…" draftKey={chat.id}>
+          <PromptBox onSend={(text, images) => send(text, { images })} onStop={onStop} busy={busy} placeholder="Ask for a change…" draftKey={chat.id} imageSupport={imageSupport}>
             <ModelPicker value={model} onChange={changeModel} models={models} />
             {chatUsage.inputTokens + chatUsage.outputTokens > 0 && (
               <span className="muted text-xs" aria-label="Tokens used in this chat" title="Tokens this chat has used, as the provider counted them, and their cost where the model list gives a price">

@@ -5,6 +5,7 @@ import Markdown from 'react-markdown';
 import { answerMetadata, formatUsage, usageCost, type ModelOption } from '~/lib/llm/models';
 import { messageText, type Workbench } from '~/lib/stores/workbench';
 import type { AgentRun } from '~/lib/agent/agent-run';
+import { isImagePart } from '~/lib/attachments/request-images';
 import { ArtifactCard } from './ArtifactCard';
 import { ToolCard } from './ToolCard';
 
@@ -18,15 +19,32 @@ export function MessageList({ messages, workbench, agent, streaming, priceOf }: 
     <div className="flex flex-col gap-4">
       {messages.map((message) =>
         message.role === 'user' ? (
-          <div key={message.id} data-role="user" className="self-end max-w-[90%] whitespace-pre-wrap rounded-xl bg-blue-50 px-3 py-2 text-sm dark:bg-blue-950/50">
-            {messageText(message)}
-          </div>
+          <UserMessage key={message.id} message={message} />
         ) : (
           <AssistantMessage key={message.id} message={message} workbench={workbench} agent={agent} usage={usageLine(message, priceOf)} />
         ),
       )}
       {streaming && last?.role === 'user' && <WaitingForModel />}
       <div ref={end} />
+    </div>
+  );
+}
+
+/** The person's words, with the images they attached. */
+function UserMessage({ message }: { message: UIMessage }) {
+  const images = message.parts.filter(isImagePart);
+  return (
+    <div data-role="user" className="self-end flex max-w-[90%] flex-col items-end gap-1">
+      {images.length > 0 && (
+        <ul aria-label="Images" className="flex flex-wrap justify-end gap-1">
+          {images.map((image, index) => (
+            <li key={index}>
+              <img src={image.url} alt={image.filename ?? 'Attached image'} title={image.filename} className="max-h-32 max-w-48 rounded-lg border border-gray-300 object-contain dark:border-gray-700" />
+            </li>
+          ))}
+        </ul>
+      )}
+      {messageText(message) && <div className="whitespace-pre-wrap rounded-xl bg-blue-50 px-3 py-2 text-sm dark:bg-blue-950/50">{messageText(message)}</div>}
     </div>
   );
 }

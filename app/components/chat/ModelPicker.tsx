@@ -1,5 +1,7 @@
 import { useEffect, useState } from 'react';
 import { CURATED_MODELS, type AgentBudget, type ModelList, type ModelOption } from '~/lib/llm/models';
+import { modelTakesImages, rememberModelImages } from '~/lib/attachments/model-images';
+import type { ImageSupport } from './PromptBox';
 
 // Fetched once per page load and shared by every picker.
 let modelList: Promise<ModelList> | undefined;
@@ -36,6 +38,20 @@ export function useModels() {
   return { models, defaultModel, autoFixTokenBudget, agentBudget, keyConfigured };
 }
 
+/** Whether the chosen model takes images (the list's word, else the person's remembered answer), for the prompt box. */
+export function useImageSupport(models: ModelOption[], id: string): ImageSupport {
+  const [, answered] = useState(0);
+  const model = models.find((m) => m.id === id);
+  return {
+    model: model?.label ?? id,
+    takesImages: modelTakesImages(model, id),
+    remember: (takesImages) => {
+      rememberModelImages(id, takesImages);
+      answered((n) => n + 1);
+    },
+  };
+}
+
 /** Until /api/models answers: the server's defaults (the server holds its own to them too). */
 const DEFAULT_AGENT_BUDGET: AgentBudget = { maxSteps: 25, tokenBudget: 500_000 };
 
@@ -54,7 +70,7 @@ export function ModelPicker({ value, onChange, models }: { value: string; onChan
       onChange={(event) => onChange(event.target.value)}
     >
       {options.map((model) => (
-        <option key={model.id} value={model.id} title={model.tools ? 'Can call tools: agent mode works with it' : model.tools === false ? 'Cannot call tools: answers in the artifact format only' : 'Not known whether it can call tools'}>
+        <option key={model.id} value={model.id} title={`${model.tools ? 'Can call tools: agent mode works with it' : model.tools === false ? 'Cannot call tools: answers in the artifact format only' : 'Not known whether it can call tools'}. ${model.images ? 'Takes images.' : model.images === false ? 'Does not take images.' : 'Not known whether it takes images.'}`}>
           {modelLabel(model)}
         </option>
       ))}

@@ -1,12 +1,27 @@
 import { z } from 'zod';
 import { CONTEXT_LIMITS } from './project-context';
 import { TOOL_NAMES } from '../agent/tool-specs';
+import { IMAGE_LIMITS } from '../attachments/images';
+import { checkImageDataUrl } from '../attachments/request-images';
 
 /** Limits on what one chat request may carry; the byte limit on the whole body is server config. */
 export const CHAT_LIMITS = { messages: 400, partChars: 1_000_000, modelChars: 200, reasoningDetails: 200 } as const;
 
 const textPart = z.object({ type: z.literal('text'), text: z.string().max(CHAT_LIMITS.partChars) });
-// Text only: file, image and URL parts would make the server download what they point at (SSRF).
+// Images only as the browser makes them: a base64 data URL of a PNG, JPEG or WebP whose bytes say
+// so, within the size cap. A file part with a link would make the server download it (SSRF), so
+// there are none; other files and provider references are not accepted either.
+const imagePart = z
+  .object({
+    type: z.literal('file'),
+    mediaType: z.string().max(100),
+    url: z.string().max(Math.ceil((IMAGE_LIMITS.maxBytes * 4) / 3) + 100),
+    filename: z.string().max(IMAGE_LIMITS.nameChars).optional(),
+  })
+  .superRefine((part, context) => {
+    const problem = checkImageDataUrl(part.url, part.mediaType);
+    if (problem) context.addIssue({ code: 'custom', message: problem });
+  });
 // Step markers and reasoning from earlier answers come back from the browser; reasoning keeps its
 // blocks (below), which are text too.
 const stepPart = z.object({ type: z.literal('step-start') });
@@ -87,7 +102,7 @@ export const chatRequestSchema = z.object({
       z.looseObject({
         id: z.string().max(200),
         role: z.enum(['user', 'assistant']),
-        parts: z.array(z.union([textPart, stepPart, reasoningPart, toolPart, unknownToolPart], { error: 'messages may carry text and agent tool calls only' })).max(2000),
+        parts: z.array(z.union([textPart, imagePart, stepPart, reasoningPart, toolPart, unknownToolPart], { error: 'messages may carry text, images (as data URLs) and agent tool calls only' })).max(2000),
       }),
     )
     .min(1)
@@ -96,6 +111,8 @@ export const chatRequestSchema = z.object({
   /** Agent mode: the model gets the tools; an answer whose tool calls have their outputs may be continued. */
   agent: z.boolean().optional(),
 })
+  .refine((body) => body.messages.every((m) => m.role === 'user' || m.parts.every((part) => part.type !== 'file')), 'only the user\'s messages may carry images')
+  .refine((body) => body.messages.reduce((sum, m) => sum + m.parts.filter((part) => part.type === 'file').length, 0) <= IMAGE_LIMITS.perRequest, `a request may carry at most ${IMAGE_LIMITS.perRequest} images`)
   .refine((body) => {
     const last = body.messages?.at(-1);
     return !last || last.role === 'user' || (body.agent === true && last.parts.some((part) => part.type.startsWith('tool-') || part.type === 'dynamic-tool'));

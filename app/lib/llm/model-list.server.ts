@@ -41,7 +41,7 @@ export async function listModels(env: ServerEnv): Promise<ModelList> {
       seen.add(m.id);
       return true;
     })
-    .map((m) => ({ ...m, price: m.price ?? remote.get(m.id)?.price, tools: m.tools ?? remote.get(m.id)?.tools }));
+    .map((m) => ({ ...m, price: m.price ?? remote.get(m.id)?.price, tools: m.tools ?? remote.get(m.id)?.tools, images: remote.get(m.id)?.images ?? m.images }));
   return { models, defaultModel: env.DEFAULT_MODEL, remote: offered.length > 0, ...budgets(env) };
 }
 
@@ -56,12 +56,12 @@ async function fetchRemoteModels(env: ServerEnv): Promise<ModelOption[]> {
       signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
     });
     if (!response.ok) return [];
-    type Listed = { id: string; name?: unknown; pricing?: { prompt?: unknown; completion?: unknown }; supported_parameters?: unknown };
+    type Listed = { id: string; name?: unknown; pricing?: { prompt?: unknown; completion?: unknown }; supported_parameters?: unknown; architecture?: { input_modalities?: unknown } };
     const body = (await response.json()) as { data?: Array<Partial<Listed>> };
     return (body.data ?? [])
       .filter((m): m is Listed => typeof m.id === 'string' && m.id.length > 0 && m.id.length < 200)
       .slice(0, 1000)
-      .map((m) => ({ id: m.id, label: typeof m.name === 'string' && m.name ? m.name : m.id, price: perMillion(m.pricing), tools: toolSupport(m.supported_parameters) }));
+      .map((m) => ({ id: m.id, label: typeof m.name === 'string' && m.name ? m.name : m.id, price: perMillion(m.pricing), tools: toolSupport(m.supported_parameters), images: imageInput(m.architecture) }));
   } catch {
     return [];
   }
@@ -70,6 +70,12 @@ async function fetchRemoteModels(env: ServerEnv): Promise<ModelOption[]> {
 /** OpenRouter lists the request parameters a model takes: "tools" among them means tool calls. Other servers do not say (unknown). */
 function toolSupport(parameters: unknown): boolean | undefined {
   return Array.isArray(parameters) ? parameters.includes('tools') : undefined;
+}
+
+/** OpenRouter lists each model's input modalities (`architecture.input_modalities`): "image" among them means it sees images. Other servers do not say (unknown). */
+function imageInput(architecture: { input_modalities?: unknown } | undefined): boolean | undefined {
+  const modalities = architecture?.input_modalities;
+  return Array.isArray(modalities) ? modalities.includes('image') : undefined;
 }
 
 /** OpenRouter's pricing (US dollars per token, as strings) per million tokens; absent or unreadable: no price. */

@@ -6,6 +6,8 @@ export interface ModelOption {
   price?: { input: number; output: number };
   /** Whether the model can call tools (agent mode); absent: not known (a local model server does not say). */
   tools?: boolean;
+  /** Whether the model takes images as input; absent: not known (the browser asks the person once). */
+  images?: boolean;
 }
 
 /** GET /api/models: what the picker offers, and the budget auto-fix keeps to. */
@@ -81,9 +83,9 @@ export function usageCost(usage: AnswerUsage, price: ModelOption['price']): numb
 
 /** Shown even when the provider's model list cannot be fetched. */
 export const CURATED_MODELS: ModelOption[] = [
-  { id: 'anthropic/claude-sonnet-4.5', label: 'Claude Sonnet 4.5', tools: true },
-  { id: 'openai/gpt-5', label: 'GPT-5', tools: true },
-  { id: 'google/gemini-2.5-pro', label: 'Gemini 2.5 Pro', tools: true },
-  { id: 'deepseek/deepseek-chat-v3.1', label: 'DeepSeek V3.1', tools: true },
-  { id: 'qwen/qwen3-coder', label: 'Qwen3 Coder', tools: true },
+  { id: 'anthropic/claude-sonnet-4.5', label: 'Claude Sonnet 4.5', tools: true, images: true },
+  { id: 'openai/gpt-5', label: 'GPT-5', tools: true, images: true },
+  { id: 'google/gemini-2.5-pro', label: 'Gemini 2.5 Pro', tools: true, images: true },
+  { id: 'deepseek/deepseek-chat-v3.1', label: 'DeepSeek V3.1', tools: true, images: false },
+  { id: 'qwen/qwen3-coder', label: 'Qwen3 Coder', tools: true, images: false },
 ];

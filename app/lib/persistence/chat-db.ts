@@ -1,6 +1,7 @@
 import type { UIMessage } from 'ai';
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { ActionStatus, RuntimeRecord } from '../runtime/records';
+import type { ImageAttachment } from '../attachments/images';
 import type { StoredArchive, StoredBlob, VersionRecord } from '../versions/version-types';
 
 /** Everything a reload needs, kept in the browser's IndexedDB. */
@@ -12,6 +13,8 @@ export interface ChatMeta {
   updatedAt: number;
   /** Typed on the landing page and not yet sent. */
   pendingPrompt?: string;
+  /** Images attached to the pending prompt. */
+  pendingImages?: ImageAttachment[];
   /** Where the project runs: the user's choice, its cloud sandbox, whether the fallback happened. */
   runtime?: RuntimeRecord;
   /** Auto-fix is on for this chat. */

@@ -1,3 +1,4 @@
+import type { ImageAttachment } from '../attachments/images';
 import { startArtifact, startPlanFor } from '../projects/start-command';
 import { atom } from 'nanostores';
 import type { UIMessage } from 'ai';
@@ -22,9 +23,10 @@ export function titleFromPrompt(prompt: string) {
   return line.length > 60 ? `${line.slice(0, 57)}…` : line || 'New chat';
 }
 
-export async function createChat(prompt: string, model: string) {
+export async function createChat(prompt: string, model: string, images: ImageAttachment[] = []) {
   const now = Date.now();
-  const chat: chatDb.ChatMeta = { id: newChatId(), title: titleFromPrompt(prompt), model, createdAt: now, updatedAt: now, pendingPrompt: prompt };
+  const title = titleFromPrompt(prompt || (images.length ? `Build this (${images[0].name})` : ''));
+  const chat: chatDb.ChatMeta = { id: newChatId(), title, model, createdAt: now, updatedAt: now, pendingPrompt: prompt, ...(images.length ? { pendingImages: images } : {}) };
   await chatDb.putChat(chat);
   await refreshChatList();
   return chat;
