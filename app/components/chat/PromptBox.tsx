@@ -91,11 +91,15 @@ export function PromptBox({ onSend, onStop, busy, placeholder, large, children, 
         send();
       }}
       onDragOver={(event) => {
-        if (event.dataTransfer.types.includes('Files')) event.preventDefault();
+        if (!event.dataTransfer.types.includes('Files')) return;
+        event.preventDefault();
+        event.stopPropagation();
       }}
       onDrop={(event) => {
         if (event.dataTransfer.files.length === 0) return;
+        // Files dropped here are attachments (not a project to import, as a drop elsewhere on the landing page is).
         event.preventDefault();
+        event.stopPropagation();
         void attach([...event.dataTransfer.files]);
       }}
     >
