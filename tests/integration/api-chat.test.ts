@@ -211,7 +211,7 @@ describe('/api/chat', () => {
       [withParts(file(png, 'application/pdf')), /images may be/],
       [withParts(file(`data:image/jpeg;base64,${makePng(2, 2).toString('base64')}`, 'image/jpeg')), /not a JPEG/],
       [withParts(...Array.from({ length: 5 }, () => file(png))), /at most 4 images/],
-      [{ model: 'fake/coder', messages: [{ id: 'a', role: 'assistant', parts: [file(png)] }, { id: 'u', role: 'user', parts: [{ type: 'text', text: 'x' }] }] }, /only the user's messages may carry images/],
+      [{ model: 'fake/coder', messages: [{ id: 'a', role: 'assistant', parts: [file(png)] }, { id: 'u', role: 'user', parts: [{ type: 'text', text: 'x' }] }] }, /only the user.s messages may carry images and picked elements/],
       [withParts({ type: 'file', mediaType: 'image/png', url: png, providerReference: { openai: 'file-1' } }, { type: 'source-url', url: 'http://x' }), /text, images/],
     ];
     for (const [body, message] of cases) {
@@ -377,7 +377,7 @@ describe('/api/chat in agent mode', () => {
     // A model whose list entry says it takes no tools.
     await refused(chatRequest({ model: 'fake/fast', agent: true, messages: [user] }), /cannot call tools/);
     // Only the app's tools, in the UI's shape.
-    await refused(agentRequest([user, { ...done, parts: [{ type: 'tool-delete_everything', toolCallId: 'c', state: 'output-available', input: {}, output: 1 }] }]), /text, images \(as data URLs\) and agent tool calls only/);
+    await refused(agentRequest([user, { ...done, parts: [{ type: 'tool-delete_everything', toolCallId: 'c', state: 'output-available', input: {}, output: 1 }] }]), /text, images \(as data URLs\), picked elements and agent tool calls only/);
     // The step budget (AGENT_MAX_STEPS=2 here) holds even for a client that ignores it.
     const twoSteps = { ...done, parts: [...done.parts, { type: 'step-start' }, { ...done.parts[2], toolCallId: 'call_2' }] };
     await refused(agentRequest([user, twoSteps]), /used its 2 steps/);

@@ -20,6 +20,8 @@ import { ProblemAlert } from './ProblemAlert';
 import { ModelPicker, useImageSupport, useModels } from './ModelPicker';
 import type { ImageAttachment } from '~/lib/attachments/images';
 import { fitImages, fittedImagesNote } from '~/lib/attachments/request-images';
+import { picksPart, requestText } from '~/lib/preview/preview-picks';
+import { PickChips } from './PickChips';
 import { PromptBox } from './PromptBox';
 
 interface ChatSessionProps {
@@ -99,7 +101,7 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
               agent: agentRequest.current,
               id,
               messages: compactHistory(fitted.messages),
-              context: workbench.takeRequestContext(messageText(messages.findLast((m) => m.role === 'user') ?? messages[0])),
+              context: workbench.takeRequestContext(requestText(messages.findLast((m) => m.role === 'user'), messageText(messages.findLast((m) => m.role === 'user') ?? messages[0]))),
             },
           };
         },
@@ -130,6 +132,7 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
   messagesRef.current = messages;
   const chatUsage = totalUsage(messages.map((m) => answerMetadata(m.metadata)), priceOf);
   const showWorkbench = useStore(workbench.visible);
+  const picked = useStore(workbench.picks.picks);
   const problems = useStore(workbench.problems.active);
   const pageDropped = useStore(workbench.problems.pageDropped);
   const settledTurns = useStore(workbench.settledTurns);
@@ -157,12 +160,14 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
 
   usePersistence(chat.id, messages, workbench);
 
-  const send = (text: string, { images = [], asAgent = agentOn }: { images?: ImageAttachment[]; asAgent?: boolean } = {}) => {
+  const send = (text: string, { images = [], asAgent = agentOn, withPicks = false }: { images?: ImageAttachment[]; asAgent?: boolean; withPicks?: boolean } = {}) => {
     clearError();
     agentRequest.current = asAgent && modelTools !== false;
     agent.begin();
     const files = images.map((image) => ({ type: 'file' as const, mediaType: image.mediaType, url: image.url, filename: image.name }));
-    void sendMessage({ parts: [...files, ...(text ? [{ type: 'text' as const, text }] : [])] });
+    // Elements picked in the preview go with the person's own message (not with Fix it's).
+    const picks = withPicks ? workbench.picks.take() : [];
+    void sendMessage({ parts: [...files, ...(picks.length ? [picksPart(picks)] : []), ...(text ? [{ type: 'text' as const, text }] : [])] });
   };
 
   // Fix it works through the tools when the model can call them (it can run and check its fix).
@@ -310,7 +315,16 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
               </button>
             </div>
           )}
-          <PromptBox onSend={(text, images) => send(text, { images })} onStop={onStop} busy={busy} placeholder="Ask for a change…" draftKey={chat.id} imageSupport={imageSupport}>
+          <PromptBox
+            onSend={(text, images) => send(text, { images, withPicks: true })}
+            onStop={onStop}
+            busy={busy}
+            placeholder="Ask for a change…"
+            draftKey={chat.id}
+            imageSupport={imageSupport}
+            chips={<PickChips picks={workbench.picks} />}
+            hasContext={picked.length > 0}
+          >
             <ModelPicker value={model} onChange={changeModel} models={models} />
             {chatUsage.inputTokens + chatUsage.outputTokens > 0 && (
               <span className="muted text-xs" aria-label="Tokens used in this chat" title="Tokens this chat has used, as the provider counted them, and their cost where the model list gives a price">

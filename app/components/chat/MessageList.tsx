@@ -6,7 +6,9 @@ import { answerMetadata, formatUsage, usageCost, type ModelOption } from '~/lib/
 import { messageText, type Workbench } from '~/lib/stores/workbench';
 import type { AgentRun } from '~/lib/agent/agent-run';
 import { isImagePart } from '~/lib/attachments/request-images';
+import { picksOf } from '~/lib/preview/preview-picks';
 import { ArtifactCard } from './ArtifactCard';
+import { SentPicks } from './PickChips';
 import { ToolCard } from './ToolCard';
 
 export function MessageList({ messages, workbench, agent, streaming, priceOf }: { messages: UIMessage[]; workbench: Workbench; agent: AgentRun; streaming: boolean; priceOf: (model: string) => ModelOption['price'] }) {
@@ -33,6 +35,7 @@ export function MessageList({ messages, workbench, agent, streaming, priceOf }: 
 /** The person's words, with the images they attached. */
 function UserMessage({ message }: { message: UIMessage }) {
   const images = message.parts.filter(isImagePart);
+  const picks = picksOf(message);
   return (
     <div data-role="user" className="self-end flex max-w-[90%] flex-col items-end gap-1">
       {images.length > 0 && (
@@ -44,6 +47,7 @@ function UserMessage({ message }: { message: UIMessage }) {
           ))}
         </ul>
       )}
+      {picks.length > 0 && <SentPicks picks={picks} />}
       {messageText(message) && <div className="whitespace-pre-wrap rounded-xl bg-blue-50 px-3 py-2 text-sm dark:bg-blue-950/50">{messageText(message)}</div>}
     </div>
   );

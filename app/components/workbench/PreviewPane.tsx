@@ -2,6 +2,7 @@ import { useStore } from '@nanostores/react';
 import { atom } from 'nanostores';
 import { useEffect, useRef, useState } from 'react';
 import { problemFromPreview } from '~/lib/problems/preview-reporter';
+import { pickerClosedByPreview, pickFromPreview, PICKER_COMMAND } from '~/lib/preview/element-picker';
 import type { Workbench } from '~/lib/stores/workbench';
 import { LaunchStepper, LaunchSummary } from './LaunchStepper';
 
@@ -24,15 +25,38 @@ export function PreviewPane({ workbench }: { workbench: Workbench }) {
 
   // What goes wrong in the page, as its reporter tells it (only from this frame, at the preview's origin).
   const previewOrigin = preview ? new URL(preview.url).origin : null;
+  // Elements picked in Select mode, and the page saying Escape ended it: checked the same way.
+  const selecting = useStore(workbench.picks.selecting);
   useEffect(() => {
     if (!previewOrigin) return;
     const onMessage = (event: MessageEvent) => {
-      const problem = problemFromPreview(event, { origin: previewOrigin, window: frame.current?.contentWindow });
+      const from = { origin: previewOrigin, window: frame.current?.contentWindow };
+      const problem = problemFromPreview(event, from);
       if (problem) workbench.problems.report(problem);
+      const pick = pickFromPreview(event, from);
+      if (pick) workbench.picks.add(pick, Object.keys(workbench.files.files.get()));
+      if (pickerClosedByPreview(event, from)) workbench.picks.selecting.set(false);
     };
     window.addEventListener('message', onMessage);
     return () => window.removeEventListener('message', onMessage);
   }, [previewOrigin, workbench]);
+
+  // Select mode is the page's to carry out: tell it (again after each load of the page), only at the preview's origin.
+  const tellPicker = (on: boolean) => {
+    if (previewOrigin) frame.current?.contentWindow?.postMessage({ type: PICKER_COMMAND, on }, previewOrigin);
+  };
+  useEffect(() => {
+    tellPicker(selecting);
+    if (!selecting) return;
+    // Escape with the focus outside the page ends it too.
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') workbench.picks.selecting.set(false);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+    // tellPicker reads the frame and origin of this render.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [selecting, previewOrigin]);
   const placeholder = state.state === 'unavailable' ? state.message : 'The preview appears here once the app\u2019s server is running.';
   return (
     <div className="flex h-full flex-col">
@@ -41,6 +65,16 @@ export function PreviewPane({ workbench }: { workbench: Workbench }) {
           ⟳
         </button>
         <input aria-label="Preview path" className="min-w-0 flex-1 rounded border border-gray-300 bg-transparent px-2 py-0.5 text-xs dark:border-gray-700" value={path} onChange={(e) => setPath(e.target.value)} disabled={!preview} />
+        <button
+          type="button"
+          className={`btn-ghost px-2 py-0.5 text-xs ${selecting ? 'bg-blue-100 dark:bg-blue-900' : ''}`}
+          aria-pressed={selecting}
+          disabled={!preview}
+          title="Select: click an element in the preview to ask about it (Escape to stop)"
+          onClick={() => workbench.picks.selecting.set(!selecting)}
+        >
+          ⌖ Select
+        </button>
         {src && (
           <a className="text-xs underline" href={src} target="_blank" rel="noreferrer">
             Open in new tab
@@ -60,7 +94,10 @@ export function PreviewPane({ workbench }: { workbench: Workbench }) {
         {...(src ? { src } : { srcDoc: placeholderPage(placeholder) })}
         className={`min-h-0 w-full flex-1 border-0 bg-white ${!preview && progress ? 'hidden' : ''}`}
         // Each load of the page may report a bounded number of problems (see ProblemsStore).
-        onLoad={() => workbench.problems.pageLoaded()}
+        onLoad={() => {
+          workbench.problems.pageLoaded();
+          if (workbench.picks.selecting.get()) tellPicker(true);
+        }}
         sandbox="allow-scripts allow-forms allow-same-origin allow-popups allow-modals"
       />
     </div>

@@ -3,6 +3,8 @@ import { CONTEXT_LIMITS } from './project-context';
 import { TOOL_NAMES } from '../agent/tool-specs';
 import { IMAGE_LIMITS } from '../attachments/images';
 import { checkImageDataUrl } from '../attachments/request-images';
+import { previewPickSchema } from '../preview/element-picker';
+import { MAX_PICKS, PICKS_PART } from '../preview/preview-picks';
 
 /** Limits on what one chat request may carry; the byte limit on the whole body is server config. */
 export const CHAT_LIMITS = { messages: 400, partChars: 1_000_000, modelChars: 200, reasoningDetails: 200 } as const;
@@ -25,6 +27,8 @@ const imagePart = z
 // Step markers and reasoning from earlier answers come back from the browser; reasoning keeps its
 // blocks (below), which are text too.
 const stepPart = z.object({ type: z.literal('step-start') });
+// Elements the person picked in the preview, in the picker's checked shape (they reach the model as text).
+const picksPart = z.object({ type: z.literal(PICKS_PART), id: z.string().max(200).optional(), data: z.object({ picks: z.array(previewPickSchema).min(1).max(MAX_PICKS) }) });
 
 // A thinking model's reasoning blocks as OpenRouter's provider reads them back (providerOptions
 // `openrouter.reasoning_details`): Anthropic's thinking with its signature, summaries, encrypted
@@ -102,7 +106,7 @@ export const chatRequestSchema = z.object({
       z.looseObject({
         id: z.string().max(200),
         role: z.enum(['user', 'assistant']),
-        parts: z.array(z.union([textPart, imagePart, stepPart, reasoningPart, toolPart, unknownToolPart], { error: 'messages may carry text, images (as data URLs) and agent tool calls only' })).max(2000),
+        parts: z.array(z.union([textPart, imagePart, picksPart, stepPart, reasoningPart, toolPart, unknownToolPart], { error: 'messages may carry text, images (as data URLs), picked elements and agent tool calls only' })).max(2000),
       }),
     )
     .min(1)
@@ -111,7 +115,7 @@ export const chatRequestSchema = z.object({
   /** Agent mode: the model gets the tools; an answer whose tool calls have their outputs may be continued. */
   agent: z.boolean().optional(),
 })
-  .refine((body) => body.messages.every((m) => m.role === 'user' || m.parts.every((part) => part.type !== 'file')), 'only the user\'s messages may carry images')
+  .refine((body) => body.messages.every((m) => m.role === 'user' || m.parts.every((part) => part.type !== 'file' && part.type !== PICKS_PART)), 'only the user\'s messages may carry images and picked elements')
   .refine((body) => body.messages.reduce((sum, m) => sum + m.parts.filter((part) => part.type === 'file').length, 0) <= IMAGE_LIMITS.perRequest, `a request may carry at most ${IMAGE_LIMITS.perRequest} images`)
   .refine((body) => {
     const last = body.messages?.at(-1);

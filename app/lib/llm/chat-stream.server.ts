@@ -20,6 +20,8 @@ import { answerMetadata, type AnswerMetadata, type AnswerUsage } from './models'
 import { TOOL_DESCRIPTIONS, TOOL_NAMES, toolInputs } from '../agent/tool-specs';
 import { contextPrompt, type ProjectContext } from './project-context';
 import { APP_NAME, appHostUrl } from './attribution.server';
+import { pickPrompt, type PreviewPick } from '../preview/element-picker';
+import { PICKS_PART } from '../preview/preview-picks';
 
 export interface ChatStreamOptions {
   env: ServerEnv;
@@ -78,7 +80,9 @@ export function streamChat({ env, messages, model, projectContext, agent = false
     onError: describe,
     execute: async ({ writer }) => {
       const tools = agent ? AGENT_TOOLS : undefined;
-      let history: ModelMessage[] = withContext(await convertToModelMessages(messages, { tools }), projectContext);
+      // Elements picked in the preview reach the model as text (selector, source file and line, HTML).
+      const convertDataPart = (part: { type: string; data: unknown }) => (part.type === PICKS_PART ? { type: 'text' as const, text: pickPrompt((part.data as { picks: PreviewPick[] }).picks) } : undefined);
+      let history: ModelMessage[] = withContext(await convertToModelMessages(messages, { tools, convertDataPart }), projectContext);
       // Tokens of every request this answer took (continuations included), sent with the message;
       // an agent's next step continues the same answer, so its tokens add to what that answer has.
       const last = messages.at(-1);

@@ -1,3 +1,4 @@
+import { PreviewPicks } from '../preview/preview-picks';
 import { isToolUIPart, type UIMessage } from 'ai';
 import { AgentTools } from '../agent/agent-tools';
 import { toolNameOfPart } from '../agent/tool-specs';
@@ -77,6 +78,8 @@ export class Workbench {
   readonly settledTurns = atom(0);
   /** Raised to make the preview load again (after a fix has run). */
   readonly previewReloads = atom(0);
+  /** Select mode in the preview, and the elements picked there for the next message. */
+  readonly picks = new PreviewPicks();
   readonly selectedFile = atom<string | null>(null);
   readonly blocks = map<Record<string, MessageBlock[]>>({});
   readonly visible = computed([this.files.files], (files) => Object.keys(files).length > 0);
