@@ -20,6 +20,8 @@ export class FakeTab {
   readonly programs = new Map<string, FakeProgram>();
   /** How the next boots end: an error, or never (offline, the runtime's servers unreachable). */
   bootFailure?: Error | 'never';
+  /** Makes `setPreviewScript` fail on this tab's instances with this error. */
+  previewScriptFailure?: Error;
   #teardown: Promise<void> | null = null;
   #booting: Promise<unknown> | null = null;
 
@@ -100,6 +102,8 @@ export class FakeWebContainer {
   /** Port → the process listening on it. */
   readonly ports = new Map<number, FakeProcess>();
   tornDown = false;
+  /** The scripts given to `setPreviewScript`, in order (each one is put into every preview page). */
+  readonly previewScripts: Array<{ source: string; options?: unknown }> = [];
   #tab: FakeTab;
   #volume = new Volume();
   #fs = createFsFromVolume(this.#volume).promises;
@@ -219,6 +223,12 @@ export class FakeWebContainer {
       if (!program.forever) end(program.exitCode ?? 0);
     }, 1);
     return process;
+  }
+
+  async setPreviewScript(source: string, options?: unknown): Promise<void> {
+    this.#usable();
+    if (this.#tab.previewScriptFailure) throw this.#tab.previewScriptFailure;
+    this.previewScripts.push({ source, options });
   }
 
   async export(path: string, options: { format?: 'json'; excludes?: string[] } = {}) {

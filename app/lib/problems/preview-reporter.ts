@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { whereFrom, type ProblemReport } from './problem';
+import { PICKER } from '../preview/picker-source';
 
 /** Marks the reporter's messages among whatever else a page posts. */
 export const PREVIEW_REPORT = 'appforge-preview-problem';
@@ -9,11 +10,21 @@ export const PREVIEW_REPORT = 'appforge-preview-problem';
  * share link). It reports to the workbench what goes wrong in the page: uncaught errors,
  * unhandled rejections, console.error, scripts and styles that fail to load, Vite's build errors
  * (read off its HMR socket) and a 5xx answer for the page itself. It posts only to the app's own
- * origin (`appHost`), so a page framing the preview elsewhere learns nothing.
+ * origin (`appHost`), so a page framing the preview elsewhere learns nothing. The same script
+ * carries the element picker the workbench turns on (../preview/element-picker.ts).
  */
 export function reporterScript(options: { appHost: string; status: number }): string {
-  const config = JSON.stringify(options).replace(/</g, '\\u003c');
-  return `<script>(function (config) {${REPORTER}})(${config});</script>`;
+  return `<script>${reporterSource(options)}</script>`;
+}
+
+/**
+ * The reporter as bare JavaScript (what a `<script>` holds), with the element picker
+ * (../preview/picker-source.ts) in the same function: it shares the reporter's `target`, and runs
+ * only where the reporter does (a framed page whose parent is the app).
+ */
+export function reporterSource(options: { appHost: string; status: number }): string {
+  const config = JSON.stringify({ appHost: options.appHost, status: options.status }).replace(/</g, '\\u003c');
+  return `(function (config) {${REPORTER}${PICKER}})(${config});`;
 }
 
 // Plain JavaScript, as the page runs it (kept out of the TypeScript build, whose helpers the page

@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeTab } from '../../../tests/fakes/fake-webcontainer';
+import { previewScriptSource } from '../preview/element-picker';
 import { RuntimeUnavailableError, type PreviewInfo } from './runtime';
 import { resetWebContainerBootForTests, WebContainerRuntime } from './webcontainer-runtime';
 
@@ -13,7 +14,11 @@ function previewOn(runtime: WebContainerRuntime, port: number) {
   return new Promise<PreviewInfo>((resolve) => runtime.onPreview((preview) => preview.port === port && resolve(preview)));
 }
 
-afterEach(() => resetWebContainerBootForTests());
+afterEach(() => {
+  resetWebContainerBootForTests();
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+});
 
 describe('WebContainerRuntime', () => {
   it('writes files (creating folders), runs commands with jsh and reports exit codes and output', async () => {
@@ -134,5 +139,57 @@ describe('a follow-up start', () => {
     await runtime.start('serve v1', quietly);
     expect(Date.now() - begun).toBeLessThan(500);
     expect(tab.instance!.processes.map((p) => p.killed)).toEqual([false, false]);
+  });
+});
+
+describe('the preview script (problem reporter and element picker)', () => {
+  const APP_HOST = 'appforge.example:5173';
+
+  it('is installed once per boot, for the app host, however many chats claim the container', async () => {
+    vi.stubGlobal('location', { host: APP_HOST });
+    const tab = new FakeTab().program('npm run dev', { listen: 5173, unkillable: true });
+    const quick = () => new WebContainerRuntime({ probe: reachable, load: tab.load, stopWaitMs: 50 });
+    const first = quick();
+    await first.ready();
+    await first.dispose();
+    const second = quick();
+    await second.ready();
+    expect(tab.boots).toBe(1);
+    expect(tab.instance!.previewScripts).toEqual([{ source: previewScriptSource({ appHost: APP_HOST }), options: undefined }]);
+    const script = tab.instance!.previewScripts[0].source;
+    expect(script).toContain(`"appHost":"${APP_HOST}"`);
+    expect(script).toContain('appforge-preview-pick');
+    expect(script).not.toContain('<script');
+    expect(() => new Function(script)).not.toThrow();
+
+    // A server that ignores its kill makes the next claim tear the instance down and boot again: the new one gets the script too.
+    await second.start('npm run dev', quietly);
+    await tick();
+    await second.dispose();
+    const old = tab.instance!;
+    await quick().ready();
+    expect(tab.boots).toBe(2);
+    expect(tab.instance).not.toBe(old);
+    expect(tab.instance!.previewScripts.map((s) => s.source)).toEqual([previewScriptSource({ appHost: APP_HOST })]);
+  });
+
+  it('a refusal does not fail the boot, and is logged', async () => {
+    vi.stubGlobal('location', { host: APP_HOST });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const tab = new FakeTab();
+    tab.previewScriptFailure = new Error('preview scripts are not supported');
+    const runtime = runtimeIn(tab);
+    await runtime.ready();
+    await runtime.writeFiles({ 'a.txt': 'a' });
+    expect(tab.instance!.previewScripts).toEqual([]);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0][0])).toMatch(/preview script .* could not be installed .*preview scripts are not supported/);
+  });
+
+  it('is not installed where there is no page (no location)', async () => {
+    const tab = new FakeTab();
+    await runtimeIn(tab).ready();
+    expect(typeof location).toBe('undefined');
+    expect(tab.instance!.previewScripts).toEqual([]);
   });
 });

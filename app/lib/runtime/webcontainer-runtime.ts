@@ -3,6 +3,7 @@ import { RuntimeUnavailableError, type BuildOutput, type CommandOptions, type Pr
 import { errorMessage } from '../error-message';
 import { toBase64 } from '../sandbox/sandbox-client';
 import { outputTail, whereFrom, type ProblemReport } from '../problems/problem';
+import { previewScriptSource } from '../preview/element-picker';
 import { claimTabContainer, forgetTabContainerForTests, releaseTabContainer, STOP_WAIT_MS, type TabContainer } from './webcontainer-tab';
 
 /** Offline, the boot neither succeeds nor fails (it waits for StackBlitz's servers): give up after this. */
@@ -84,7 +85,12 @@ export class WebContainerRuntime implements Runtime {
     return this.#claim().then(() => undefined);
   }
 
-  #bootContainer = () => this.#load().then(({ WebContainer }) => WebContainer.boot({ coep: 'credentialless', workdirName: 'project', forwardPreviewErrors: true }));
+  #bootContainer = async () => {
+    const { WebContainer } = await this.#load();
+    const container = await WebContainer.boot({ coep: 'credentialless', workdirName: 'project', forwardPreviewErrors: true });
+    await installPreviewScript(container);
+    return container;
+  };
 
   #claim(): Promise<TabContainer> {
     this.#tab ??= (async () => {
@@ -217,6 +223,31 @@ export class WebContainerRuntime implements Runtime {
   #emit(preview: PreviewInfo) {
     if (this.#disposed) return;
     for (const listener of this.#listeners) listener(preview);
+  }
+}
+
+/** How long the boot waits for the preview script to be taken (it is never worth failing the boot for). */
+const PREVIEW_SCRIPT_WAIT_MS = 5_000;
+
+/**
+ * Puts the problem reporter and the element picker into every page of the preview, once per boot
+ * (not per chat's claim: the scripts set stay with the instance, and a second one could run the
+ * picker twice). They post only to a parent at this page's host. Without it the runtime
+ * still works (no picker, problems from WebContainer's own forwarding only), so a failure is
+ * logged, not thrown.
+ */
+async function installPreviewScript(container: WebContainer) {
+  if (typeof location === 'undefined' || !location.host) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${PREVIEW_SCRIPT_WAIT_MS / 1000} seconds`)), PREVIEW_SCRIPT_WAIT_MS);
+  });
+  try {
+    await Promise.race([container.setPreviewScript(previewScriptSource({ appHost: location.host })), late]);
+  } catch (error) {
+    console.warn(`The preview script (problem reporter and element picker) could not be installed in WebContainer: ${errorMessage(error)}`);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
