@@ -131,11 +131,13 @@ describe('sandbox API with the Local provider', () => {
     const asFrame = { 'sec-fetch-dest': 'iframe' };
     const ownerPage = await getWithHost(app.url, previewUrl, '/', asFrame);
     expect(ownerPage.body).toContain('appforge-preview-problem');
+    expect(ownerPage.body).toContain('appforge-picker');
     expect(ownerPage.body).toContain('Hello through the proxy');
     expect(Number(ownerPage.headers['content-length'])).toBe(Buffer.byteLength(ownerPage.body));
     const sharedPage = await getWithHost(app.url, created.body.url, '/', asFrame);
     expect(sharedPage.body).toContain('Hello through the proxy');
     expect(sharedPage.body).not.toContain('appforge-preview-problem');
+    expect(sharedPage.body).not.toContain('appforge-picker');
     // The share host reaches only the sandbox's app, never the app's API.
     const apiViaShare = await getWithHost(app.url, created.body.url, '/api/sandboxes');
     expect(apiViaShare.body).not.toContain('sandboxes"');

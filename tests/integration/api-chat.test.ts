@@ -222,6 +222,24 @@ describe('/api/chat', () => {
     expect(fake.requests).toHaveLength(0);
   });
 
+  it('turns elements picked in the preview into text the model reads, and refuses a pick out of shape', async () => {
+    fake.script({ reply: 'Made it green.' });
+    const pick = { tag: 'button', selector: 'button.counter', text: 'count is 0', box: { x: 8, y: 60, width: 90, height: 30 }, html: '<button class="counter">count is 0</button>', page: '/', source: { file: 'src/App.tsx', line: 9, column: 7, via: 'react' } };
+    const body = (p: unknown) => ({ model: 'fake/coder', messages: [{ id: 'u1', role: 'user', parts: [{ type: 'data-picks', data: { picks: [p] } }, { type: 'text', text: 'make this green' }] }] });
+    const response = await action({ request: chatRequest(body(pick)) });
+    expect((await readUIStream(response)).text).toBe('Made it green.');
+    const sent = JSON.stringify(fake.requests[0].messages.at(-1)!.content);
+    expect(sent).toContain('button.counter');
+    expect(sent).toContain('src/App.tsx:9');
+    expect(sent).toContain('make this green');
+
+    for (const bad of [{ ...pick, selector: 'x'.repeat(1001) }, { ...pick, box: { x: 'a' } }, { ...pick, source: { file: 'a', via: 'angular' } }, { ...pick, extra: 1 }]) {
+      const refused = await action({ request: chatRequest(body(bad)) });
+      expect(refused.status).toBe(400);
+    }
+    expect(fake.requests).toHaveLength(1);
+  });
+
   it('limits chat requests per session with a clear 429, and sets the session cookie', async () => {
     context = testContext(2);
     try {

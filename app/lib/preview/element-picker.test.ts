@@ -163,9 +163,13 @@ describe('the in-page script', () => {
   it('runs in the reporter: the proxy script and the WebContainer script both carry the picker', () => {
     const script = reporterScript({ appHost: 'localhost:5173', status: 200 });
     const bare = previewScriptSource({ appHost: 'localhost:5173' });
-    expect(script).toBe(`<script>${bare}</script>`);
+    expect(script).toContain(PICKER);
     expect(bare).toContain(PICKER);
     expect(bare).toContain('"status":200');
+    // The proxy's pages report problems; WebContainer's report their own errors, so there the picker comes alone.
+    expect(script).toContain('"problems":true');
+    expect(bare).toContain('"problems":false');
+    expect(() => new Function(script.replace(/^<script>|<\/script>$/g, ''))).not.toThrow();
     expect(() => new Function(bare)).not.toThrow();
     // Nothing in it ends the page's script element early, and it stays ASCII (whatever the page's charset).
     expect(PICKER).not.toMatch(/<\/script|<!--/i);

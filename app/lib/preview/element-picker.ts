@@ -90,11 +90,12 @@ export function pickerClosedByPreview(event: PreviewEvent, preview: PreviewFrame
 }
 
 /**
- * The bare script (no `<script>` tag) for WebContainer's `setPreviewScript`: the problem reporter
- * and the picker, posting only to a parent at `appHost`.
+ * The bare script (no `<script>` tag) for WebContainer's `setPreviewScript`: the picker, posting
+ * only to a parent at `appHost` (the reporter's problem half stays off there).
  */
 export function previewScriptSource(options: { appHost: string }): string {
-  return reporterSource({ appHost: options.appHost, status: 200 });
+  // WebContainer reports the page's errors itself; its pages get the picker only.
+  return reporterSource({ appHost: options.appHost, status: 200, problems: false });
 }
 
 /** A file as a URL or stack names it, without origin, query and Vite's /@fs prefix. */

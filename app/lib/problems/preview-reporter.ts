@@ -22,13 +22,13 @@ export function reporterScript(options: { appHost: string; status: number }): st
  * (../preview/picker-source.ts) in the same function: it shares the reporter's `target`, and runs
  * only where the reporter does (a framed page whose parent is the app).
  */
-export function reporterSource(options: { appHost: string; status: number }): string {
-  const config = JSON.stringify({ appHost: options.appHost, status: options.status }).replace(/</g, '\\u003c');
+export function reporterSource(options: { appHost: string; status: number; problems?: boolean }): string {
+  const config = JSON.stringify({ appHost: options.appHost, status: options.status, problems: options.problems ?? true }).replace(/</g, '\\u003c');
   return `(function (config) {${REPORTER}${PICKER}})(${config});`;
 }
 
 // Plain JavaScript, as the page runs it (kept out of the TypeScript build, whose helpers the page
-// would not have). `config` is { appHost, status }.
+// would not have). `config` is { appHost, status, problems }.
 const REPORTER = `
   var target = null;
   try {
@@ -53,6 +53,8 @@ const REPORTER = `
       } }, target);
     } catch (e) {}
   }
+  // WebContainer forwards a page's errors itself (forwardPreviewErrors): there the picker comes alone.
+  if (config.problems !== false) {
   if (config.status >= 500) post({ kind: 'http', message: 'The page answered HTTP ' + config.status + '.' });
   window.addEventListener('error', function (event) {
     var element = event.target;
@@ -89,6 +91,7 @@ const REPORTER = `
   ReportingSocket.prototype = NativeSocket.prototype;
   ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'].forEach(function (name) { ReportingSocket[name] = NativeSocket[name]; });
   window.WebSocket = ReportingSocket;
+  }
 `;
 
 const previewMessage = z.object({
