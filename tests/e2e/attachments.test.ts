@@ -40,6 +40,8 @@ describe('images in the prompt', () => {
   it('a dropped PNG is resized, reaches the model as an image part of the right size, and survives a reload', async () => {
     stack.fake.script({ match: 'mockup', reply: 'I see a striped mockup.' });
     await page.goto(stack.app.url);
+    // Once the page is live (the model list has come), a drop is the prompt box's to handle.
+    await expect.poll(() => page.getByRole('combobox', { name: 'Model' }).locator('option', { hasText: 'Fake Fast' }).count(), { timeout: 10_000 }).toBe(1);
     // 3000×2000: larger than models take, so the browser scales it to 1568×1045.
     await dropFile(page, 'mockup.png', makePng(3000, 2000, [[37, 99, 235], [250, 204, 21]]), 'image/png');
     const attached = page.getByRole('list', { name: 'Attached images' });
@@ -69,6 +71,14 @@ describe('images in the prompt', () => {
     // In the chat, and still there after a reload.
     const inChat = page.locator('[data-role="user"]').getByRole('img', { name: 'mockup.png' });
     expect(await inChat.count()).toBe(1);
+    if (process.env.E2E_SCREENSHOT_DIR) {
+      await dropFile(page, 'sketch.png', makePng(600, 400, [[22, 163, 74], [255, 255, 255]]), 'image/png');
+      await page.getByRole('textbox', { name: 'Prompt' }).fill('Now the settings page, like this sketch');
+      await expect.poll(() => page.getByRole('img', { name: 'sketch.png' }).count()).toBe(1);
+      await page.screenshot({ path: `${process.env.E2E_SCREENSHOT_DIR}/images.png` });
+      await page.getByRole('button', { name: 'Remove sketch.png' }).click();
+      await page.getByRole('textbox', { name: 'Prompt' }).fill('');
+    }
     await page.reload();
     await expect.poll(() => inChat.count(), { timeout: 10_000 }).toBe(1);
     expect(await inChat.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(1568);

@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 const preview = (p: Page): FrameLocator => p.frameLocator('iframe[title="Preview"]');
-const selectButton = (p: Page) => p.getByRole('button', { name: '⌖ Select' });
+const selectButton = (p: Page) => p.getByRole('button', { name: 'Select', exact: true });
 
 describe('picking an element in the preview', () => {
   it('Select → click the counter button → the request names its selector and src/App.tsx; the app never saw the click', async () => {
@@ -38,8 +38,11 @@ describe('picking an element in the preview', () => {
     await frame.getByRole('button', { name: 'count is 0' }).hover();
     await frame.getByRole('button', { name: 'count is 0' }).click();
     const chips = page.locator('form').getByRole('list', { name: 'Picked elements' });
-    await expect.poll(() => chips.innerText(), { timeout: 10_000 }).toMatch(/^button\.counter in src\/App\.tsx:\d+/);
+    // Line 8 of src/App.tsx writes the button (React reports the line of Vite's transformed module; the workbench finds the tag's own).
+    await expect.poll(() => chips.innerText(), { timeout: 10_000 }).toMatch(/^button\.counter in src\/App\.tsx:8\b/);
     expect(await frame.getByRole('button', { name: 'count is 0' }).count()).toBe(1);
+    await page.getByRole('textbox', { name: 'Prompt' }).fill('make this green');
+    if (process.env.E2E_SCREENSHOT_DIR) await page.screenshot({ path: `${process.env.E2E_SCREENSHOT_DIR}/picker.png` });
 
     // Escape (in the page) leaves Select mode; the app's button works again.
     await frame.locator('body').press('Escape');
@@ -55,7 +58,7 @@ describe('picking an element in the preview', () => {
     const request = stack.fake.requests.at(-1)!;
     const lastUser = JSON.stringify(request.messages.findLast((m) => m.role === 'user')?.content);
     expect(lastUser).toContain('button.counter');
-    expect(lastUser).toMatch(/src\/App\.tsx:\d+/);
+    expect(lastUser).toContain('src/App.tsx:8');
     expect(lastUser).toContain('make this green');
     // The picked element's file is among the files the request shows (the context follows the pick).
     expect(lastUser).toContain('src/App.tsx:\\n```');

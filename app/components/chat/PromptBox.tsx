@@ -152,10 +152,10 @@ export function PromptBox({ onSend, onStop, busy, placeholder, large, children, 
           }
         }}
       />
-      <div className="flex items-center justify-between gap-2">
-        <div className="flex items-center gap-2">
+      <div className="flex items-end justify-between gap-2">
+        <div className="flex min-w-0 flex-wrap items-center gap-2">
           <button type="button" className="btn-ghost px-2 py-0.5 text-sm" aria-label="Attach image" title={`Attach an image (PNG, JPEG, WebP or GIF; up to ${IMAGE_LIMITS.perMessage}). You can also paste or drop one.`} onClick={() => picker.current?.click()}>
-            ＋ Image
+            + Image
           </button>
           <input
             ref={picker}
@@ -172,11 +172,11 @@ export function PromptBox({ onSend, onStop, busy, placeholder, large, children, 
           {children}
         </div>
         {busy ? (
-          <button type="button" className="btn-ghost" onClick={onStop}>
+          <button type="button" className="btn-ghost shrink-0" onClick={onStop}>
             Stop
           </button>
         ) : (
-          <button type="submit" className="btn-primary" disabled={!canSend}>
+          <button type="submit" className="btn-primary shrink-0" disabled={!canSend}>
             Send
           </button>
         )}

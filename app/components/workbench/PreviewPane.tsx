@@ -34,7 +34,7 @@ export function PreviewPane({ workbench }: { workbench: Workbench }) {
       const problem = problemFromPreview(event, from);
       if (problem) workbench.problems.report(problem);
       const pick = pickFromPreview(event, from);
-      if (pick) workbench.picks.add(pick, Object.keys(workbench.files.files.get()));
+      if (pick) workbench.picks.add(pick, workbench.files.files.get());
       if (pickerClosedByPreview(event, from)) workbench.picks.selecting.set(false);
     };
     window.addEventListener('message', onMessage);
@@ -73,7 +73,7 @@ export function PreviewPane({ workbench }: { workbench: Workbench }) {
           title="Select: click an element in the preview to ask about it (Escape to stop)"
           onClick={() => workbench.picks.selecting.set(!selecting)}
         >
-          ⌖ Select
+          Select
         </button>
         {src && (
           <a className="text-xs underline" href={src} target="_blank" rel="noreferrer">

@@ -13,9 +13,9 @@ export class PreviewPicks {
   readonly selecting = atom(false);
   readonly picks = atom<PreviewPick[]>([]);
 
-  add(pick: PreviewPick, projectFiles: string[]) {
-    const source = pickSource(pick, projectFiles);
-    const resolved: PreviewPick = { ...pick, ...(source ? { source } : {}) };
+  add(pick: PreviewPick, projectFiles: Record<string, string>) {
+    const source = pickSource(pick, Object.keys(projectFiles));
+    const resolved: PreviewPick = { ...pick, ...(source ? { source: sourceLine(source, pick, projectFiles[source.file]) } : {}) };
     // The same element picked twice is one pick (the newer one: its text and box are current).
     const others = this.picks.get().filter((p) => !(p.selector === resolved.selector && p.page === resolved.page));
     this.picks.set([...others, resolved].slice(-MAX_PICKS));
@@ -31,6 +31,30 @@ export class PreviewPicks {
     this.picks.set([]);
     return picks;
   }
+}
+
+/**
+ * The line of the source where the picked element's tag is written. Frameworks report the line of
+ * the code the dev server made (React's JSX positions under Vite's refresh wrapper, a stack's
+ * line): when that line does not open the element's tag, the line that does (with its classes or
+ * text, nearest the reported one) is taken from the file as the workbench has it.
+ */
+export function sourceLine(source: NonNullable<PreviewPick['source']>, pick: Pick<PreviewPick, 'tag' | 'html' | 'text'>, content: string | undefined): NonNullable<PreviewPick['source']> {
+  if (content === undefined) return source;
+  const lines = content.split('\n');
+  const opens = (line: string) => new RegExp(`<${pick.tag}(?![\\w-])`, 'i').test(line);
+  if (source.line && opens(lines[source.line - 1] ?? '')) return source;
+  const classes = /\bclass="([^"]*)"/.exec(pick.html)?.[1].split(/\s+/).filter(Boolean) ?? [];
+  const words = pick.text.split(/\W+/).filter((word) => word.length > 2);
+  let best: { line: number; score: number } | undefined;
+  lines.forEach((line, index) => {
+    if (!opens(line)) return;
+    const score = classes.filter((c) => line.includes(c)).length * 4 + words.filter((w) => line.includes(w)).length * 2 - Math.abs(index + 1 - (source.line ?? 0)) / 1000;
+    if (!best || score > best.score) best = { line: index + 1, score };
+  });
+  if (!best) return source;
+  const column = lines[best.line - 1].search(new RegExp(`<${pick.tag}`, 'i')) + 1;
+  return { ...source, line: best.line, column };
 }
 
 /** How picks travel in a message: one data part (the server turns it into text for the model). */
