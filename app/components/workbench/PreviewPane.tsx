@@ -2,7 +2,7 @@ import { useStore } from '@nanostores/react';
 import { atom } from 'nanostores';
 import { useEffect, useRef, useState } from 'react';
 import { problemFromPreview } from '~/lib/problems/preview-reporter';
-import { pickerClosedByPreview, pickFromPreview, PICKER_TOGGLE } from '~/lib/preview/element-picker';
+import { pickerClosedByPreview, pickerToggle, pickFromPreview } from '~/lib/preview/element-picker';
 import type { Workbench } from '~/lib/stores/workbench';
 import { LaunchStepper, LaunchSummary } from './LaunchStepper';
 
@@ -43,7 +43,7 @@ export function PreviewPane({ workbench }: { workbench: Workbench }) {
 
   // Select mode is the page's to carry out: tell it (again after each load of the page), only at the preview's origin.
   const tellPicker = (on: boolean) => {
-    if (previewOrigin) frame.current?.contentWindow?.postMessage({ type: PICKER_TOGGLE, on }, previewOrigin);
+    if (previewOrigin) frame.current?.contentWindow?.postMessage(pickerToggle(on), previewOrigin);
   };
   useEffect(() => {
     tellPicker(selecting);
