@@ -79,6 +79,8 @@ describe('images in the prompt', () => {
       await page.getByRole('button', { name: 'Remove sketch.png' }).click();
       await page.getByRole('textbox', { name: 'Prompt' }).fill('');
     }
+    // The chat is saved shortly after it changes (400 ms), as the history test also waits for.
+    await page.waitForTimeout(700);
     await page.reload();
     await expect.poll(() => inChat.count(), { timeout: 10_000 }).toBe(1);
     expect(await inChat.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(1568);

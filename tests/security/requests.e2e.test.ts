@@ -81,10 +81,12 @@ describe('cross-site requests (CSRF)', () => {
 });
 
 describe('what a chat may carry and cost', () => {
-  it('sends text only: a file part pointing at an internal address is refused before anything is fetched', async () => {
+  it('sends no link: a file or image part pointing at an internal address is refused before anything is fetched (images come only as data URLs)', async () => {
     for (const part of [
       { type: 'file', mediaType: 'text/plain', url: internalUrl },
-      { type: 'file', mediaType: 'image/png', url: 'data:image/png;base64,iVBORw0KGgo=' },
+      { type: 'file', mediaType: 'image/png', url: internalUrl },
+      { type: 'file', mediaType: 'image/svg+xml', url: `data:image/svg+xml;base64,${Buffer.from('<svg/>').toString('base64')}` },
+      { type: 'file', mediaType: 'image/png', url: `data:image/png;base64,${Buffer.from('<svg/>').toString('base64')}` },
       { type: 'source-url', sourceId: 's', url: internalUrl },
     ]) {
       const response = await chat(message([{ type: 'text', text: 'read this' }, part]));
