@@ -144,7 +144,8 @@ describe('publishing an app with a server', () => {
     await openDialog(page);
     expect(await dialog(page).innerText()).toContain('Suggested: an AppForge sandbox, because it has a server of its own (express).');
     expect(await dialog(page).getByRole('radio', { name: 'AppForge sandbox' }).isChecked()).toBe(true);
-    expect(await dialog(page).getByLabel('What it costs').innerText()).toMatch(/^Keeps a sandbox on this server running until you unpublish it/);
+    // The note comes with the publish targets, which the dialog asks the server for when it opens.
+    await expect.poll(() => dialog(page).getByLabel('What it costs').innerText()).toMatch(/^Keeps a sandbox on this server running until you unpublish it/);
     await dialog(page).getByRole('button', { name: 'Publish', exact: true }).click();
     const url = await publishedUrl(page);
     expect(await visit(url, 'Hello from Express')).toBe('Hello from Express');

@@ -1,9 +1,8 @@
-import { PullRequestCard } from '~/components/projects/PullRequestCard';
 import { useChat } from '@ai-sdk/react';
 import { useStore } from '@nanostores/react';
 import { DefaultChatTransport, lastAssistantMessageIsCompleteWithToolCalls, type UIMessage } from 'ai';
 import { AgentRun, type ToolOutput } from '~/lib/agent/agent-run';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
 import { saveFiles, saveMessages, updateChat, type ChatMeta } from '~/lib/persistence/chat-db';
 import type { ActionStatus } from '~/lib/runtime/action-runner';
 import { fetchPackageVerdicts } from '~/lib/routing/package-facts-client';
@@ -23,6 +22,9 @@ import { fitImages, fittedImagesNote } from '~/lib/attachments/request-images';
 import { picksPart, requestText } from '~/lib/preview/preview-picks';
 import { PickChips } from './PickChips';
 import { PromptBox } from './PromptBox';
+
+// Opened from an imported repository's chat, on request.
+const PullRequestCard = lazy(() => import('~/components/projects/PullRequestCard').then((module) => ({ default: module.PullRequestCard })));
 
 interface ChatSessionProps {
   chat: ChatMeta;
@@ -285,15 +287,17 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
             </p>
           )}
           {pullRequestOpen && git && (
-            <PullRequestCard
-              git={git}
-              model={model}
-              files={() => workbench.files.snapshot()}
-              messages={messages}
-              // The link becomes part of the chat (saved with it).
-              onOpened={(pr) => setMessages((all) => [...all, { id: `pr-${pr.number}-${Date.now()}`, role: 'assistant', parts: [{ type: 'text', text: `Opened pull request #${pr.number} on ${git.repo} (branch ${pr.branch}): ${pr.title}\n\n${pr.url}` }] }])}
-              onClose={() => setPullRequestOpen(false)}
-            />
+            <Suspense fallback={<p className="muted mt-3 text-xs">Loading…</p>}>
+              <PullRequestCard
+                git={git}
+                model={model}
+                files={() => workbench.files.snapshot()}
+                messages={messages}
+                // The link becomes part of the chat (saved with it).
+                onOpened={(pr) => setMessages((all) => [...all, { id: `pr-${pr.number}-${Date.now()}`, role: 'assistant', parts: [{ type: 'text', text: `Opened pull request #${pr.number} on ${git.repo} (branch ${pr.branch}): ${pr.title}\n\n${pr.url}` }] }])}
+                onClose={() => setPullRequestOpen(false)}
+              />
+            </Suspense>
           )}
           {error && (
             <div role="alert" className="mt-3 rounded-lg border border-red-300 bg-red-50 p-3 text-sm text-red-800 dark:border-red-800 dark:bg-red-950/40 dark:text-red-200">

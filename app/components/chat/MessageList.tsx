@@ -1,7 +1,6 @@
 import { useStore } from '@nanostores/react';
 import type { UIMessage } from 'ai';
 import { memo, useEffect, useRef, useState } from 'react';
-import Markdown from 'react-markdown';
 import { answerMetadata, formatUsage, usageCost, type ModelOption } from '~/lib/llm/models';
 import { messageText, type Workbench } from '~/lib/stores/workbench';
 import type { AgentRun } from '~/lib/agent/agent-run';
@@ -83,8 +82,29 @@ function usageLine(message: UIMessage, priceOf: (model: string) => ModelOption['
   return answer.cappedAt ? `${line} · capped at ${answer.cappedAt.toLocaleString('en-US')} tokens by the account's balance` : line;
 }
 
+/** react-markdown and what it parses with: loaded when the first answer's prose shows, once. */
+type Markdown = typeof import('react-markdown').default;
+let markdown: Markdown | undefined;
+let loadingMarkdown: Promise<Markdown> | undefined;
+const loadMarkdown = () => (loadingMarkdown ??= import('react-markdown').then((module) => (markdown = module.default)));
+
+/** An answer's prose as Markdown; as plain text (its line breaks kept) until Markdown has loaded, or if it cannot. */
 const Prose = memo(function Prose({ text }: { text: string }) {
-  return <Markdown>{text}</Markdown>;
+  const [Markdown, setMarkdown] = useState(() => markdown);
+  useEffect(() => {
+    if (Markdown) return;
+    let current = true;
+    loadMarkdown().then(
+      (loaded) => current && setMarkdown(() => loaded),
+      () => {
+        loadingMarkdown = undefined; // the next prose tries again
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [Markdown]);
+  return Markdown ? <Markdown>{text}</Markdown> : <p className="whitespace-pre-wrap">{text}</p>;
 });
 
 /** Shown until the first words arrive, with how long it has been. */

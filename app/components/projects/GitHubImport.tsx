@@ -1,11 +1,13 @@
-import { useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { errorMessage } from '~/lib/error-message';
-import { describeRepoEvent, runRepoFlow } from '~/lib/git/github-client';
 import type { RepoEvent } from '~/lib/git/repo-events';
 import type { GitOrigin } from '~/lib/persistence/chat-db';
 import type { ImportedProject } from '~/lib/projects/archive';
 import { useIsomorphicLayoutEffect } from '../use-isomorphic-layout-effect';
-import { GitHubTokenForm } from './GitHubTokenForm';
+
+// The landing page shows the form; the client that talks to the server, and the token form, load on first use.
+const gitHubClient = () => import('~/lib/git/github-client');
+const GitHubTokenForm = lazy(() => import('./GitHubTokenForm').then((module) => ({ default: module.GitHubTokenForm })));
 
 type Imported = Extract<RepoEvent, { type: 'imported' }>;
 
@@ -40,6 +42,7 @@ export function GitHubImport({ onImport }: { onImport: (name: string, project: I
     let imported: Imported | null = null;
     let failure: Extract<RepoEvent, { type: 'error' }> | null = null;
     try {
+      const { describeRepoEvent, runRepoFlow } = await gitHubClient();
       await runRepoFlow('/api/github/import', { repoUrl: url }, (event) => {
         if (event.type === 'imported') imported = event;
         else if (event.type === 'error') failure = event;
@@ -81,7 +84,11 @@ export function GitHubImport({ onImport }: { onImport: (name: string, project: I
       {error && (
         <div role="alert" className="mt-2 text-sm text-red-600">
           <p>{error.message}</p>
-          {error.needsToken && <GitHubTokenForm why="A GitHub token that can read the repository lets it be cloned." onSaved={() => void run()} />}
+          {error.needsToken && (
+            <Suspense fallback={null}>
+              <GitHubTokenForm why="A GitHub token that can read the repository lets it be cloned." onSaved={() => void run()} />
+            </Suspense>
+          )}
         </div>
       )}
     </div>

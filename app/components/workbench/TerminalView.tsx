@@ -1,48 +1,47 @@
-import { FitAddon } from '@xterm/addon-fit';
-import { Terminal } from '@xterm/xterm';
-import '@xterm/xterm/css/xterm.css';
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { errorMessage } from '~/lib/error-message';
 import type { Workbench } from '~/lib/stores/workbench';
 
-/** xterm.js showing the output of the project's commands, as it arrives. */
-export default function TerminalView({ workbench }: { workbench: Workbench }) {
+/**
+ * The terminal panel: the output of the project's commands, as it arrives, in xterm.js. xterm.js is
+ * loaded when the first output arrives (a chat that runs nothing never needs it); the terminal
+ * store keeps every chunk meanwhile, so xterm.js starts with all of them.
+ */
+export function TerminalView({ workbench }: { workbench: Workbench }) {
   const host = useRef<HTMLDivElement>(null);
+  const { written } = workbench.terminal;
+  const [wanted, setWanted] = useState(() => written.get() > 0);
+  const [state, setState] = useState<{ state: 'loading' | 'ready' } | { state: 'failed'; message: string }>({ state: 'loading' });
   useEffect(() => {
-    const dark = window.matchMedia('(prefers-color-scheme: dark)').matches;
-    const terminal = new Terminal({
-      convertEol: true,
-      disableStdin: true,
-      fontSize: 12,
-      scrollback: 5000,
-      theme: dark ? { background: '#0b0f19' } : { background: '#ffffff', foreground: '#1f2937', cursor: '#1f2937' },
-    });
-    const fit = new FitAddon();
-    terminal.loadAddon(fit);
-    terminal.open(host.current!);
-    const resize = new ResizeObserver(() => {
-      try {
-        fit.fit();
-      } catch {
-        // Not laid out yet.
-      }
-    });
-    resize.observe(host.current!);
-    const { chunks, written } = workbench.terminal;
-    let shown = written.get() - chunks.get().length;
-    const flush = () => {
-      const all = chunks.get();
-      const total = written.get();
-      const start = Math.max(0, all.length - (total - shown));
-      for (const chunk of all.slice(start)) terminal.write(chunk);
-      shown = total;
-    };
-    flush();
-    const unsubscribe = written.listen(flush);
+    if (wanted) return;
+    if (written.get() > 0) setWanted(true);
+    return written.listen((count) => count > 0 && setWanted(true));
+  }, [wanted, written]);
+  useEffect(() => {
+    if (!wanted) return;
+    let unmount: (() => void) | undefined;
+    let cancelled = false;
+    import('./xterm-terminal').then(
+      ({ mountTerminal }) => {
+        if (cancelled || !host.current) return;
+        unmount = mountTerminal(host.current, workbench.terminal);
+        setState({ state: 'ready' });
+      },
+      (error: unknown) => !cancelled && setState({ state: 'failed', message: errorMessage(error) }),
+    );
     return () => {
-      unsubscribe();
-      resize.disconnect();
-      terminal.dispose();
+      cancelled = true;
+      unmount?.();
     };
-  }, [workbench]);
-  return <div ref={host} role="log" aria-label="Terminal" className="h-full w-full overflow-hidden px-2 py-1" />;
+  }, [wanted, workbench]);
+  return (
+    <div role="log" aria-label="Terminal" className="relative h-full w-full overflow-hidden px-2 py-1">
+      <div ref={host} className="h-full w-full" />
+      {state.state !== 'ready' && (
+        <p className="muted absolute inset-x-2 top-1 text-xs">
+          {!wanted ? 'No output yet: commands the project runs show here.' : state.state === 'failed' ? `The terminal could not load (${state.message}). Reload the page to try again.` : 'Loading the terminal…'}
+        </p>
+      )}
+    </div>
+  );
 }

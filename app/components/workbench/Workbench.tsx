@@ -9,14 +9,16 @@ import type { Workbench as WorkbenchModel } from '~/lib/stores/workbench';
 import { FileTree } from './FileTree';
 import { PreviewPane } from './PreviewPane';
 import { RuntimeActions, RuntimeStatus } from './RuntimeStatus';
-import { SharePanel } from './SharePanel';
-import { PublishDialog } from './PublishDialog';
+import { TerminalView } from './TerminalView';
 import type { Publisher } from '~/lib/publish/publisher';
 
-// The editor and the terminal are heavy: they load only when the workbench opens.
+// The editor loads when the workbench opens, the Versions view when it is first shown (the terminal
+// panel loads xterm.js itself, when the first output arrives).
 const CodeEditor = lazy(() => import('./CodeEditor'));
-const TerminalView = lazy(() => import('./TerminalView'));
 const VersionsPanel = lazy(() => import('./VersionsPanel'));
+// Share and Publish load when first opened.
+const SharePanel = lazy(() => import('./SharePanel').then((module) => ({ default: module.SharePanel })));
+const PublishDialog = lazy(() => import('./PublishDialog').then((module) => ({ default: module.PublishDialog })));
 
 const TABS = { code: 'Code', preview: 'Preview', versions: 'Versions' } as const;
 
@@ -87,8 +89,16 @@ export function Workbench({ workbench, publisher, title }: { workbench: Workbenc
           </button>
         )}
       </header>
-      {sharing && <SharePanel workbench={workbench} onClose={() => setSharing(false)} />}
-      {publishing && publisher && <PublishDialog publisher={publisher} title={title ?? workbench.project} onClose={() => setPublishing(false)} />}
+      {sharing && (
+        <Suspense fallback={loading}>
+          <SharePanel workbench={workbench} onClose={() => setSharing(false)} />
+        </Suspense>
+      )}
+      {publishing && publisher && (
+        <Suspense fallback={loading}>
+          <PublishDialog publisher={publisher} title={title ?? workbench.project} onClose={() => setPublishing(false)} />
+        </Suspense>
+      )}
       <Group orientation="vertical" className="min-h-0 flex-1">
         <Panel defaultSize="72" minSize="20">
           <div className={tab === 'code' ? 'h-full' : 'hidden'}>
@@ -115,9 +125,7 @@ export function Workbench({ workbench, publisher, title }: { workbench: Workbenc
         </Panel>
         <Separator className="h-1 bg-gray-200 hover:bg-blue-400 dark:bg-gray-800" />
         <Panel defaultSize="28" minSize="8" collapsible>
-          <Suspense fallback={loading}>
-            <TerminalView workbench={workbench} />
-          </Suspense>
+          <TerminalView workbench={workbench} />
         </Panel>
       </Group>
     </section>

@@ -7,7 +7,9 @@ import type { BuildOutput } from '../runtime/runtime';
 import { SandboxApiError, toBase64 } from '../sandbox/sandbox-client';
 import type { Workbench } from '../stores/workbench';
 import type { PublishEvent, StaticHost } from './publish-api';
-import { publishApi } from './publish-client';
+
+/** The publish API's client (and the schemas it checks the server's events with): loaded on the first publish. */
+const publishClient = () => import('./publish-client').then((module) => module.publishApi);
 
 export type PublishPhase = 'idle' | 'building' | 'collecting' | 'publishing' | 'done' | 'failed';
 
@@ -49,7 +51,7 @@ export class Publisher {
       this.phase.set('publishing');
       const previous = this.record.get();
       const siteId = previous?.target === host && previous.siteName === siteName ? previous.siteId : undefined;
-      const done = await publishApi.publishStatic({ host, siteName, ...(siteId ? { siteId } : {}), files: output.files }, (event) => this.#progress(event));
+      const done = await (await publishClient()).publishStatic({ host, siteName, ...(siteId ? { siteId } : {}), files: output.files }, (event) => this.#progress(event));
       this.#keep({ target: host, siteName, siteId: done.siteId, url: done.url, at: Date.now() });
     });
   }
@@ -61,7 +63,7 @@ export class Publisher {
       const files = Object.entries(this.#workbench.files.snapshot()).map(([path, content]) => ({ path, content }));
       const { installs, start } = this.#workbench.runner.replayPlan(this.#workbench.files.files.get()['package.json']);
       if (!start) throw new Error('Nothing says how to start this app (no start command, no start or dev script): ask for one, then publish.');
-      const done = await publishApi.publishSandbox({ project: this.#workbench.project, files, installs, start, ...(options.newLink ? { newLink: true } : {}) }, (event) => this.#progress(event));
+      const done = await (await publishClient()).publishSandbox({ project: this.#workbench.project, files, installs, start, ...(options.newLink ? { newLink: true } : {}) }, (event) => this.#progress(event));
       const previous = this.record.get();
       this.#keep({ target: 'sandbox', siteId: done.siteId, url: done.url ?? (previous?.target === 'sandbox' ? previous.url : undefined), at: Date.now() });
     });
@@ -69,7 +71,7 @@ export class Publisher {
 
   async unpublish() {
     await this.#run(async () => {
-      await publishApi.unpublish(this.#workbench.project);
+      await (await publishClient()).unpublish(this.#workbench.project);
       this.record.set(undefined);
       this.#save(undefined);
       this.#line('Unpublished: the sandbox is deleted and its link no longer answers.');

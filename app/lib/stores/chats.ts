@@ -5,7 +5,9 @@ import type { UIMessage } from 'ai';
 import * as chatDb from '../persistence/chat-db';
 import { templateAnswer, type Template } from '../templates/templates';
 import type { ImportedProject } from '../projects/archive';
-import { VersionHistory } from '../versions/version-history';
+
+/** A chat's version history: loaded when a chat is made from a template, an import or a fork (the landing page needs no more). */
+const versionHistory = async (chatId: string) => new (await import('../versions/version-history')).VersionHistory(chatId);
 
 /** The chat history sidebar's list, newest first. */
 export const chatList = atom<chatDb.ChatMeta[]>([]);
@@ -43,7 +45,7 @@ export async function createChatFromTemplate(template: Template, model: string) 
   await chatDb.putChat(chat);
   await chatDb.saveMessages({ chatId: chat.id, messages, actionStates: {} });
   await chatDb.saveFiles({ chatId: chat.id, files: template.files });
-  await new VersionHistory(chat.id).record({ kind: 'template', label: `${template.title} template`, messageId: `${chat.id}-a`, files: template.files });
+  await (await versionHistory(chat.id)).record({ kind: 'template', label: `${template.title} template`, messageId: `${chat.id}-a`, files: template.files });
   await refreshChatList();
   return chat;
 }
@@ -68,7 +70,7 @@ export async function createChatFromImport(name: string, project: ImportedProjec
   await chatDb.putChat(chat);
   await chatDb.saveMessages({ chatId: chat.id, messages, actionStates: {} });
   await chatDb.saveFiles({ chatId: chat.id, files: project.files });
-  await new VersionHistory(chat.id).record({ kind: 'import', label: `Imported ${name}`, messageId: `${chat.id}-a`, files: project.files });
+  await (await versionHistory(chat.id)).record({ kind: 'import', label: `Imported ${name}`, messageId: `${chat.id}-a`, files: project.files });
   await refreshChatList();
   return chat;
 }
@@ -81,7 +83,7 @@ export async function createChatFromImport(name: string, project: ImportedProjec
 export async function forkChat(sourceId: string, seq: number) {
   const source = await chatDb.getChat(sourceId);
   if (!source) throw new Error('That chat no longer exists.');
-  const history = new VersionHistory(sourceId);
+  const history = await versionHistory(sourceId);
   const versions = await history.load();
   const version = versions.find((v) => v.seq === seq);
   if (!version) throw new Error(`There is no version ${seq} in this chat.`);
@@ -108,7 +110,7 @@ export async function forkChat(sourceId: string, seq: number) {
   await chatDb.putChat(chat);
   await chatDb.saveMessages({ chatId: chat.id, messages, actionStates });
   await chatDb.saveFiles({ chatId: chat.id, files });
-  await new VersionHistory(chat.id).record({
+  await (await versionHistory(chat.id)).record({
     kind: 'fork',
     label: `From v${seq} of “${source.chat.title}”`,
     from: seq,
