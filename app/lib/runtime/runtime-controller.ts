@@ -189,12 +189,16 @@ export class RuntimeController {
    * installed and started in a fresh WebContainer, or falls back to the cloud if that cannot boot.
    */
   async bringUp() {
+    this.#bringingUp = true;
     const runtime = this.ensure();
     try {
       await this.#ready;
     } catch (error) {
+      // Usually the fallback has already happened (with the replay) as the boot failed.
       if (runtime === this.#runtime && runtime.kind === 'browser') this.#fallback(`the in-browser runtime could not start (${errorMessage(error)})`, true);
       return;
+    } finally {
+      this.#bringingUp = false;
     }
     try {
       // Reattached to its own place (a sandbox): the app may still run, and what was installed is there.
@@ -216,6 +220,9 @@ export class RuntimeController {
     const runtime = await this.awaitRuntime();
     await this.#replay(runtime, install);
   }
+
+  /** bringUp is waiting for the runtime: a fallback then replays install and start. */
+  #bringingUp = false;
 
   #fallback(reason: string, replay: boolean): boolean {
     if (this.#disposed || this.#record.fallbackUsed || this.#record.choice === 'browser') return false;
@@ -279,6 +286,10 @@ export class RuntimeController {
         const reason = errorMessage(error);
         const gone = error instanceof SandboxGoneError;
         if (this.#runtime === runtime) this.state.set({ state: 'unavailable', kind: runtime.kind, message: this.#unavailableMessage(runtime.kind, reason, gone), gone });
+        // The browser cannot start: move to the cloud now, not when the answer's first command
+        // asks for a runtime, so the sandbox exists (and installs early) while the answer streams.
+        // A chat being brought up gets its install and start replayed there.
+        if (this.#runtime === runtime && runtime.kind === 'browser') this.#fallback(`the in-browser runtime could not start (${reason})`, this.#bringingUp);
         throw error;
       });
     ready.catch(() => {});

@@ -68,6 +68,21 @@ describe('Workbench', () => {
     expect(wb.terminal.chunks.get().join('')).toMatch(/Moved to a cloud sandbox/);
   });
 
+  it('falls back as soon as the browser cannot start, while the answer still streams: the files reach the sandbox before any command', async () => {
+    const { wb, cloud } = setup({ browser: new FakeRuntime({ failBoot: 'no network' }) });
+    const streaming = answer.slice(0, answer.indexOf('<boltAction type="shell">'));
+    wb.update([user(), assistant('a1', streaming)], true);
+    await settle();
+    await settle();
+    // No command has asked for a runtime yet, and the sandbox is already there with the files so far.
+    expect(wb.runtime.routing.get()).toMatchObject({ target: 'cloud', source: 'fallback' });
+    expect(wb.runtime.state.get()).toEqual({ state: 'ready', kind: 'cloud' });
+    expect(cloud.log).toEqual(['write src/a.js']);
+    wb.update([user(), assistant('a1', answer)], false);
+    await wb.runner.idle();
+    expect(cloud.log.filter((l) => l.startsWith('exec'))).toEqual(['exec npm test']);
+  });
+
   it('does not fall back when the user chose the browser, and fails the command with the reason', async () => {
     const { wb, cloud } = setup({ browser: new FakeRuntime({ failBoot: 'no network' }), record: { choice: 'browser' } });
     wb.update([user(), assistant('a1', answer)], false);
