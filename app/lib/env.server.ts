@@ -82,6 +82,11 @@ const schema = z.object({
   /** Disk one Local sandbox's project, and one session's npm cache, may each fill (a loop-mounted volume when the server runs as root; 0: unbounded). */
   SANDBOX_DISK_MB: int(4096, 0, 1_000_000),
   /**
+   * The most the npm cache every Local sandbox reads, filled only by the server, may hold (MiB;
+   * 0: none, each session's first install is cold). Needs root and overlayfs.
+   */
+  SANDBOX_SHARED_NPM_CACHE_MB: int(4096, 0, 1_000_000),
+  /**
    * Private IPv4 ranges (comma-separated CIDR) Local sandboxes may still reach from their own
    * network: a registry mirror or a service on the private network. Everything private is
    * unreachable otherwise.

@@ -21,6 +21,7 @@ export async function createSandboxService(env: ServerEnv, secret: string) {
       memoryMb: env.SANDBOX_MEMORY_MB,
       maxDiskMb: env.SANDBOX_MAX_DISK_MB,
       diskMb: env.SANDBOX_DISK_MB,
+      sharedNpmCacheMb: env.SANDBOX_SHARED_NPM_CACHE_MB,
       tmpMb: env.SANDBOX_TMP_MB,
       maxPids: env.SANDBOX_MAX_PIDS,
       cpus: env.SANDBOX_CPUS,

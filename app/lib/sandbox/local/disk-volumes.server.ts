@@ -40,7 +40,7 @@ export function isMountPoint(dir: string): Promise<boolean> {
 /** One mount or unmount per directory at a time: two sandboxes of a session share its cache. */
 const pending = new Map<string, Promise<unknown>>();
 
-function serialized<T>(dir: string, work: () => Promise<T>): Promise<T> {
+export function serialized<T>(dir: string, work: () => Promise<T>): Promise<T> {
   const before = pending.get(dir) ?? Promise.resolve();
   const next = before.catch(() => {}).then(work);
   pending.set(dir, next);

@@ -43,6 +43,11 @@ export class LocalLayout {
     return join(this.npmCacheRoot, /^[0-9a-f]{32}$/.test(owner) ? owner : 'shared');
   }
 
+  /** The server-filled npm cache every session's reads (shared-npm-cache.server.ts): only the server reaches it. */
+  get sharedNpmCacheRoot() {
+    return join(this.npmCacheRoot, '.trusted');
+  }
+
   sandboxDir(id: string) {
     return join(this.root, id);
   }

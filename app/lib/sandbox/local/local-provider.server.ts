@@ -17,7 +17,8 @@ import {
 } from '../sandbox-provider.server';
 import { bwrapArgs, bwrapAvailable, bwrapWorksAs, NPM_CACHE_DIR, PROJECT_DIR, sandboxHostUser, spawnBwrap, type BwrapOptions } from './bwrap.server';
 import { SandboxCgroups } from './cgroups.server';
-import { diskVolumesUnavailable, mountVolume, removeVolume, unmountVolume } from './disk-volumes.server';
+import { diskVolumesUnavailable, isMountPoint, mountVolume, removeVolume, serialized, unmountVolume } from './disk-volumes.server';
+import { SharedNpmCache, sharedCacheUnavailable, type FillResult } from './shared-npm-cache.server';
 import { SANDBOX_RESOLV_CONF, sandboxNetworkUnavailable, startSandboxNetwork, type SandboxNetwork } from './sandbox-network.server';
 import { exitOf, killTree, listeningPorts, listeningPortsOf } from './process-tree.server';
 import { boundDisk, dropOrphanCaches } from './local-reconcile.server';
@@ -51,6 +52,11 @@ export interface LocalProviderOptions {
   maxPids?: number;
   /** CPUs' worth of time one sandbox may use, where the cgroup cpu controller is available (default: all but one, at least 1). */
   cpus?: number;
+  /**
+   * The most the server-filled npm cache every session reads may hold (MiB; 0 or unset: none, each
+   * session's cache stands alone). Needs root and overlayfs (shared-npm-cache.server.ts).
+   */
+  sharedNpmCacheMb?: number;
   /** How long an npm cache whose session has no sandbox is kept (one may be being created). */
   cacheGraceMs?: number;
   /** null: use bwrap when installed. */
@@ -100,6 +106,9 @@ export class LocalProvider implements SandboxProvider {
   #networkTurns = new Map<string, Promise<void>>();
   /** Volumes this instance mounted (another instance may share the npm cache directory). */
   #mounted = new Set<string>();
+  /** The server-filled cache below each session's, when there is one. */
+  #shared: SharedNpmCache | null = null;
+  #fills = new Set<Promise<FillResult | null>>();
 
   constructor(options: LocalProviderOptions) {
     this.#options = options;
@@ -132,6 +141,15 @@ export class LocalProvider implements SandboxProvider {
     this.diskLimited = (options.diskMb ?? 0) > 0 && diskBlocker === null;
     if ((options.diskMb ?? 0) > 0 && diskBlocker && this.isolated) {
       (options.log ?? console.warn)(`sandboxes: no disk limit per sandbox (${diskBlocker}); SANDBOX_MAX_DISK_MB bounds them together.`);
+    }
+    const sharedMb = options.sharedNpmCacheMb ?? 0;
+    const sharedBlocker = !this.#user ? 'sandboxes do not run as their own user' : sharedCacheUnavailable(this.#layout.npmCacheRoot);
+    if (sharedMb > 0 && sharedBlocker === null) {
+      const npmEnv = Object.fromEntries(Object.entries(options.passEnv ?? {}).filter(([name, value]) => name.startsWith('npm_config_') && value));
+      this.#shared = new SharedNpmCache({ root: this.#layout.sharedNpmCacheRoot, npmEnv, owner: this.#user!, maxMb: sharedMb, log: options.log ?? console.warn });
+      void this.#shared.collect().catch(() => {});
+    } else if (sharedMb > 0 && this.isolated) {
+      (options.log ?? console.warn)(`sandboxes: no shared npm cache (${sharedBlocker}): each session's first install is cold.`);
     }
     if (this.networkIsolated) writeFileSync(this.#resolvConf(), SANDBOX_RESOLV_CONF, { mode: 0o644 });
     else if (this.isolated && options.isolateNetwork !== false) {
@@ -224,6 +242,7 @@ export class LocalProvider implements SandboxProvider {
     const exitCode = await exitOf(child);
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', abort);
+    if (exitCode === 0 && !timedOut && this.#shared && INSTALL.test(command)) this.#fillSharedCache(id);
     return { exitCode: timedOut ? 124 : exitCode, ...(timedOut ? { timedOut } : {}), ...(output.truncated ? { truncated: true } : {}) };
   }
 
@@ -257,6 +276,26 @@ export class LocalProvider implements SandboxProvider {
     child.stdout!.on('data', forward);
     child.stderr!.on('data', forward);
     return { child, processId, output };
+  }
+
+  /** After an install succeeds: the server adds the project's registry dependencies to the shared cache (in the background). */
+  #fillSharedCache(id: string) {
+    const fill = this.readFile(id, 'package.json', { maxBytes: 512 * 1024 })
+      .then((text) => this.#shared!.fill(text.toString('utf8')))
+      .catch(() => null); // no package.json at the top: nothing to add
+    this.#fills.add(fill);
+    void fill.finally(() => this.#fills.delete(fill));
+  }
+
+  /** Resolves once the shared npm cache has taken in every install so far (tests, benchmarks). */
+  async sharedCacheSettled() {
+    while (this.#fills.size) await Promise.all([...this.#fills]);
+    await this.#shared?.idle();
+  }
+
+  /** Whether sessions' npm caches sit over the server-filled one. */
+  get sharedNpmCache() {
+    return this.#shared !== null;
   }
 
   async kill(id: string, processId: string) {
@@ -417,8 +456,9 @@ export class LocalProvider implements SandboxProvider {
         cacheRoot: this.#layout.npmCacheRoot,
         owners: new Set((await this.list({})).map((sandbox) => sandbox.labels.owner)),
         graceMs: this.#options.cacheGraceMs ?? 60_000,
-        removeVolume: (dir) => this.#removeVolume(dir),
+        removeVolume: (dir) => this.#removeSessionCache(dir),
       });
+      await this.#shared?.collect();
     } finally {
       this.#reconciling = false;
     }
@@ -431,7 +471,8 @@ export class LocalProvider implements SandboxProvider {
   async stopAll() {
     const prepared = [...this.#owned];
     await Promise.all([...this.#live.keys()].map((id) => this.stop(id)));
-    for (const dir of this.#mounted) await unmountVolume(dir);
+    // Newest first: a session's cache overlay before the volume under it.
+    for (const dir of [...this.#mounted].reverse()) await unmountVolume(dir);
     this.#mounted.clear();
     // Their cgroups are empty now: none is left behind on the host (made again when used).
     if (this.#cgroups.available) await Promise.all(prepared.map((id) => this.#cgroups.remove(id)));
@@ -481,21 +522,59 @@ export class LocalProvider implements SandboxProvider {
     const user = this.#user;
     if (this.#owned.has(meta.id)) return;
     const cache = this.#layout.npmCache(meta);
+    if (this.#shared) await this.#mountSessionCache(cache);
     // Made again after a reboot (mounts do not survive it); a cache from before volumes is replaced.
-    if (this.diskLimited) await this.#mount(cache, true);
+    else if (this.diskLimited) await this.#mount(cache, true);
     if (meta.volume) await this.#mount(this.#layout.projectDir(meta.id), false);
     await mkdir(cache, { recursive: true });
     if (!user) {
       this.#owned.add(meta.id);
       return;
     }
-    if ((await stat(cache)).uid !== user.uid) await chown(cache, user.uid, user.gid);
+    if (!this.#shared && (await stat(cache)).uid !== user.uid) await chown(cache, user.uid, user.gid);
     if (this.#cgroups.available) await this.#cgroups.ensure(meta.id, { maxPids: this.#options.maxPids ?? 512, memoryBytes: this.#options.memoryMb * 1024 * 1024, cpus: this.#options.cpus ?? Math.max(1, availableParallelism() - 1) });
     const dir = this.#layout.projectDir(meta.id);
     if ((await stat(dir)).uid !== user.uid) {
       await new Promise<void>((resolve, reject) => execFile('chown', ['-R', '-P', `${user.uid}:${user.gid}`, dir], (error) => (error ? reject(error) : resolve())));
     }
     this.#owned.add(meta.id);
+  }
+
+  /**
+   * A session's cache over the shared one: its own writes in `<cache>.rw` (a volume when disks are
+   * limited), the current shared layer below. A cache from before (a volume of its own, or a plain
+   * directory) is removed first: caches can always be fetched again.
+   */
+  async #mountSessionCache(cache: string) {
+    const rw = `${cache}.rw`;
+    const fresh = await serialized(cache, async () => {
+      if (await isMountPoint(cache)) return false;
+      await rm(this.#image(cache), { force: true });
+      await rm(cache, { recursive: true, force: true });
+      return true;
+    });
+    if (!fresh) return;
+    if (this.diskLimited) await this.#mount(rw, true);
+    else await mkdir(rw, { recursive: true });
+    await serialized(cache, async () => {
+      if (await isMountPoint(cache)) return;
+      try {
+        await this.#shared!.mountSession(cache, rw, this.#user!);
+      } catch (error) {
+        (this.#options.log ?? console.warn)(`sandboxes: ${errorMessage(error)}`);
+        throw new SandboxError("The sandbox's npm cache could not be set up. Try again; if it keeps failing, the server log says why.", 503);
+      }
+      this.#mounted.add(cache);
+    });
+  }
+
+  /** A session's npm cache goes: the overlay, then its own layer (and a volume of its own from before). */
+  async #removeSessionCache(cache: string) {
+    await this.#removeVolume(cache);
+    if (this.#shared) {
+      await this.#removeVolume(`${cache}.rw`);
+      await rm(`${cache}.rw`, { recursive: true, force: true });
+    }
   }
 
   /** The image file behind a volume mounted on `dir`. */
@@ -567,6 +646,9 @@ export class LocalProvider implements SandboxProvider {
   }
 
 }
+
+/** A command that installs the project's dependencies at its top: after it, the project's package.json is worth caching. */
+const INSTALL = /(?:^|&&|;|\n)\s*npm\s+(?:install|i|ci|add)\b/;
 
 function checkedPath(path: string) {
   const check = checkProjectPath(path);
