@@ -2,7 +2,7 @@
 // for real as root: real installs from the registry in Local sandboxes under bubblewrap. A new
 // session's first install is served by what another session's install made the server fetch; no
 // sandbox can change what another session installs, through the shared layer or through the fill.
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,6 +88,19 @@ describe.runIf(asRoot && sharedCacheUnavailable(dataDir) === null)('the shared n
     expect(installed.output).toContain('false');
     expect(installed.output).not.toContain('poisoned');
   }, 120_000);
+
+  it("goes with a session's last sandbox: its overlay, its own layer and its volume; the shared layer stays", async () => {
+    const layerBefore = currentLayer();
+    for (const id of made.splice(0)) await provider.delete(id);
+    await provider.reconcile();
+    const cacheRoot = join(dataDir, 'npm-cache');
+    expect(readdirSync(cacheRoot).filter((name) => name !== '.trusted')).toEqual([]);
+    expect(readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((line) => line.includes(`${cacheRoot}/`) && !line.includes('.trusted'))).toEqual([]);
+    expect(existsSync(layerBefore)).toBe(true);
+    // A session after that still finds the shared layer.
+    const later = await session('f');
+    expect((await run(later, 'npm install --offline --no-audit --no-fund 2>&1')).exitCode).toBe(0);
+  }, 60_000);
 
   it('fills only from the registry: scripts, files, URLs and git dependencies of a package.json are left out and nothing of them runs', async () => {
     const marker = join(tmpdir(), `appforge-fill-ran-${process.pid}`);
