@@ -77,6 +77,9 @@ describe.runIf(asRoot && sharedCacheUnavailable(dataDir) === null)('the shared n
     const poison = await run(attacker, `find /npm-cache/_cacache -type f -exec sh -c 'echo poisoned > "$1"' _ {} \\; && rm -rf /npm-cache/_cacache/content-v2 && echo done`);
     expect(poison.output).toContain('done');
     expect((await run(attacker, 'npm install --offline --no-audit --no-fund 2>&1')).exitCode).not.toBe(0);
+    // Its own layer is its session's volume: filling it stops at the volume's size.
+    const fillUp = await run(attacker, '(head -c 400000000 /dev/zero > /npm-cache/big) 2>&1; rm -f /npm-cache/big');
+    expect(fillUp.output).toMatch(/No space left on device/);
     // Nor can it reach the layer itself: the host's paths do not exist in a sandbox.
     expect((await run(attacker, `ls ${layer()} 2>&1`)).output).toMatch(/No such file/);
 

@@ -110,6 +110,9 @@ interface State {
 
 export type FillResult = { kind: 'filled'; addedKb: number; dropped: string[] } | { kind: 'known' } | { kind: 'skipped'; reason: string };
 
+/** Fills waiting or running at most; more are dropped (the next install asks again). */
+const MAX_QUEUED = 4;
+
 const TOOLS_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' } as unknown as NodeJS.ProcessEnv;
 
 function run(command: string, args: string[], timeout = 120_000): Promise<string> {
@@ -173,6 +176,8 @@ export class SharedNpmCache {
 
   /** Adds what `packageJson` depends on to a new layer (one fill at a time; the same dependencies once a day). */
   fill(packageJson: string): Promise<FillResult> {
+    // A session installing in a loop with ever new dependencies must not queue work without end.
+    if (this.#pending >= MAX_QUEUED) return Promise.resolve({ kind: 'skipped', reason: 'busy: other fills are waiting' });
     this.#pending += 1;
     const result = this.#queue.catch(() => {}).then(() => this.#fill(packageJson));
     this.#queue = result.finally(() => (this.#pending -= 1));
