@@ -37,7 +37,7 @@ const currentLayer = () => join(layer(), (JSON.parse(readFileSync(join(layer(), 
 
 describe.runIf(asRoot && sharedCacheUnavailable(dataDir) === null)('the shared npm cache', () => {
   beforeAll(() => {
-    provider = new LocalProvider({ dataDir, portBase: 22800, commandTimeoutMs: 120_000, maxOutputBytes: 500_000, memoryMb: 2048, hostUid: 200_000, diskMb: 256, sharedNpmCacheMb: 512, cacheGraceMs: 0, passEnv: { npm_config_registry: registry }, log: (line) => logs.push(line) });
+    provider = new LocalProvider({ dataDir, portBase: 23300, commandTimeoutMs: 120_000, maxOutputBytes: 500_000, memoryMb: 2048, hostUid: 200_000, diskMb: 256, sharedNpmCacheMb: 512, cacheGraceMs: 0, passEnv: { npm_config_registry: registry }, log: (line) => logs.push(line) });
     expect(provider.sharedNpmCache).toBe(true);
   });
 
