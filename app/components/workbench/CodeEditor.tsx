@@ -1,6 +1,6 @@
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { bracketMatching, defaultHighlightStyle, foldGutter, indentOnInput, syntaxHighlighting } from '@codemirror/language';
-import { Compartment, EditorState } from '@codemirror/state';
+import { Compartment, EditorState, Transaction } from '@codemirror/state';
 import { oneDark } from '@codemirror/theme-one-dark';
 import { EditorView, drawSelection, highlightActiveLine, keymap, lineNumbers } from '@codemirror/view';
 import { useStore } from '@nanostores/react';
@@ -71,10 +71,13 @@ export default function CodeEditor({ workbench }: { workbench: Workbench }) {
     const doc = editor.state.doc;
     if (doc.length === content.length && doc.toString() === content) return;
     const streaming = workbench.files.streamingPath === path;
+    // Not the user's edits: undo must not take them back (it would write another file's text, or
+    // an older one, into this file).
+    const annotations = Transaction.addToHistory.of(false);
     if (streaming && content.length > doc.length && content.startsWith(doc.sliceString(Math.max(0, doc.length - 64)), Math.max(0, doc.length - 64))) {
-      editor.dispatch({ changes: { from: doc.length, insert: content.slice(doc.length) }, scrollIntoView: true, selection: { anchor: content.length } });
+      editor.dispatch({ changes: { from: doc.length, insert: content.slice(doc.length) }, scrollIntoView: true, selection: { anchor: content.length }, annotations });
     } else {
-      editor.dispatch({ changes: { from: 0, to: doc.length, insert: content } });
+      editor.dispatch({ changes: { from: 0, to: doc.length, insert: content }, annotations });
     }
   }, [content, path, workbench]);
 
