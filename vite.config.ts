@@ -53,6 +53,7 @@ export default defineConfig(({ mode }) => {
         '@codemirror/language',
         '@codemirror/lang-javascript',
         '@codemirror/lang-html',
+        '@lezer/html',
         '@codemirror/lang-css',
         '@codemirror/lang-json',
         '@codemirror/lang-markdown',
