@@ -43,7 +43,6 @@ export default defineConfig(({ mode }) => {
         '@ai-sdk/react',
         'idb',
         'react-markdown',
-        'react-resizable-panels',
         '@webcontainer/api',
         '@xterm/xterm',
         '@xterm/addon-fit',

@@ -1,6 +1,5 @@
 import { useStore } from '@nanostores/react';
 import { lazy, Suspense, useEffect, useState } from 'react';
-import { Group, Panel, Separator } from 'react-resizable-panels';
 import { useNavigate } from '@remix-run/react';
 import { useProjectImport } from '~/components/projects/ImportProject';
 import { getChat } from '~/lib/persistence/chat-db';
@@ -9,6 +8,7 @@ import type { Workbench as WorkbenchModel } from '~/lib/stores/workbench';
 import { FileTree } from './FileTree';
 import { PreviewPane } from './PreviewPane';
 import { RuntimeActions, RuntimeStatus } from './RuntimeStatus';
+import { Split } from './Split';
 import { TerminalView } from './TerminalView';
 import type { Publisher } from '~/lib/publish/publisher';
 
@@ -99,35 +99,48 @@ export function Workbench({ workbench, publisher, title }: { workbench: Workbenc
           <PublishDialog publisher={publisher} title={title ?? workbench.project} onClose={() => setPublishing(false)} />
         </Suspense>
       )}
-      <Group orientation="vertical" className="min-h-0 flex-1">
-        <Panel defaultSize="72" minSize="20">
-          <div className={tab === 'code' ? 'h-full' : 'hidden'}>
-            <Group orientation="horizontal" className="h-full">
-              <Panel defaultSize={220} minSize={120}>
-                <FileTree workbench={workbench} />
-              </Panel>
-              <Separator className="w-1 bg-gray-200 hover:bg-blue-400 dark:bg-gray-800" />
-              <Panel minSize="20">
-                <Suspense fallback={loading}>
-                  <CodeEditor workbench={workbench} />
-                </Suspense>
-              </Panel>
-            </Group>
-          </div>
-          <div className={tab === 'preview' ? 'h-full' : 'hidden'}>
-            <PreviewPane workbench={workbench} />
-          </div>
-          {tab === 'versions' && (
-            <Suspense fallback={loading}>
-              <VersionsPanel workbench={workbench} />
-            </Suspense>
-          )}
-        </Panel>
-        <Separator className="h-1 bg-gray-200 hover:bg-blue-400 dark:bg-gray-800" />
-        <Panel defaultSize="28" minSize="8" collapsible>
-          <TerminalView workbench={workbench} />
-        </Panel>
-      </Group>
+      <Split
+        direction="column"
+        label="Resize the terminal"
+        className="min-h-0 flex-1"
+        separatorClassName="h-1 bg-gray-200 hover:bg-blue-400 dark:bg-gray-800"
+        defaultSize={72}
+        unit="%"
+        minFirst={20}
+        minSecond={8}
+        collapsible
+        first={
+          <>
+            <div className={tab === 'code' ? 'h-full' : 'hidden'}>
+              <Split
+                direction="row"
+                label="Resize the file tree"
+                className="h-full"
+                separatorClassName="w-1 bg-gray-200 hover:bg-blue-400 dark:bg-gray-800"
+                defaultSize={220}
+                unit="px"
+                minFirst={120}
+                minSecond={20}
+                first={<FileTree workbench={workbench} />}
+                second={
+                  <Suspense fallback={loading}>
+                    <CodeEditor workbench={workbench} />
+                  </Suspense>
+                }
+              />
+            </div>
+            <div className={tab === 'preview' ? 'h-full' : 'hidden'}>
+              <PreviewPane workbench={workbench} />
+            </div>
+            {tab === 'versions' && (
+              <Suspense fallback={loading}>
+                <VersionsPanel workbench={workbench} />
+              </Suspense>
+            )}
+          </>
+        }
+        second={<TerminalView workbench={workbench} />}
+      />
     </section>
   );
 }
