@@ -8,13 +8,15 @@ import type { Workbench as WorkbenchModel } from '~/lib/stores/workbench';
 import { FileTree } from './FileTree';
 import { PreviewPane } from './PreviewPane';
 import { RuntimeActions, RuntimeStatus } from './RuntimeStatus';
+import { loadEditorTheme } from './editor-theme';
 import { Split } from './Split';
 import { TerminalView } from './TerminalView';
 import type { Publisher } from '~/lib/publish/publisher';
 
-// The editor loads when the workbench opens, the Versions view when it is first shown (the terminal
-// panel loads xterm.js itself, when the first output arrives).
-const CodeEditor = lazy(() => import('./CodeEditor'));
+// The editor loads when the workbench opens (with its dark theme, where the page is dark), the
+// Versions view when it is first shown (the terminal panel loads xterm.js itself, when the first
+// command runs or it is clicked).
+const CodeEditor = lazy(() => Promise.all([import('./CodeEditor'), loadEditorTheme()]).then(([module]) => module));
 const VersionsPanel = lazy(() => import('./VersionsPanel'));
 // Share and Publish load when first opened.
 const SharePanel = lazy(() => import('./SharePanel').then((module) => ({ default: module.SharePanel })));
