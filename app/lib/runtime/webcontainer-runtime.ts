@@ -3,7 +3,6 @@ import { RuntimeUnavailableError, type BuildOutput, type CommandOptions, type Pr
 import { errorMessage } from '../error-message';
 import { toBase64 } from '../sandbox/sandbox-client';
 import { outputTail, whereFrom, type ProblemReport } from '../problems/problem';
-import { previewScriptSource } from '../preview/element-picker';
 import { claimTabContainer, forgetTabContainerForTests, releaseTabContainer, STOP_WAIT_MS, type TabContainer } from './webcontainer-tab';
 
 /** Offline, the boot neither succeeds nor fails (it waits for StackBlitz's servers): give up after this. */
@@ -243,6 +242,8 @@ async function installPreviewScript(container: WebContainer) {
     timer = setTimeout(() => reject(new Error(`no answer within ${PREVIEW_SCRIPT_WAIT_MS / 1000} seconds`)), PREVIEW_SCRIPT_WAIT_MS);
   });
   try {
+    // The script's source loads only here, once WebContainer has booted.
+    const { previewScriptSource } = await import('../problems/preview-reporter');
     await Promise.race([container.setPreviewScript(previewScriptSource({ appHost: location.host })), late]);
   } catch (error) {
     console.warn(`The preview script (problem reporter and element picker) could not be installed in WebContainer: ${errorMessage(error)}`);
