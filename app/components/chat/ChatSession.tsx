@@ -6,7 +6,7 @@ import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
 import { saveFiles, saveMessages, updateChat, type ChatMeta } from '~/lib/persistence/chat-db';
 import type { ActionStatus } from '~/lib/runtime/action-runner';
 import { fetchPackageVerdicts } from '~/lib/routing/package-facts-client';
-import { WebContainerRuntime } from '~/lib/runtime/webcontainer-runtime';
+import { BrowserRuntime } from '~/lib/runtime/browser-runtime';
 import { messageText, Workbench } from '~/lib/stores/workbench';
 import { compactHistory } from '~/lib/llm/project-context';
 import { Workbench as WorkbenchView } from '../workbench/Workbench';
@@ -44,7 +44,7 @@ export function ChatSession(props: ChatSessionProps) {
     const versions = new VersionHistory(chat.id);
     const wb = new Workbench({
       project: chat.id,
-      createBrowserRuntime: () => new WebContainerRuntime(),
+      createBrowserRuntime: () => new BrowserRuntime(),
       runtimeRecord: chat.runtime,
       saveRuntimeRecord: (runtime) => void updateChat(chat.id, { runtime }),
       lookupPackages: fetchPackageVerdicts,
