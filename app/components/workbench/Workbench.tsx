@@ -11,7 +11,7 @@ import { RuntimeActions, RuntimeStatus } from './RuntimeStatus';
 import { loadEditorTheme } from './editor-theme';
 import { Split } from './Split';
 import { TerminalView } from './TerminalView';
-import type { Publisher } from '~/lib/publish/publisher';
+import type { PublishOptions } from '~/lib/publish/publisher';
 
 // The editor loads when the workbench opens (with its dark theme, where the page is dark), the
 // Versions view when it is first shown (the terminal panel loads xterm.js itself, when the first
@@ -26,7 +26,7 @@ const TABS = { code: 'Code', preview: 'Preview', versions: 'Versions' } as const
 
 const loading = <div className="muted p-3 text-xs">Loading…</div>;
 
-export function Workbench({ workbench, publisher, title }: { workbench: WorkbenchModel; publisher?: Publisher; title?: string }) {
+export function Workbench({ workbench, publish, title }: { workbench: WorkbenchModel; publish?: PublishOptions; title?: string }) {
   const [publishing, setPublishing] = useState(false);
   const tab = useStore(workbench.panel);
   const setTab = (name: keyof typeof TABS) => workbench.panel.set(name);
@@ -85,7 +85,7 @@ export function Workbench({ workbench, publisher, title }: { workbench: Workbenc
         <button type="button" className="btn-ghost px-2 py-0.5" aria-expanded={sharing} onClick={() => setSharing((s) => !s)}>
           Share
         </button>
-        {publisher && (
+        {publish && (
           <button type="button" className="btn-ghost px-2 py-0.5" aria-expanded={publishing} onClick={() => setPublishing((s) => !s)}>
             Publish
           </button>
@@ -96,9 +96,9 @@ export function Workbench({ workbench, publisher, title }: { workbench: Workbenc
           <SharePanel workbench={workbench} onClose={() => setSharing(false)} />
         </Suspense>
       )}
-      {publishing && publisher && (
+      {publishing && publish && (
         <Suspense fallback={loading}>
-          <PublishDialog publisher={publisher} title={title ?? workbench.project} onClose={() => setPublishing(false)} />
+          <PublishDialog workbench={workbench} options={publish} title={title ?? workbench.project} onClose={() => setPublishing(false)} />
         </Suspense>
       )}
       <Split
