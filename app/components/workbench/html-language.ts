@@ -1,4 +1,4 @@
-import { bracketMatchingHandle, foldNodeProp, indentNodeProp, LanguageSupport, LRLanguage, syntaxTree } from '@codemirror/language';
+import { foldNodeProp, LanguageSupport, LRLanguage, syntaxTree } from '@codemirror/language';
 import { Compartment, type EditorState, type Extension } from '@codemirror/state';
 import { ViewPlugin, type EditorView, type ViewUpdate } from '@codemirror/view';
 import { parser } from '@lezer/html';
@@ -16,53 +16,24 @@ export function htmlDocument(): Extension {
 }
 
 /**
- * lang-html's own `htmlPlain` (not exported; importing the package would bring the JavaScript and
- * CSS packs with it): the parser with its indentation, folding and tag matching, no nested languages.
+ * The HTML parser alone, until the full pack arrives. The editor is not focused yet (focus loads
+ * the pack), so nothing here needs lang-html's editing helpers (indentation, tag matching): only
+ * highlighting, which is the parser's, and folding an element between its tags.
  */
 const htmlPlain = LRLanguage.define({
   name: 'html',
   parser: parser.configure({
     props: [
-      indentNodeProp.add({
-        Element(context) {
-          const after = /^(\s*)(<\/)?/.exec(context.textAfter)!;
-          if (context.node.to <= context.pos + after[0].length) return context.continue();
-          return context.lineIndent(context.node.from) + (after[2] ? 0 : context.unit);
-        },
-        'OpenTag CloseTag SelfClosingTag'(context) {
-          return context.column(context.node.from) + context.unit;
-        },
-        Document(context) {
-          if (context.pos + /\s*/.exec(context.textAfter)![0].length < context.node.to) return context.continue();
-          let endElement = null;
-          for (let current = context.node; ; ) {
-            const last = current.lastChild;
-            if (!last || last.name !== 'Element' || last.to !== current.to) break;
-            endElement = current = last;
-          }
-          const close = endElement?.lastChild;
-          if (endElement && !(close && (close.name === 'CloseTag' || close.name === 'SelfClosingTag'))) return context.lineIndent(endElement.from) + context.unit;
-          return null;
-        },
-      }),
       foldNodeProp.add({
         Element(node) {
-          const first = node.firstChild;
-          const last = node.lastChild;
-          if (!first || first.name !== 'OpenTag') return null;
-          return { from: first.to, to: last?.name === 'CloseTag' ? last.from : node.to };
+          const open = node.firstChild;
+          const close = node.lastChild;
+          return open?.name === 'OpenTag' ? { from: open.to, to: close?.name === 'CloseTag' ? close.from : node.to } : null;
         },
-      }),
-      bracketMatchingHandle.add({
-        'OpenTag CloseTag': (node) => node.getChild('TagName'),
       }),
     ],
   }),
-  languageData: {
-    commentTokens: { block: { open: '<!--', close: '-->' } },
-    indentOnInput: /^\s*<\/\w+\W$/,
-    wordChars: '-_',
-  },
+  languageData: { commentTokens: { block: { open: '<!--', close: '-->' } } },
 });
 
 /** A cheap look at the text before walking the tree: no script, style or such attribute, nothing to nest. */
