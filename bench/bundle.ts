@@ -2,7 +2,8 @@
 // (a) `/` before any prompt; (b) a chat's first load: a prompt whose answer writes index.html, until
 // the file tree and the editor show it (the terminal, the Versions view and the diff are not
 // opened); (b') the same chat opened again by its URL in a fresh tab; (c) everything used: the
-// diff of that version, an answer with prose and a command (Markdown, the terminal), Download zip.
+// diff of that version, an answer with prose and a command (Markdown, the terminal), Download zip,
+// and the editor focused (its keys, the full HTML pack).
 // Each figure is what the tab has loaded so far. The modules deferred to first use are found by
 // their content (tests/support/scripts-loaded.ts), so one imported statically again shows up
 // wherever it lands.
@@ -62,6 +63,7 @@ async function main() {
     await page.locator('[data-role=assistant] strong', { hasText: 'a heading' }).waitFor();
     await page.getByRole('log', { name: 'Terminal' }).locator('.xterm').waitFor();
     await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download zip' }).click()]);
+    await page.locator('.cm-content').click();
     await scriptsSettled(page, scripts);
     const all = await scripts.snapshot();
 
@@ -69,7 +71,7 @@ async function main() {
     console.log(line('(a) / before any prompt', landing));
     console.log(line("(b) a chat's first load (from /: prompt, file tree, editor)", chat));
     console.log(line("(b') the same chat opened by its URL in a new tab", reopened));
-    console.log(line('(c) everything used (diff, Markdown, terminal, zip)', all));
+    console.log(line('(c) everything used (diff, Markdown, terminal, zip, editor focused)', all));
     console.log(`deferred modules loaded — (a): ${deferred(landing)}; (b): ${deferred(chat)}; (b'): ${deferred(reopened)}; (c): ${deferred(all)}`);
     const onUse = [...all].filter(([path]) => !chat.has(path));
     console.log(

@@ -5,7 +5,7 @@ import { AutoFix } from '~/lib/problems/auto-fix';
 import { fixRequest } from '~/lib/problems/fix-request';
 import { exitProblem, problemSignature, type Problem, type ProblemReport } from '~/lib/problems/problem';
 import { PAGE_REPORTS_PER_LOAD, ProblemsStore } from '~/lib/problems/problems-store';
-import { PREVIEW_REPORT, problemFromPreview } from '~/lib/problems/preview-reporter';
+import { PREVIEW_REPORT, problemFromPreview } from '~/lib/problems/preview-problem';
 import { FilesStore } from '~/lib/stores/files';
 import { TerminalStore } from '~/lib/stores/terminal';
 import { previewProblem } from '~/lib/runtime/webcontainer-runtime';

@@ -9,16 +9,38 @@ import type { Page } from 'playwright-core';
  * another chunk under another name: the content finds it wherever it is).
  */
 export const DEFERRED = {
-  /** xterm.js: when the first terminal output arrives. */
+  /** xterm.js: when the first command runs (or its output arrives), or the terminal is clicked or focused. */
   terminal: 'xterm-helper-textarea',
   /** react-markdown (with micromark, unified…): when the first answer with prose shows. */
   markdown: 'remarkjs/react-markdown',
   /** @codemirror/merge: when a diff is shown (the Versions view) or a version's line counts are made. */
   diff: 'cm-deletedChunk',
+  /** The in-browser runtime's code (webcontainer-runtime.ts): when the page can boot it and StackBlitz's servers answer. */
+  'browser-runtime': 'did not boot within',
   /** @webcontainer/api: when the in-browser runtime boots. */
   webcontainer: 'Only a single WebContainer instance can be booted',
+  /** The preview script (reporter and element picker) WebContainer puts in pages: once it has booted. */
+  'preview-script': 'data-appforge-picker',
   /** fflate (zip): when a project is downloaded or imported as a zip. */
   zip: 'invalid zip data',
+  /** @codemirror/lang-html (HTML documents start with @lezer/html alone): when one has a script, a style or such attributes, or the editor is focused. */
+  html: 'speculationrules',
+  /** @codemirror/lang-javascript: a JavaScript or TypeScript file, or the full HTML pack. */
+  javascript: 'JSXIdentifier JSXNameSpacedName',
+  /** @codemirror/lang-css: a CSS file, or the full HTML pack. */
+  css: 'UniversalSelector NestingSelector',
+  /** @codemirror/commands (keymaps, undo history): when the editor is first focused. */
+  commands: 'Selection deleted',
+  /** One Dark: only where the page is dark. */
+  'dark-theme': '#282c34',
+  /** Agent mode's tools (and the project search): with the first tool call. */
+  agent: 'narrow it with path or a more specific query',
+  /** The agent's tool call cards: with the first one shown. */
+  'tool-card': 'tool-outcome',
+  /** The Publisher: when Publish is first opened. */
+  publish: 'nothing was published',
+  /** The problem alert and the fix request: when the app first fails. */
+  fix: 'The project has not run without problems yet',
 } as const;
 
 export type Deferred = keyof typeof DEFERRED;

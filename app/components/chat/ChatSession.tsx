@@ -6,16 +6,15 @@ import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
 import { saveFiles, saveMessages, updateChat, type ChatMeta } from '~/lib/persistence/chat-db';
 import type { ActionStatus } from '~/lib/runtime/action-runner';
 import { fetchPackageVerdicts } from '~/lib/routing/package-facts-client';
-import { WebContainerRuntime } from '~/lib/runtime/webcontainer-runtime';
+import { BrowserRuntime } from '~/lib/runtime/browser-runtime';
 import { messageText, Workbench } from '~/lib/stores/workbench';
 import { compactHistory } from '~/lib/llm/project-context';
 import { Workbench as WorkbenchView } from '../workbench/Workbench';
 import { answerMetadata, formatUsage, totalUsage } from '~/lib/llm/models';
 import { AutoFix } from '~/lib/problems/auto-fix';
 import { VersionHistory } from '~/lib/versions/version-history';
-import { Publisher } from '~/lib/publish/publisher';
+import type { PublishOptions } from '~/lib/publish/publisher';
 import { MessageList } from './MessageList';
-import { ProblemAlert } from './ProblemAlert';
 import { ModelPicker, useImageSupport, useModels } from './ModelPicker';
 import type { ImageAttachment } from '~/lib/attachments/images';
 import { fitImages, fittedImagesNote } from '~/lib/attachments/request-images';
@@ -23,6 +22,8 @@ import { picksPart, requestText } from '~/lib/preview/preview-picks';
 import { PickChips } from './PickChips';
 import { PromptBox } from './PromptBox';
 
+// Shown when the app fails, with what Fix it (or auto-fix) then sends.
+const ProblemAlert = lazy(() => Promise.all([import('./ProblemAlert'), import('~/lib/problems/fix-request')]).then(([module]) => ({ default: module.ProblemAlert })));
 // Opened from an imported repository's chat, on request.
 const PullRequestCard = lazy(() => import('~/components/projects/PullRequestCard').then((module) => ({ default: module.PullRequestCard })));
 
@@ -44,7 +45,7 @@ export function ChatSession(props: ChatSessionProps) {
     const versions = new VersionHistory(chat.id);
     const wb = new Workbench({
       project: chat.id,
-      createBrowserRuntime: () => new WebContainerRuntime(),
+      createBrowserRuntime: () => new BrowserRuntime(),
       runtimeRecord: chat.runtime,
       saveRuntimeRecord: (runtime) => void updateChat(chat.id, { runtime }),
       lookupPackages: fetchPackageVerdicts,
@@ -150,7 +151,8 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
   /** Auto-fix is waiting for a click on what the page reported (shown while those problems are there). */
   const [autoFixHeld, setAutoFixHeld] = useState<string | null>(null);
   const [pullRequestOpen, setPullRequestOpen] = useState(false);
-  const publisher = useMemo(() => new Publisher(workbench, { record: chat.publish, save: (publish) => void updateChat(chat.id, { publish }) }), [workbench, chat.id]);
+  // The chat's Publisher is made (with its code) when Publish is first opened.
+  const publish = useMemo((): PublishOptions => ({ record: chat.publish, save: (publish) => void updateChat(chat.id, { publish }) }), [chat.id]);
   const git = chat.git;
 
   // Feed the answer to the parser as it streams; close everything when the stream ends or fails.
@@ -174,7 +176,7 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
 
   // Fix it works through the tools when the model can call them (it can run and check its fix).
   const fixAsAgent = agentOn || modelTools === true;
-  const fix = () => send(workbench.fixRequest(), { asAgent: fixAsAgent });
+  const fix = () => void workbench.fixRequest().then((text) => send(text, { asAgent: fixAsAgent }));
 
   // Auto-fix: once an answer's actions have run and problems have stopped arriving for a moment,
   // the stop rules decide between another fix and stopping (with the reason shown).
@@ -189,7 +191,7 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
         const decision = autoFix.decide(workbench.problems.active.get(), autoFixTokenBudget === null ? undefined : { used: used.inputTokens + used.outputTokens, budget: autoFixTokenBudget }, { agent: fixAsAgent });
         setAutoFixHeld('held' in decision ? decision.held : null);
         if ('stop' in decision) setAutoFixNote(decision.stop);
-        else if ('fix' in decision) send(workbench.fixRequest(decision.fix), { asAgent: fixAsAgent });
+        else if ('fix' in decision) void workbench.fixRequest(decision.fix).then((text) => send(text, { asAgent: fixAsAgent }));
       });
     }, AUTO_FIX_SETTLE_MS);
     return () => {
@@ -256,15 +258,19 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
       <div className={`flex min-w-0 flex-col ${showWorkbench ? 'w-[35%] min-w-80' : 'mx-auto w-full max-w-3xl'}`}>
         <div className="min-h-0 flex-1 overflow-y-auto p-4">
           <MessageList messages={messages} workbench={workbench} agent={agent} streaming={streaming} priceOf={priceOf} />
-          <ProblemAlert
-            problems={problems}
-            pageDropped={pageDropped}
-            busy={busy}
-            onFix={fix}
-            onDismiss={() => problems.forEach((p) => workbench.problems.dismiss(p.signature))}
-            lastWorking={lastWorking}
-            onRestore={restoreLastWorking}
-          />
+          {problems.length > 0 && (
+            <Suspense fallback={null}>
+              <ProblemAlert
+                problems={problems}
+                pageDropped={pageDropped}
+                busy={busy}
+                onFix={fix}
+                onDismiss={() => problems.forEach((p) => workbench.problems.dismiss(p.signature))}
+                lastWorking={lastWorking}
+                onRestore={restoreLastWorking}
+              />
+            </Suspense>
+          )}
           <RestoreNote workbench={workbench} />
           {agentNote && (
             <p role="status" aria-label="Agent" className="mt-3 rounded-lg border border-gray-300 p-3 text-sm dark:border-gray-700">
@@ -355,7 +361,7 @@ function ChatView({ chat, initialMessages, workbench }: ChatSessionProps & { wor
       </div>
       {showWorkbench && (
         <div className="min-w-0 flex-1">
-          <WorkbenchView workbench={workbench} publisher={publisher} title={chat.title} />
+          <WorkbenchView workbench={workbench} publish={publish} title={chat.title} />
         </div>
       )}
     </div>

@@ -1,6 +1,6 @@
 import { useStore } from '@nanostores/react';
 import type { UIMessage } from 'ai';
-import { memo, useEffect, useRef, useState } from 'react';
+import { lazy, memo, Suspense, useEffect, useRef, useState } from 'react';
 import { answerMetadata, formatUsage, usageCost, type ModelOption } from '~/lib/llm/models';
 import { messageText, type Workbench } from '~/lib/stores/workbench';
 import type { AgentRun } from '~/lib/agent/agent-run';
@@ -8,7 +8,9 @@ import { isImagePart } from '~/lib/attachments/request-images';
 import { picksOf } from '~/lib/preview/preview-picks';
 import { ArtifactCard } from './ArtifactCard';
 import { SentPicks } from './PickChips';
-import { ToolCard } from './ToolCard';
+
+// An agent's tool calls: their cards load with the first one shown.
+const ToolCard = lazy(() => import('./ToolCard').then((module) => ({ default: module.ToolCard })));
 
 export function MessageList({ messages, workbench, agent, streaming, priceOf }: { messages: UIMessage[]; workbench: Workbench; agent: AgentRun; streaming: boolean; priceOf: (model: string) => ModelOption['price'] }) {
   const end = useRef<HTMLDivElement>(null);
@@ -62,7 +64,9 @@ function AssistantMessage({ message, workbench, agent, usage }: { message: UIMes
         ) : block.type === 'artifact' ? (
           <ArtifactCard key={block.artifactKey} workbench={workbench} artifactKey={block.artifactKey} />
         ) : (
-          <ToolCard key={block.toolCallId} message={message} toolCallId={block.toolCallId} agent={agent} />
+          <Suspense key={block.toolCallId} fallback={<p className="muted my-2 text-xs">Tool call…</p>}>
+            <ToolCard message={message} toolCallId={block.toolCallId} agent={agent} />
+          </Suspense>
         ),
       )}
       {usage && (

@@ -1,11 +1,11 @@
-import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { bracketMatching, defaultHighlightStyle, foldGutter, indentOnInput, syntaxHighlighting } from '@codemirror/language';
-import { Compartment, EditorState } from '@codemirror/state';
-import { oneDark } from '@codemirror/theme-one-dark';
-import { EditorView, drawSelection, highlightActiveLine, keymap, lineNumbers } from '@codemirror/view';
+import { Compartment, EditorState, Transaction } from '@codemirror/state';
+import { EditorView, drawSelection, highlightActiveLine, lineNumbers } from '@codemirror/view';
 import { useStore } from '@nanostores/react';
 import { useEffect, useRef } from 'react';
 import type { Workbench } from '~/lib/stores/workbench';
+import { editingKeysOnFirstUse } from './editing-keys';
+import { editorTheme } from './editor-theme';
 import { languageFor } from './languages';
 
 /**
@@ -17,13 +17,13 @@ export default function CodeEditor({ workbench }: { workbench: Workbench }) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const language = useRef(new Compartment());
+  const keys = useRef(new Compartment());
   const path = useStore(workbench.selectedFile);
   const content = useStore(workbench.files.files, { keys: path ? [path] : [] })[path ?? ''] ?? '';
   const pathRef = useRef(path);
   pathRef.current = path;
 
   useEffect(() => {
-    const dark = window.matchMedia('(prefers-color-scheme: dark)').matches;
     const editor = new EditorView({
       parent: host.current!,
       state: EditorState.create({
@@ -31,15 +31,14 @@ export default function CodeEditor({ workbench }: { workbench: Workbench }) {
         extensions: [
           lineNumbers(),
           foldGutter(),
-          history(),
           drawSelection(),
           indentOnInput(),
           bracketMatching(),
           highlightActiveLine(),
           syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
-          keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
+          keys.current.of(editingKeysOnFirstUse(keys.current)),
           language.current.of([]),
-          dark ? oneDark : [],
+          editorTheme(),
           EditorView.contentAttributes.of({ 'aria-label': 'Code editor' }),
           EditorView.updateListener.of((update) => {
             const current = pathRef.current;
@@ -71,10 +70,13 @@ export default function CodeEditor({ workbench }: { workbench: Workbench }) {
     const doc = editor.state.doc;
     if (doc.length === content.length && doc.toString() === content) return;
     const streaming = workbench.files.streamingPath === path;
+    // Not the user's edits: undo must not take them back (it would write another file's text, or
+    // an older one, into this file).
+    const annotations = Transaction.addToHistory.of(false);
     if (streaming && content.length > doc.length && content.startsWith(doc.sliceString(Math.max(0, doc.length - 64)), Math.max(0, doc.length - 64))) {
-      editor.dispatch({ changes: { from: doc.length, insert: content.slice(doc.length) }, scrollIntoView: true, selection: { anchor: content.length } });
+      editor.dispatch({ changes: { from: doc.length, insert: content.slice(doc.length) }, scrollIntoView: true, selection: { anchor: content.length }, annotations });
     } else {
-      editor.dispatch({ changes: { from: 0, to: doc.length, insert: content } });
+      editor.dispatch({ changes: { from: 0, to: doc.length, insert: content }, annotations });
     }
   }, [content, path, workbench]);
 

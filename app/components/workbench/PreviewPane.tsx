@@ -1,7 +1,7 @@
 import { useStore } from '@nanostores/react';
 import { atom } from 'nanostores';
 import { useEffect, useRef, useState } from 'react';
-import { problemFromPreview } from '~/lib/problems/preview-reporter';
+import { problemFromPreview } from '~/lib/problems/preview-problem';
 import { pickerClosedByPreview, pickerToggle, pickFromPreview } from '~/lib/preview/element-picker';
 import type { Workbench } from '~/lib/stores/workbench';
 import { LaunchStepper, LaunchSummary } from './LaunchStepper';

@@ -4,7 +4,8 @@ import { errorMessage } from '~/lib/error-message';
 import type { PublishTarget, PublishTargetsView, StaticHost } from '~/lib/publish/publish-api';
 import { SITE_NAME } from '~/lib/publish/publish-api';
 import { publishApi } from '~/lib/publish/publish-client';
-import type { Publisher } from '~/lib/publish/publisher';
+import { Publisher, type PublishOptions } from '~/lib/publish/publisher';
+import type { Workbench } from '~/lib/stores/workbench';
 
 const LABEL: Record<PublishTarget, string> = { netlify: 'Netlify', vercel: 'Vercel', sandbox: 'AppForge sandbox' };
 
@@ -20,8 +21,18 @@ function slug(title: string) {
   );
 }
 
+/** Each open chat's Publisher, made when its Publish is first opened; it keeps publishing (and its log) while the dialog is closed. */
+const publishers = new WeakMap<Workbench, Publisher>();
+
+function publisherFor(workbench: Workbench, options: PublishOptions): Publisher {
+  let publisher = publishers.get(workbench);
+  if (!publisher) publishers.set(workbench, (publisher = new Publisher(workbench, options)));
+  return publisher;
+}
+
 /** Publish: where (the router's suggestion and why), the site name, a token when the server has none, progress, the live URL. */
-export function PublishDialog({ publisher, title, onClose }: { publisher: Publisher; title: string; onClose: () => void }) {
+export function PublishDialog({ workbench, options, title, onClose }: { workbench: Workbench; options: PublishOptions; title: string; onClose: () => void }) {
+  const publisher = publisherFor(workbench, options);
   const plan = publisher.plan();
   const record = useStore(publisher.record);
   const phase = useStore(publisher.phase);

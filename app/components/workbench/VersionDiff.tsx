@@ -1,12 +1,12 @@
 import { unifiedMergeView } from '@codemirror/merge';
 import { EditorState } from '@codemirror/state';
-import { oneDark } from '@codemirror/theme-one-dark';
 import { EditorView, lineNumbers } from '@codemirror/view';
 import { useEffect, useRef, useState } from 'react';
 import { errorMessage } from '~/lib/error-message';
 import { fileChanges } from '~/lib/versions/file-changes';
 import type { VersionHistory } from '~/lib/versions/version-history';
 import type { FileChange } from '~/lib/versions/version-types';
+import { editorTheme, loadEditorTheme } from './editor-theme';
 import { languageFor } from './languages';
 
 interface Compared {
@@ -70,10 +70,9 @@ export function VersionDiff({ history, from, to }: { history: VersionHistory; fr
 function FileDiff({ path, before, after }: { path: string; before: string; after: string }) {
   const host = useRef<HTMLDivElement>(null);
   useEffect(() => {
-    const dark = window.matchMedia('(prefers-color-scheme: dark)').matches;
     let view: EditorView | undefined;
     let cancelled = false;
-    void languageFor(path).then((language) => {
+    void Promise.all([languageFor(path), loadEditorTheme()]).then(([language]) => {
       if (cancelled) return;
       view = new EditorView({
         parent: host.current!,
@@ -85,7 +84,7 @@ function FileDiff({ path, before, after }: { path: string; before: string; after
             EditorView.editable.of(false),
             unifiedMergeView({ original: before, mergeControls: false, highlightChanges: true, collapseUnchanged: { margin: 3, minSize: 6 } }),
             language,
-            dark ? oneDark : [],
+            editorTheme(),
             EditorView.contentAttributes.of({ 'aria-label': `Diff of ${path}` }),
           ],
         }),

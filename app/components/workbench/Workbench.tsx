@@ -1,6 +1,5 @@
 import { useStore } from '@nanostores/react';
 import { lazy, Suspense, useEffect, useState } from 'react';
-import { Group, Panel, Separator } from 'react-resizable-panels';
 import { useNavigate } from '@remix-run/react';
 import { useProjectImport } from '~/components/projects/ImportProject';
 import { getChat } from '~/lib/persistence/chat-db';
@@ -9,12 +8,15 @@ import type { Workbench as WorkbenchModel } from '~/lib/stores/workbench';
 import { FileTree } from './FileTree';
 import { PreviewPane } from './PreviewPane';
 import { RuntimeActions, RuntimeStatus } from './RuntimeStatus';
+import { loadEditorTheme } from './editor-theme';
+import { Split } from './Split';
 import { TerminalView } from './TerminalView';
-import type { Publisher } from '~/lib/publish/publisher';
+import type { PublishOptions } from '~/lib/publish/publisher';
 
-// The editor loads when the workbench opens, the Versions view when it is first shown (the terminal
-// panel loads xterm.js itself, when the first output arrives).
-const CodeEditor = lazy(() => import('./CodeEditor'));
+// The editor loads when the workbench opens (with its dark theme, where the page is dark), the
+// Versions view when it is first shown (the terminal panel loads xterm.js itself, when the first
+// command runs or it is clicked).
+const CodeEditor = lazy(() => Promise.all([import('./CodeEditor'), loadEditorTheme()]).then(([module]) => module));
 const VersionsPanel = lazy(() => import('./VersionsPanel'));
 // Share and Publish load when first opened.
 const SharePanel = lazy(() => import('./SharePanel').then((module) => ({ default: module.SharePanel })));
@@ -24,7 +26,7 @@ const TABS = { code: 'Code', preview: 'Preview', versions: 'Versions' } as const
 
 const loading = <div className="muted p-3 text-xs">Loading…</div>;
 
-export function Workbench({ workbench, publisher, title }: { workbench: WorkbenchModel; publisher?: Publisher; title?: string }) {
+export function Workbench({ workbench, publish, title }: { workbench: WorkbenchModel; publish?: PublishOptions; title?: string }) {
   const [publishing, setPublishing] = useState(false);
   const tab = useStore(workbench.panel);
   const setTab = (name: keyof typeof TABS) => workbench.panel.set(name);
@@ -83,7 +85,7 @@ export function Workbench({ workbench, publisher, title }: { workbench: Workbenc
         <button type="button" className="btn-ghost px-2 py-0.5" aria-expanded={sharing} onClick={() => setSharing((s) => !s)}>
           Share
         </button>
-        {publisher && (
+        {publish && (
           <button type="button" className="btn-ghost px-2 py-0.5" aria-expanded={publishing} onClick={() => setPublishing((s) => !s)}>
             Publish
           </button>
@@ -94,40 +96,53 @@ export function Workbench({ workbench, publisher, title }: { workbench: Workbenc
           <SharePanel workbench={workbench} onClose={() => setSharing(false)} />
         </Suspense>
       )}
-      {publishing && publisher && (
+      {publishing && publish && (
         <Suspense fallback={loading}>
-          <PublishDialog publisher={publisher} title={title ?? workbench.project} onClose={() => setPublishing(false)} />
+          <PublishDialog workbench={workbench} options={publish} title={title ?? workbench.project} onClose={() => setPublishing(false)} />
         </Suspense>
       )}
-      <Group orientation="vertical" className="min-h-0 flex-1">
-        <Panel defaultSize="72" minSize="20">
-          <div className={tab === 'code' ? 'h-full' : 'hidden'}>
-            <Group orientation="horizontal" className="h-full">
-              <Panel defaultSize={220} minSize={120}>
-                <FileTree workbench={workbench} />
-              </Panel>
-              <Separator className="w-1 bg-gray-200 hover:bg-blue-400 dark:bg-gray-800" />
-              <Panel minSize="20">
-                <Suspense fallback={loading}>
-                  <CodeEditor workbench={workbench} />
-                </Suspense>
-              </Panel>
-            </Group>
-          </div>
-          <div className={tab === 'preview' ? 'h-full' : 'hidden'}>
-            <PreviewPane workbench={workbench} />
-          </div>
-          {tab === 'versions' && (
-            <Suspense fallback={loading}>
-              <VersionsPanel workbench={workbench} />
-            </Suspense>
-          )}
-        </Panel>
-        <Separator className="h-1 bg-gray-200 hover:bg-blue-400 dark:bg-gray-800" />
-        <Panel defaultSize="28" minSize="8" collapsible>
-          <TerminalView workbench={workbench} />
-        </Panel>
-      </Group>
+      <Split
+        direction="column"
+        label="Resize the terminal"
+        className="min-h-0 flex-1"
+        separatorClassName="h-1 bg-gray-200 hover:bg-blue-400 dark:bg-gray-800"
+        defaultSize={72}
+        unit="%"
+        minFirst={20}
+        minSecond={8}
+        collapsible
+        first={
+          <>
+            <div className={tab === 'code' ? 'h-full' : 'hidden'}>
+              <Split
+                direction="row"
+                label="Resize the file tree"
+                className="h-full"
+                separatorClassName="w-1 bg-gray-200 hover:bg-blue-400 dark:bg-gray-800"
+                defaultSize={220}
+                unit="px"
+                minFirst={120}
+                minSecond={20}
+                first={<FileTree workbench={workbench} />}
+                second={
+                  <Suspense fallback={loading}>
+                    <CodeEditor workbench={workbench} />
+                  </Suspense>
+                }
+              />
+            </div>
+            <div className={tab === 'preview' ? 'h-full' : 'hidden'}>
+              <PreviewPane workbench={workbench} />
+            </div>
+            {tab === 'versions' && (
+              <Suspense fallback={loading}>
+                <VersionsPanel workbench={workbench} />
+              </Suspense>
+            )}
+          </>
+        }
+        second={<TerminalView workbench={workbench} />}
+      />
     </section>
   );
 }

@@ -7,7 +7,10 @@ export async function languageFor(path: string): Promise<Extension> {
     const { javascript } = await import('@codemirror/lang-javascript');
     return javascript({ jsx: ext.endsWith('x'), typescript: ext.includes('t') && ext !== 'mjs' && ext !== 'cjs' });
   }
-  if (['html', 'htm', 'svelte', 'vue'].includes(ext)) return (await import('@codemirror/lang-html')).html();
+  // An HTML document starts with the HTML parser alone and gets the full pack when it needs it
+  // (html-language.ts); Svelte and Vue components always have scripts.
+  if (['html', 'htm'].includes(ext)) return (await import('./html-language')).htmlDocument();
+  if (['svelte', 'vue'].includes(ext)) return (await import('@codemirror/lang-html')).html();
   if (['css', 'scss', 'less'].includes(ext)) return (await import('@codemirror/lang-css')).css();
   if (ext === 'json') return (await import('@codemirror/lang-json')).json();
   if (['md', 'mdx'].includes(ext)) return (await import('@codemirror/lang-markdown')).markdown();

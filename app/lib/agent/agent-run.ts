@@ -71,7 +71,7 @@ export class AgentRun {
   #queue: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly tools: AgentTools,
+    private readonly tools: Pick<AgentTools, 'execute'>,
     private readonly budget: () => AgentBudget,
   ) {}
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { reporterScript } from '../problems/preview-reporter';
+import { previewScriptSource, reporterScript } from '../problems/preview-reporter';
+import { PICKER } from './picker-source';
 import {
-  PICKER,
   PICKER_TOGGLE,
   PICKS_IN_PROMPT,
   pickFromPreview,
@@ -12,7 +12,6 @@ import {
   PREVIEW_PICK,
   PREVIEW_PICKER_STATE,
   previewPickSchema,
-  previewScriptSource,
   type PreviewPick,
 } from './element-picker';
 

@@ -1,6 +1,5 @@
 import * as z from 'zod/mini';
-import { reporterSource } from '../problems/preview-reporter';
-import { PICKER, PICKER_TOGGLE, PICKS_PER_LOAD, PREVIEW_PICK, PREVIEW_PICKER_STATE } from './picker-source';
+import { PICKER_TOGGLE, PICKS_PER_LOAD, PREVIEW_PICK, PREVIEW_PICKER_STATE } from './picker-messages';
 
 /**
  * "Pick an element in the preview": the in-page half runs in the preview page, in the same script
@@ -16,7 +15,7 @@ import { PICKER, PICKER_TOGGLE, PICKS_PER_LOAD, PREVIEW_PICK, PREVIEW_PICKER_STA
  * The page is the user's app, written by a model: whatever it posts is checked here
  * (`pickFromPreview`) as the problem reporter's messages are, and is data, never instructions.
  */
-export { PICKER, PICKER_TOGGLE, PICKS_PER_LOAD, PREVIEW_PICK, PREVIEW_PICKER_STATE };
+export { PICKER_TOGGLE, PICKS_PER_LOAD, PREVIEW_PICK, PREVIEW_PICKER_STATE };
 
 export interface PreviewPick {
   /** The element's tag name, lowercase. */
@@ -87,15 +86,6 @@ export function pickFromPreview(event: PreviewEvent, preview: PreviewFrame): Pre
 /** True when the preview page turned its picker off (the user pressed Escape in it), with the same checks. */
 export function pickerClosedByPreview(event: PreviewEvent, preview: PreviewFrame): boolean {
   return fromPreview(event, preview) && closedMessage.safeParse(event.data).success;
-}
-
-/**
- * The bare script (no `<script>` tag) for WebContainer's `setPreviewScript`: the picker, posting
- * only to a parent at `appHost` (the reporter's problem half stays off there).
- */
-export function previewScriptSource(options: { appHost: string }): string {
-  // WebContainer reports the page's errors itself; its pages get the picker only.
-  return reporterSource({ appHost: options.appHost, status: 200, problems: false });
 }
 
 /** A file as a URL or stack names it, without origin, query and Vite's /@fs prefix. */

@@ -1,17 +1,10 @@
 /**
  * The element picker's in-page half, as plain JavaScript (kept apart from element-picker.ts so that
  * the preview reporter can include it without importing the workbench's checks, and without an
- * import cycle). See element-picker.ts for the protocol.
+ * import cycle), loaded only where a page gets the script: the preview proxy, and WebContainer
+ * when it has booted. See element-picker.ts for the protocol.
  */
-
-/** Parent → page: `{ type, on: boolean }` turns the picker on or off. */
-export const PICKER_TOGGLE = 'appforge-picker';
-/** Page → parent: `{ type, pick }`, one picked element. */
-export const PREVIEW_PICK = 'appforge-preview-pick';
-/** Page → parent: `{ type, on: false }`, the page turned the picker off (Escape, or its budget spent). */
-export const PREVIEW_PICKER_STATE = 'appforge-preview-picker';
-/** Picks one load of a page may post. */
-export const PICKS_PER_LOAD = 200;
+import { PICKER_TOGGLE, PICKS_PER_LOAD, PREVIEW_PICK, PREVIEW_PICKER_STATE } from './picker-messages';
 
 /**
  * Runs in the reporter's function, after the reporter has found `target` (the parent's origin, the

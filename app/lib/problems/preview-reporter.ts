@@ -1,9 +1,8 @@
-import * as z from 'zod/mini';
-import { whereFrom, type ProblemReport } from './problem';
 import { PICKER } from '../preview/picker-source';
+import { PREVIEW_REPORT } from './preview-problem';
 
-/** Marks the reporter's messages among whatever else a page posts. */
-export const PREVIEW_REPORT = 'appforge-preview-problem';
+// The scripts a preview page gets (the browser never needs them before WebContainer has booted:
+// its workbench reads the messages with preview-problem.ts).
 
 /**
  * The script the preview proxy puts at the top of HTML pages of the owner's preview (never of a
@@ -94,24 +93,11 @@ const REPORTER = `
   }
 `;
 
-const previewMessage = z.object({
-  type: z.literal(PREVIEW_REPORT),
-  problem: z.object({
-    kind: z.enum(['build', 'runtime', 'http']),
-    message: z.string().check(z.maxLength(2000)),
-    where: z.optional(z.string().check(z.maxLength(2000))),
-    output: z.optional(z.string().check(z.maxLength(8000))),
-  }),
-});
-
 /**
- * A problem from a message event, if (and only if) it comes from the preview frame the workbench
- * shows, from the preview's origin, in the reporter's shape. Anything else is ignored.
+ * The bare script (no `<script>` tag) for WebContainer's `setPreviewScript`: the picker, posting
+ * only to a parent at `appHost` (the reporter's problem half stays off there).
  */
-export function problemFromPreview(event: { origin: string; source: unknown; data: unknown }, preview: { origin: string; window: unknown }): ProblemReport | null {
-  if (!preview.window || event.source !== preview.window || event.origin !== preview.origin) return null;
-  const parsed = previewMessage.safeParse(event.data);
-  if (!parsed.success) return null;
-  const { kind, message, where, output } = parsed.data.problem;
-  return { kind, origin: 'page', message, where: where ? (whereFrom(where) ?? where) : undefined, output: output || undefined };
+export function previewScriptSource(options: { appHost: string }): string {
+  // WebContainer reports the page's errors itself; its pages get the picker only.
+  return reporterSource({ appHost: options.appHost, status: 200, problems: false });
 }

@@ -4,7 +4,8 @@ import { AutoFix } from './auto-fix';
 import { FIX_FILES_BUDGET, fixRequest } from './fix-request';
 import { exitProblem, outputTail, problemSignature, whereFrom, type Problem, type ProblemReport } from './problem';
 import { ProblemsStore } from './problems-store';
-import { problemFromPreview, reporterScript, PREVIEW_REPORT } from './preview-reporter';
+import { problemFromPreview, PREVIEW_REPORT } from './preview-problem';
+import { reporterScript } from './preview-reporter';
 
 const problem = (report: ProblemReport, count = 1): Problem => ({ ...report, signature: problemSignature(report), count, at: 0 });
 

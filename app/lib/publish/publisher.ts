@@ -22,6 +22,12 @@ const LOG_CHARS = 20_000;
  * project published as a sandbox that keeps running. The record (where, the site, the URL) is
  * saved with the chat, so the next Publish updates the same site.
  */
+/** Where a chat's publish record comes from and goes to. */
+export interface PublishOptions {
+  record?: PublishRecord;
+  save: (record: PublishRecord | undefined) => void;
+}
+
 export class Publisher {
   readonly phase = atom<PublishPhase>('idle');
   readonly log = atom('');
@@ -32,7 +38,7 @@ export class Publisher {
   #workbench: Workbench;
   #save: (record: PublishRecord | undefined) => void;
 
-  constructor(workbench: Workbench, options: { record?: PublishRecord; save: (record: PublishRecord | undefined) => void }) {
+  constructor(workbench: Workbench, options: PublishOptions) {
     this.#workbench = workbench;
     this.#save = options.save;
     this.record.set(options.record);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeTab } from '../../../tests/fakes/fake-webcontainer';
-import { previewScriptSource } from '../preview/element-picker';
+import { previewScriptSource } from '../problems/preview-reporter';
 import { RuntimeUnavailableError, type PreviewInfo } from './runtime';
 import { resetWebContainerBootForTests, WebContainerRuntime } from './webcontainer-runtime';
 

@@ -3,11 +3,8 @@ import { RuntimeUnavailableError, type BuildOutput, type CommandOptions, type Pr
 import { errorMessage } from '../error-message';
 import { toBase64 } from '../sandbox/sandbox-client';
 import { outputTail, whereFrom, type ProblemReport } from '../problems/problem';
-import { previewScriptSource } from '../preview/element-picker';
+import { assertCrossOriginIsolated, BOOT_TIMEOUT_MS, probeRuntimeServers } from './browser-runtime';
 import { claimTabContainer, forgetTabContainerForTests, releaseTabContainer, STOP_WAIT_MS, type TabContainer } from './webcontainer-tab';
-
-/** Offline, the boot neither succeeds nor fails (it waits for StackBlitz's servers): give up after this. */
-export const BOOT_TIMEOUT_MS = 20_000;
 /** Read-back limits, the cloud runtime's (its readTree): bigger files and the rest stay out of the project. */
 const READ_BACK_MAX_FILE_BYTES = 256 * 1024;
 const READ_BACK_MAX_FILES = 2000;
@@ -17,26 +14,11 @@ const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Loader = () => Promise<{ WebContainer: typeof WebContainer }>;
 
-/** Where WebContainer loads its runtime from (the API's default editor origin). */
-const RUNTIME_ORIGIN = 'https://stackblitz.com';
-
-/**
- * Resolves if the runtime's servers answer at all. A network error here means the boot can only
- * hang, so the runtime gives up at once instead of after the boot timeout.
- */
-async function probeRuntimeServers(): Promise<void> {
-  try {
-    await fetch(`${RUNTIME_ORIGIN}/headless`, { mode: 'no-cors', cache: 'no-store', signal: AbortSignal.timeout(BOOT_TIMEOUT_MS) });
-  } catch (error) {
-    if (error instanceof DOMException && error.name === 'TimeoutError') return;
-    throw new RuntimeUnavailableError(`StackBlitz's servers (${RUNTIME_ORIGIN}), which WebContainer loads its runtime from, cannot be reached from this browser`);
-  }
-}
-
 /**
  * Runs the project inside the tab with StackBlitz's WebContainer (Node.js in WebAssembly). The
  * tab's one instance is shared by the chats opened in it one after the other: this runtime claims
  * it clean when it boots and releases it (processes killed, files removed) when it is disposed.
+ * Chats get it through BrowserRuntime (./browser-runtime.ts), which loads this module when it can boot.
  */
 export class WebContainerRuntime implements Runtime {
   readonly kind = 'browser' as const;
@@ -94,9 +76,7 @@ export class WebContainerRuntime implements Runtime {
 
   #claim(): Promise<TabContainer> {
     this.#tab ??= (async () => {
-      if (typeof window !== 'undefined' && !window.crossOriginIsolated) {
-        throw new RuntimeUnavailableError('this page is not cross-origin isolated (the server must send COOP and COEP headers)');
-      }
+      assertCrossOriginIsolated();
       const claim = claimTabContainer(this.#bootContainer, this, () => this.#disposed, this.#stopWaitMs);
       const unreachable = this.#probe().then(() => new Promise<never>(() => {}));
       const tab = await withTimeout(Promise.race([claim, unreachable]), this.#timeoutMs).catch((error: unknown) => {
@@ -243,6 +223,8 @@ async function installPreviewScript(container: WebContainer) {
     timer = setTimeout(() => reject(new Error(`no answer within ${PREVIEW_SCRIPT_WAIT_MS / 1000} seconds`)), PREVIEW_SCRIPT_WAIT_MS);
   });
   try {
+    // The script's source loads only here, once WebContainer has booted.
+    const { previewScriptSource } = await import('../problems/preview-reporter');
     await Promise.race([container.setPreviewScript(previewScriptSource({ appHost: location.host })), late]);
   } catch (error) {
     console.warn(`The preview script (problem reporter and element picker) could not be installed in WebContainer: ${errorMessage(error)}`);

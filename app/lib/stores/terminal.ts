@@ -11,14 +11,33 @@ const RED = '\x1b[31m';
 const YELLOW = '\x1b[33m';
 const RESET = '\x1b[0m';
 
+// CSI and OSC sequences (colours, cursor moves, titles) and the carriage returns before newlines.
+const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]|\r(?=\n)/g;
+
+/** A chunk as plain text, without its escape sequences (what a placeholder shows before xterm.js loads). */
+export function plainText(chunk: string): string {
+  return chunk.replace(ESCAPES, '');
+}
+
 export class TerminalStore implements TerminalSink {
   readonly chunks = atom<string[]>([]);
   /** Total chunks ever written, so a view knows which ones it has not shown yet. */
   readonly written = atom(0);
+  /**
+   * Whether a command has run or written output (the app's own notices and errors do not count):
+   * then the terminal needs xterm.js; until then the view can show the few lines as plain text.
+   */
+  readonly ran = atom(false);
 
-  output = (chunk: string) => this.write(chunk);
+  output = (chunk: string) => {
+    this.ran.set(true);
+    this.write(chunk);
+  };
 
-  command = (command: string, note?: string) => this.write(`${BOLD_BLUE}$ ${command}${RESET}${note ? `  ${DIM}(${note})${RESET}` : ''}\n`);
+  command = (command: string, note?: string) => {
+    this.ran.set(true);
+    this.write(`${BOLD_BLUE}$ ${command}${RESET}${note ? `  ${DIM}(${note})${RESET}` : ''}\n`);
+  };
 
   error = (text: string) => this.write(`${RED}${text}${RESET}\n`);
 
@@ -33,5 +52,6 @@ export class TerminalStore implements TerminalSink {
   clear() {
     this.chunks.set([]);
     this.written.set(0);
+    this.ran.set(false);
   }
 }

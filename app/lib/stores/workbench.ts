@@ -1,6 +1,6 @@
 import { PreviewPicks } from '../preview/preview-picks';
 import { isToolUIPart, type UIMessage } from 'ai';
-import { AgentTools } from '../agent/agent-tools';
+import type { AgentToolDeps, AgentTools } from '../agent/agent-tools';
 import { toolNameOfPart } from '../agent/tool-specs';
 import { atom, computed, map } from 'nanostores';
 import { StreamingArtifactParser, type ParserEvent } from '../artifact/artifact-parser';
@@ -12,7 +12,6 @@ import { ProjectSync } from '../runtime/project-sync';
 import { RuntimeController, type RuntimeControllerDeps, type RuntimeRecord } from '../runtime/runtime-controller';
 import { TerminalStore } from './terminal';
 import { ProblemsStore } from '../problems/problems-store';
-import { fixRequest } from '../problems/fix-request';
 import { errorMessage } from '../error-message';
 import type { Problem } from '../problems/problem';
 import { buildProjectContext, type ProjectContext } from '../llm/project-context';
@@ -70,8 +69,8 @@ export class Workbench {
   /** What the workbench shows, and the two versions the Versions view compares (older, newer). */
   readonly panel = atom<'code' | 'preview' | 'versions'>('code');
   readonly compare = atom<{ from: number; to: number } | null>(null);
-  /** Agent mode's tools, acting on the active runtime and the files store. */
-  readonly tools: AgentTools;
+  /** Agent mode's tools, acting on the active runtime and the files store (their code loads with the first tool call). */
+  readonly tools: Pick<AgentTools, 'execute'>;
   /** What failed: commands, the app's server, the preview page. */
   readonly problems = new ProblemsStore();
   /** Counts the answers whose actions have all run (auto-fix and the preview reload follow it). */
@@ -138,7 +137,7 @@ export class Workbench {
       isLocked: (path) => this.isLocked(path),
       onLockedWrite: (path) => this.#lockedRefused.add(path),
     });
-    this.tools = new AgentTools({
+    const toolDeps: AgentToolDeps = {
       files: this.files,
       awaitRuntime: () => this.runtime.awaitRuntime(),
       afterCommand: () => this.sync.readBack(),
@@ -150,7 +149,17 @@ export class Workbench {
         this.#modelWrote.set(path, content);
         this.#edited.delete(path);
       },
-    });
+    };
+    let tools: Promise<AgentTools> | undefined;
+    const loadTools = () =>
+      (tools ??= import('../agent/agent-tools').then(
+        ({ AgentTools }) => new AgentTools(toolDeps),
+        (error: unknown) => {
+          tools = undefined;
+          throw error;
+        },
+      ));
+    this.tools = { execute: async (name, input, signal) => (await loadTools()).execute(name, input, signal) };
     // Problems the runtime itself sees (the browser runtime's preview errors).
     let stopWatching: (() => void) | undefined;
     this.#unsubscribe.push(
@@ -218,13 +227,15 @@ export class Workbench {
   /**
    * The follow-up that asks the model to fix the current problems (or the given ones); the
    * problems are cleared, since what fails after the fix is news, and the preview reloads once
-   * the fix has run.
+   * the fix has run. The problems and files are taken at once; the request's wording is loaded
+   * with the problem alert (loaded here if it is not yet).
    */
-  fixRequest(problems: readonly Problem[] = this.problems.active.get()): string {
-    const text = fixRequest({ problems, files: this.files.snapshot(), lastGood: this.#lastGood, pageDropped: this.problems.pageDropped.get() });
+  async fixRequest(problems: readonly Problem[] = this.problems.active.get()): Promise<string> {
+    const input = { problems, files: this.files.snapshot(), lastGood: this.#lastGood, pageDropped: this.problems.pageDropped.get() };
+    const { fixRequest } = await import('../problems/fix-request');
     this.problems.clear(problems);
     this.#fixPending = true;
-    return text;
+    return fixRequest(input);
   }
 
   /** Restores a saved chat: cards come back with their saved states, and the project is brought up again. */
