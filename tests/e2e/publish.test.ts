@@ -105,7 +105,14 @@ describe('publishing a static site', () => {
     await actionsDone(page);
     await openDialog(page);
     await dialog(page).getByRole('button', { name: 'Publish again' }).click();
-    await expect.poll(() => visit(url, 'Hello from Vite two'), { timeout: 240_000, interval: 2000 }).toBe('Hello from Vite two');
+    await expect
+      .poll(() => visit(url, 'Hello from Vite two'), { timeout: 240_000, interval: 2000 })
+      .toBe('Hello from Vite two')
+      .catch(async (error: Error) => {
+        // Seen once in CI (the old page stayed): say what the second publish did.
+        const log = await dialog(page).getByLabel('Publish progress').innerText().catch(() => '(no progress log)');
+        throw new Error(`${error.message}\nThe dialog's progress log:\n${log.slice(-3000)}`);
+      });
     expect([...netlify.sites.values()].filter((site) => !site.deleted)).toHaveLength(1);
     // The token never reached the browser: not in the page, not in what the server sent it.
     expect(await page.content()).not.toContain(netlify.token);

@@ -38,6 +38,23 @@ describe('publishing a static site', () => {
     expect(saved).toEqual([]);
   });
 
+  it('builds what the chat has now: files still on their way to the runtime land before the build runs', async () => {
+    const { wb, runtime, publisher } = await setup(null);
+    let release = () => {};
+    runtime.writeGate = new Promise<void>((resolve) => (release = resolve));
+    wb.files.set('index.html', '<h1>second</h1>');
+    setTimeout(release, 100);
+    // What the runtime holds when the build starts.
+    let built: string | undefined;
+    const exec = runtime.exec.bind(runtime);
+    runtime.exec = (command, options) => {
+      built = runtime.files['index.html'];
+      return exec(command, options);
+    };
+    await publisher.publishStatic('netlify', 'site');
+    expect(built).toBe('<h1>second</h1>');
+  });
+
   it('a build without output says so, and sends nothing', async () => {
     const { publisher } = await setup(null);
     const fetch = vi.fn();
