@@ -30,8 +30,10 @@ function guestbook(version: string) {
 }
 
 describe('a first day with a small OpenRouter balance', () => {
-  it('an account that affords 3,000 tokens gets its answer, capped, and is told so', async () => {
+  it('an account that affords 3,000 tokens gets its answer, capped, and is told so; its cost shows once the price list answers', async () => {
     stack.fake.affordableTokens = 3_000;
+    // The provider's model list fails once, as the server first asks (this is the file's first test).
+    stack.fake.modelListFailures = 1;
     stack.fake.script({ match: 'hello page', reply: 'Here is a page.\n\n<boltArtifact id="hello" title="Hello"><boltAction type="file" filePath="index.html"><h1>Hello</h1></boltAction></boltArtifact>' });
     await page.goto(stack.app.url);
     await sendPrompt(page, 'Build me a hello page');
@@ -39,6 +41,9 @@ describe('a first day with a small OpenRouter balance', () => {
     const usage = page.getByLabel('Tokens used', { exact: true });
     await expect.poll(() => usage.count(), { timeout: 30_000 }).toBe(1);
     expect(await usage.innerText()).toMatch(/ · capped at 3,000 tokens by the account's balance$/);
+    // The page asks again for a list without prices; the cost appears without a reload.
+    await expect.poll(() => usage.innerText(), { timeout: 30_000 }).toMatch(/^10 in · \d+ out · \$0\.\d{4} · capped/);
+    expect(stack.fake.modelListFailures).toBe(0);
     expect(await page.getByText('Here is a page.').count()).toBe(1);
     // The first request asked for the server's LLM_MAX_OUTPUT_TOKENS, the second for what the balance covers.
     expect(stack.fake.requests.map((r) => r.maxTokens)).toEqual([16_000, 3_000]);

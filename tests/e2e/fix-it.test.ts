@@ -55,7 +55,8 @@ describe('problems reach the chat, and Fix it sends them to the model', () => {
     // Each answer shows its tokens and cost (the fake model has a price in its model list), the chat its total.
     const usage = page.getByLabel('Tokens used', { exact: true });
     await expect.poll(() => usage.count(), { timeout: 10_000 }).toBe(2);
-    expect(await usage.first().innerText()).toMatch(/^10 in · \d+ out · \$0\.\d{4}$/);
+    // The prices come from the provider's model list, which the page may still be asking for.
+    await expect.poll(() => usage.first().innerText(), { timeout: 20_000 }).toMatch(/^10 in · \d+ out · \$0\.\d{4}$/);
     expect(await page.getByLabel('Tokens used in this chat').innerText()).toMatch(/^Chat: 20 in · \d+ out · \$0\.\d{2,4}$/);
     console.log(`fix-it story: problem shown ${(problemShown / 1000).toFixed(1)} s after Send; fixed app in the preview ${((Date.now() - started) / 1000).toFixed(1)} s after Send`);
   }, 150_000);

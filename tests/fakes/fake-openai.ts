@@ -97,16 +97,24 @@ export class FakeOpenAI {
    */
   affordableTokens?: number;
 
+  /** How many of the next GET /models fail with 503 (as when the provider is briefly down). */
+  modelListFailures = 0;
+
   reset() {
     this.#rules = [];
     this.requests.length = 0;
     this.affordableTokens = undefined;
+    this.modelListFailures = 0;
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse) {
     const path = (req.url ?? '/').replace(/^\/(api\/)?v1/, '');
     try {
       if (req.method === 'GET' && path === '/models') {
+        if (this.modelListFailures > 0) {
+          this.modelListFailures--;
+          return json(res, 503, { error: { message: 'model list unavailable' } });
+        }
         // Prices in OpenRouter's shape (US dollars per token), which models take tools, and which take images (architecture.input_modalities).
         return json(res, 200, {
           data: [

@@ -1,41 +1,23 @@
 import { useEffect, useState } from 'react';
-import { CURATED_MODELS, type AgentBudget, type ModelList, type ModelOption } from '~/lib/llm/models';
+import { useStore } from '@nanostores/react';
+import { CURATED_MODELS, type AgentBudget, type ModelOption } from '~/lib/llm/models';
+import { modelListLoader } from '~/lib/llm/model-list';
 import { modelTakesImages, rememberModelImages } from '~/lib/attachments/model-images';
 import type { ImageSupport } from './PromptBox';
 
-// Fetched once per page load and shared by every picker.
-let modelList: Promise<ModelList> | undefined;
+const shared = modelListLoader(() => fetch('/api/models'));
 
-function fetchModels() {
-  modelList ??= fetch('/api/models').then((response) => (response.ok ? (response.json() as Promise<ModelList>) : Promise.reject(new Error(String(response.status)))));
-  modelList.catch(() => (modelList = undefined));
-  return modelList;
-}
-
-/** The models offered: curated ones at once, the provider's list when /api/models answers. */
+/** The models offered: curated ones at once, the server's list when /api/models answers (again once its prices are in). */
 export function useModels() {
-  const [models, setModels] = useState<ModelOption[]>(CURATED_MODELS);
-  const [defaultModel, setDefaultModel] = useState<string | null>(null);
-  const [autoFixTokenBudget, setBudget] = useState<number | null>(null);
-  const [agentBudget, setAgentBudget] = useState<AgentBudget>(DEFAULT_AGENT_BUDGET);
-  const [keyConfigured, setKeyConfigured] = useState<boolean | null>(null);
-  useEffect(() => {
-    let cancelled = false;
-    fetchModels()
-      .then((body) => {
-        if (cancelled) return;
-        setModels(body.models);
-        setDefaultModel(body.defaultModel);
-        setBudget(body.autoFixTokenBudget);
-        setAgentBudget(body.agent);
-        setKeyConfigured(body.keyConfigured);
-      })
-      .catch(() => {});
-    return () => {
-      cancelled = true;
-    };
-  }, []);
-  return { models, defaultModel, autoFixTokenBudget, agentBudget, keyConfigured };
+  const body = useStore(shared.list);
+  useEffect(() => shared.start(), []);
+  return {
+    models: body?.models ?? CURATED_MODELS,
+    defaultModel: body?.defaultModel ?? null,
+    autoFixTokenBudget: body?.autoFixTokenBudget ?? null,
+    agentBudget: body?.agent ?? DEFAULT_AGENT_BUDGET,
+    keyConfigured: body?.keyConfigured ?? null,
+  };
 }
 
 /** Whether the chosen model takes images (the list's word, else the person's remembered answer), for the prompt box. */

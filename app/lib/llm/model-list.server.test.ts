@@ -1,7 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LoaderFunctionArgs } from '@remix-run/node';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loader } from '../../routes/api.models';
 import { FakeOpenAI } from '../../../tests/fakes/fake-openai';
 import { parseServerEnv } from '../env.server';
 import { listModels } from './model-list.server';
+import type { ModelList } from './models';
 
 const fake = new FakeOpenAI();
 let baseUrl = '';
@@ -25,5 +28,39 @@ describe('which models take images', () => {
     const env = parseServerEnv({ OPENROUTER_BASE_URL: baseUrl, DEFAULT_MODEL: 'local/llava', MODELS: 'local/llava' });
     const { models } = await listModels(env);
     expect(models.find((m) => m.id === 'local/llava')?.images).toBeUndefined();
+  });
+});
+
+describe('a model list that failed', () => {
+  it('is served incomplete and uncached, without prices, and whole once the model server answers again', async () => {
+    const down = new FakeOpenAI();
+    const url = await down.start();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const env = parseServerEnv({ OPENROUTER_BASE_URL: url, DEFAULT_MODEL: 'fake/coder' });
+      down.modelListFailures = 1;
+      const first = await listModels(env);
+      expect(first.complete).toBe(false);
+      expect(first.models.find((m) => m.id === 'fake/coder')?.price).toBeUndefined();
+      const response = await loader({ context: { env } } as unknown as LoaderFunctionArgs);
+      expect(response.headers.get('Cache-Control')).toBe('no-store');
+      expect(((await response.json()) as ModelList).complete).toBe(false);
+
+      // A failed list is asked again after seconds, not the ten minutes a whole one is kept.
+      vi.setSystemTime(Date.now() + 6_000);
+      const second = await listModels(env);
+      expect(second.complete).toBe(true);
+      expect(second.models.find((m) => m.id === 'fake/coder')?.price).toBeDefined();
+      const cached = await loader({ context: { env } } as unknown as LoaderFunctionArgs);
+      expect(cached.headers.get('Cache-Control')).toBe('private, max-age=60');
+    } finally {
+      vi.useRealTimers();
+      await down.stop();
+    }
+  });
+
+  it('is whole when MODELS names the list (nothing to wait for)', async () => {
+    const env = parseServerEnv({ OPENROUTER_BASE_URL: baseUrl, DEFAULT_MODEL: 'local/a', MODELS: 'local/a,local/b' });
+    expect((await listModels(env)).complete).toBe(true);
   });
 });

@@ -17,7 +17,7 @@ export async function listModels(env: ServerEnv): Promise<ModelList> {
   if (env.MODELS) {
     const ids = [env.DEFAULT_MODEL, ...env.MODELS.split(',').map((id) => id.trim()).filter(Boolean)];
     const models = [...new Set(ids)].map((id) => CURATED_MODELS.find((m) => m.id === id) ?? { id, label: id });
-    return { models, defaultModel: env.DEFAULT_MODEL, remote: false, ...budgets(env) };
+    return { models, defaultModel: env.DEFAULT_MODEL, remote: false, complete: true, ...budgets(env) };
   }
   const now = Date.now();
   // An empty answer (the model server not up yet) is asked again soon, not after ten minutes.
@@ -30,7 +30,8 @@ export async function listModels(env: ServerEnv): Promise<ModelList> {
     // OpenRouter's list only adds prices: nobody waits for it. A local model server's list is the offer.
     if (!env.usesOpenRouter) await refreshing;
   }
-  const remote = new Map((cache?.baseUrl === env.OPENROUTER_BASE_URL ? cache.models : []).map((m) => [m.id, m]));
+  const listed = cache?.baseUrl === env.OPENROUTER_BASE_URL ? cache.models : [];
+  const remote = new Map(listed.map((m) => [m.id, m]));
   // From OpenRouter's list only the prices of the models offered are taken (the list itself holds costly models).
   const offered = env.usesOpenRouter ? [] : [...remote.values()];
   const seen = new Set<string>();
@@ -42,7 +43,7 @@ export async function listModels(env: ServerEnv): Promise<ModelList> {
       return true;
     })
     .map((m) => ({ ...m, price: m.price ?? remote.get(m.id)?.price, tools: m.tools ?? remote.get(m.id)?.tools, images: remote.get(m.id)?.images ?? m.images }));
-  return { models, defaultModel: env.DEFAULT_MODEL, remote: offered.length > 0, ...budgets(env) };
+  return { models, defaultModel: env.DEFAULT_MODEL, remote: offered.length > 0, complete: listed.length > 0, ...budgets(env) };
 }
 
 function budgets(env: ServerEnv): Pick<ModelList, 'autoFixTokenBudget' | 'agent' | 'keyConfigured'> {

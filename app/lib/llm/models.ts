@@ -16,6 +16,11 @@ export interface ModelList {
   defaultModel: string;
   /** Whether the list came from the model server (not only the curated one). */
   remote: boolean;
+  /**
+   * False while the model server's list (prices, tools, images) is not in yet: the server is still
+   * asking, or its last answer failed. The browser asks again shortly rather than keep a list without prices.
+   */
+  complete: boolean;
   /** Tokens (in + out) a chat may use before auto-fix stops. */
   autoFixTokenBudget: number;
   /** How far one agent-mode request may go. */
