@@ -68,7 +68,8 @@ async function visit(url: string, heading: string) {
 
 describe('publishing a static site', () => {
   it('a Vite app is built in its runtime and published to Netlify; a bad token gets its sentence; publishing again updates the same site', async () => {
-    stack.fake.script({ match: 'second', reply: viteApp('Hello from Vite two') }, { match: 'vite', reply: viteApp('Hello from Vite one') });
+    // The follow-up streams for ~9 s (35 chunks, 250 ms apart): Publish again is clicked while it is written.
+    stack.fake.script({ match: 'second', reply: viteApp('Hello from Vite two'), chunkSize: 20, delayMs: 250 }, { match: 'vite', reply: viteApp('Hello from Vite one') });
     await page.goto(stack.app.url);
     await sendPrompt(page, 'Build me a vite page');
     await page.waitForURL(/\/chat\/\w+/);
@@ -98,13 +99,13 @@ describe('publishing a static site', () => {
     // E2E_SCREENSHOT_DIR=docs/images: the README's picture of Publish.
     if (process.env.E2E_SCREENSHOT_DIR) await page.screenshot({ path: `${process.env.E2E_SCREENSHOT_DIR}/publish.png` });
 
-    // A follow-up, then Publish again: the same site, the new page.
+    // A follow-up, and Publish again while it is still being written: the same site, the page the follow-up ends with.
     await dialog(page).getByRole('button', { name: 'Close' }).click();
     await sendPrompt(page, 'Make it the second page');
-    await expect.poll(() => page.getByText('Here is Hello from Vite two.').count(), { timeout: 60_000 }).toBe(1);
-    await actionsDone(page);
+    await expect.poll(() => page.getByText('Here is Hello from Vite two.').count(), { timeout: 60_000, interval: 100 }).toBe(1);
     await openDialog(page);
     await dialog(page).getByRole('button', { name: 'Publish again' }).click();
+    await expect.poll(() => dialog(page).getByLabel('Publish progress').innerText(), { timeout: 5_000 }).toContain('Waiting for the answer to finish and its commands to run…');
     await expect
       .poll(() => visit(url, 'Hello from Vite two'), { timeout: 240_000, interval: 2000 })
       .toBe('Hello from Vite two')

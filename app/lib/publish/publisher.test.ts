@@ -55,6 +55,32 @@ describe('publishing a static site', () => {
     expect(built).toBe('<h1>second</h1>');
   });
 
+  it('clicked while an answer is still being written, builds what that answer ends with', async () => {
+    const { wb, runtime, publisher } = await setup(null);
+    const follow = (text: string): UIMessage[] => [
+      { id: 'u', role: 'user', parts: [{ type: 'text', text: 'build' }] },
+      { id: 'a', role: 'assistant', parts: [{ type: 'text', text: viteProject }] },
+      { id: 'u2', role: 'user', parts: [{ type: 'text', text: 'second page' }] },
+      { id: 'a2', role: 'assistant', parts: [{ type: 'text', text }] },
+    ];
+    const second = `Here it is. <boltArtifact id="b" title="B"><boltAction type="file" filePath="index.html"><h1>second</h1></boltAction></boltArtifact>`;
+    wb.update(follow('Here it is. <boltArtifact id="b" title="B">'), true);
+    let built: string | undefined;
+    const exec = runtime.exec.bind(runtime);
+    runtime.exec = (command, options) => {
+      built ??= runtime.files['index.html'];
+      return exec(command, options);
+    };
+    const publishing = publisher.publishStatic('netlify', 'site');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(built).toBeUndefined();
+    expect(publisher.phase.get()).toBe('building');
+    expect(publisher.log.get()).toContain('Waiting for the answer to finish');
+    wb.update(follow(second), false);
+    await publishing;
+    expect(built).toBe('<h1>second</h1>\n');
+  });
+
   it('a build without output says so, and sends nothing', async () => {
     const { publisher } = await setup(null);
     const fetch = vi.fn();

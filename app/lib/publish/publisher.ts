@@ -51,6 +51,7 @@ export class Publisher {
   /** Builds (when the project has a build), collects the output and publishes it to `host`. */
   async publishStatic(host: StaticHost, siteName: string) {
     await this.#run(async () => {
+      await this.#settled('building');
       const plan = this.plan();
       const output = plan.build ? await this.#buildOutput(plan) : this.#plainPage();
       if (!output) return;
@@ -65,7 +66,7 @@ export class Publisher {
   /** Publishes the project as a sandbox that keeps running (updated in place when published before). */
   async publishSandbox(options: { newLink?: boolean } = {}) {
     await this.#run(async () => {
-      this.phase.set('publishing');
+      await this.#settled('publishing');
       const files = Object.entries(this.#workbench.files.snapshot()).map(([path, content]) => ({ path, content }));
       const { installs, start } = this.#workbench.runner.replayPlan(this.#workbench.files.files.get()['package.json']);
       if (!start) throw new Error('Nothing says how to start this app (no start command, no start or dev script): ask for one, then publish.');
@@ -99,12 +100,19 @@ export class Publisher {
     }
   }
 
+  /**
+   * What is published is the project once the answer being written has ended and its commands
+   * (its npm install) have run: a Publish clicked mid-answer would otherwise send the files before it.
+   */
+  async #settled(phase: PublishPhase) {
+    this.phase.set(phase);
+    this.#line(this.#workbench.answering.get() ? 'Waiting for the answer to finish and its commands to run…' : 'Waiting for the answer’s commands to finish…');
+    await this.#workbench.settled();
+  }
+
   /** The project's own build in its runtime; its output, or null (the reason is set) when there is none to publish. */
   async #buildOutput(plan: PublishPlan): Promise<BuildOutput | null> {
     this.phase.set('building');
-    // The answer's own commands (its npm install) come first: a build before them would fail or build something older.
-    this.#line('Waiting for the answer’s commands to finish…');
-    await this.#workbench.runner.idle();
     const runtime = await this.#workbench.runtime.awaitRuntime();
     const command = plan.build!;
     this.#workbench.terminal.command(command, 'for Publish');

@@ -75,6 +75,8 @@ export class Workbench {
   readonly problems = new ProblemsStore();
   /** Counts the answers whose actions have all run (auto-fix and the preview reload follow it). */
   readonly settledTurns = atom(0);
+  /** True while an answer (or an agent's run) is still coming, so more actions may follow. */
+  readonly answering = atom(false);
   /** Raised to make the preview load again (after a fix has run). */
   readonly previewReloads = atom(0);
   /** Select mode in the preview, and the elements picked there for the next message. */
@@ -266,6 +268,7 @@ export class Workbench {
    * message may still grow; every other message is complete.
    */
   update(messages: UIMessage[], streaming: boolean) {
+    this.answering.set(streaming);
     const prompt = messages.find((m) => m.role === 'user');
     if (prompt && !this.#prompt) {
       this.#prompt = messageText(prompt);
@@ -354,6 +357,20 @@ export class Workbench {
   stop(messages: UIMessage[]) {
     this.update(messages, false);
     this.runner.abort();
+  }
+
+  /** Resolves once no answer is coming and every action it wrote has run: the project as the chat has it. */
+  async settled(): Promise<void> {
+    if (this.answering.get()) {
+      await new Promise<void>((resolve) => {
+        const off = this.answering.listen((answering) => {
+          if (answering) return;
+          off();
+          resolve();
+        });
+      });
+    }
+    await this.runner.idle();
   }
 
   /** A user edit in the editor: saved in the project (ProjectSync copies it into the runtime). */
